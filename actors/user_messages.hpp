@@ -1,0 +1,111 @@
+// The user domain's message protocol: what the front door (and tests) may send to the user
+// supervisor, and what comes back. Every command is routed by user id to the user's actor,
+// except register and login, which the supervisor resolves first. Messages stay inside the
+// process (scale-out shares PostgreSQL, not actors), so they are whitelisted rather than
+// given serialisers.
+#pragma once
+
+#include "actors/problem.hpp"
+#include "persistence/user_repository.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace commerce::actors {
+
+/// What any client may see of a user: never the password hash.
+struct user_view {
+  int64_t id = 0;
+  std::string email;
+  std::string first_name;
+  std::string last_name;
+  std::optional<std::string> phone;
+  bool is_staff = false;
+  bool email_verified = false;
+  int32_t token_version = 0;  ///< for token issuance; not rendered
+  std::string date_joined;
+};
+
+user_view view_of(const persistence::user_record& r);
+
+struct register_user {
+  std::string email;
+  std::string password;
+  std::string first_name;
+  std::string last_name;
+  std::optional<std::string> phone;
+};
+
+struct login_user {
+  std::string email;
+  std::string password;
+  int64_t user_id = 0;  ///< resolved from the e-mail by the supervisor
+};
+
+/// Checks a token's claims against the live user (active, same token version) and returns the
+/// profile. Every authenticated request starts with it.
+struct authenticate {
+  int64_t user_id = 0;
+  int32_t token_version = 0;
+};
+
+struct update_profile {
+  authenticate who;
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
+  bool phone_given = false;
+  std::optional<std::string> phone;  ///< nullopt with phone_given clears it
+};
+
+struct change_password {
+  authenticate who;
+  std::string old_password;
+  std::string new_password;
+};
+
+struct verify_email {
+  std::string token;
+};
+
+/// Fault injection for supervision drills (tests and the admin console): the actor throws.
+struct crash_user {
+  int64_t user_id = 0;
+};
+
+/// The answer to every user command: `error` set, or `user` valid.
+struct user_reply {
+  problem error;
+  user_view user;
+};
+
+/// The user supervisor's counters, for the admin console.
+struct supervisor_stats {
+  int64_t active = 0;
+  int64_t activations = 0;
+  int64_t passivations = 0;
+  int64_t crashes = 0;
+  int64_t restarts_in_window = 0;
+};
+
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+/// A user actor tells its supervisor it has been idle; the supervisor answers with stop_atom.
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+}  // namespace commerce::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::user_view)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::register_user)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::login_user)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::authenticate)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::update_profile)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::change_password)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::verify_email)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::crash_user)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::user_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::supervisor_stats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::user_record)

@@ -1,0 +1,198 @@
+#include "actors/user_supervisor.hpp"
+
+#include "actors/blocking_pool.hpp"
+#include "actors/crypto.hpp"
+#include "actors/user_actor.hpp"
+#include "actors/user_messages.hpp"
+#include "actors/user_rules.hpp"
+
+#include <caf/all.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+namespace commerce::actors {
+
+user_view view_of(const persistence::user_record& r) {
+  return user_view{r.id, r.email, r.first_name, r.last_name, r.phone, r.is_staff, r.email_verified,
+                   r.token_version, r.date_joined};
+}
+
+namespace {
+
+struct supervisor_state {
+  static inline const char* name = "user_supervisor";
+  std::unordered_map<int64_t, caf::actor> children;  ///< live, routable user actors
+  std::map<caf::actor_addr, int64_t> ids;            ///< every linked child, stopping ones included
+  std::deque<std::chrono::steady_clock::time_point> crash_times;
+  supervisor_stats stats;
+};
+
+using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
+
+caf::actor child_for(supervisor_ptr self, const user_domain_deps& d, int64_t id) {
+  auto& st = self->state;
+  if (auto it = st.children.find(id); it != st.children.end())
+    return it->second;
+  auto child = self->spawn<caf::linked>(user_actor, id, caf::actor_cast<caf::actor>(self), d);
+  st.children.emplace(id, child);
+  st.ids.emplace(child.address(), id);
+  ++st.stats.activations;
+  return child;
+}
+
+/// Bookkeeping when a child ends; returns false when the restart intensity is exceeded.
+bool on_child_exit(supervisor_ptr self, const user_domain_deps& d, int64_t id, const caf::error& reason) {
+  auto& st = self->state;
+  if (!reason || reason == caf::exit_reason::normal) {
+    ++st.stats.passivations;
+    return true;
+  }
+  ++st.stats.crashes;
+  auto now = std::chrono::steady_clock::now();
+  st.crash_times.push_back(now);
+  while (!st.crash_times.empty() && now - st.crash_times.front() > d.restart_window)
+    st.crash_times.pop_front();
+  spdlog::warn("user actor {} crashed ({}); it is re-activated from the database on its next message", id,
+               to_string(reason));
+  return static_cast<int>(st.crash_times.size()) <= d.max_restarts;
+}
+
+user_reply failure(problem p) { return user_reply{std::move(p), {}}; }
+
+caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    auto& st = self->state;
+    auto it = st.ids.find(em.source);
+    if (it == st.ids.end()) {  // not a child: our owner is shutting us down
+      self->quit(em.reason);
+      return;
+    }
+    auto id = it->second;
+    st.ids.erase(it);
+    if (auto c = st.children.find(id); c != st.children.end() && c->second.address() == em.source)
+      st.children.erase(c);
+    if (!on_child_exit(self, d, id, em.reason)) {
+      spdlog::error("user supervisor: more than {} crashes within {} s, escalating", d.max_restarts,
+                    d.restart_window.count());
+      self->quit(caf::make_error(caf::sec::runtime_error, "user supervisor restart intensity exceeded"));
+    }
+  });
+
+  return {
+    [=](register_user& cmd) {
+      auto rp = self->make_response_promise();
+      cmd.email = rules::normalize_email(cmd.email);
+      field_errors bad;
+      if (auto why = rules::check_email(cmd.email))
+        bad["email"].push_back(*why);
+      if (auto why = rules::check_password(cmd.password, cmd.email))
+        bad["password"].push_back(*why);
+      if (auto why = rules::check_name(cmd.first_name))
+        bad["first_name"].push_back(*why);
+      if (auto why = rules::check_name(cmd.last_name))
+        bad["last_name"].push_back(*why);
+      if (cmd.phone)
+        if (auto why = rules::check_phone(*cmd.phone))
+          bad["phone"].push_back(*why);
+      if (!bad.empty()) {
+        rp.deliver(failure(problem::validation(std::move(bad))));
+        return rp;
+      }
+      auto password = cmd.password;
+      self->request(d.crypto_workers, d.call_timeout, cpu_job([password] { return crypto::hash_password(password); }))
+        .then(
+          [=](std::string& hash) mutable {
+            persistence::new_user row{cmd.email, hash, cmd.first_name, cmd.last_name, cmd.phone, "",
+                                      d.verification_ttl_hours};
+            auto token = crypto::random_token();
+            row.verification_token_hash = crypto::sha256_hex(token);
+            self->request(d.db_workers, d.call_timeout, db_job(d.db, [row, token](pg::connection& c) {
+                  try {
+                    return user_reply{problem::none(), view_of(persistence::insert_user(c, row, token))};
+                  } catch (const persistence::email_taken&) {
+                    return failure(problem{"email_exists", "a user with this email already exists",
+                                           {{"email", {"is already registered"}}}});
+                  }
+                }))
+              .then([=](user_reply& r) mutable { rp.deliver(r); },
+                    [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+          },
+          [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+      return rp;
+    },
+    [=](login_user& cmd) {
+      auto rp = self->make_response_promise();
+      auto email = rules::normalize_email(cmd.email);
+      self->request(d.db_workers, d.call_timeout, db_job(d.db, [email](pg::connection& c) {
+            return persistence::find_user_id_by_email(c, email).value_or(0);
+          }))
+        .then(
+          [=](int64_t id) mutable {
+            if (id != 0) {
+              rp.delegate(child_for(self, d, id), login_user{email, cmd.password, id});
+              return;
+            }
+            // Unknown e-mail: spend a verification's time anyway, then answer like a wrong password.
+            auto password = cmd.password;
+            self->request(d.crypto_workers, d.call_timeout, cpu_job([password] {
+                  crypto::verify_dummy_password(password);
+                  return false;
+                }))
+              .then(
+                [=](bool) mutable {
+                  rp.deliver(failure(problem::of("invalid_credentials", "invalid email or password")));
+                },
+                [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+          },
+          [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+      return rp;
+    },
+    [=](verify_email& cmd) {
+      auto rp = self->make_response_promise();
+      auto token_hash = crypto::sha256_hex(cmd.token);
+      self->request(d.db_workers, d.call_timeout, db_job(d.db, [token_hash](pg::connection& c) {
+            return persistence::verification_token_owner(c, token_hash).value_or(0);
+          }))
+        .then(
+          [=](int64_t id) mutable {
+            if (id == 0)
+              rp.deliver(failure(problem::of("invalid_token", "verification token is invalid, used or expired")));
+            else
+              rp.delegate(child_for(self, d, id), cmd);
+          },
+          [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+      return rp;
+    },
+    [=](const authenticate& cmd) { return self->delegate(child_for(self, d, cmd.user_id), cmd); },
+    [=](const update_profile& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
+    [=](const change_password& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
+    [=](const crash_user& cmd) { self->send(child_for(self, d, cmd.user_id), cmd); },
+    [=](idle_atom, int64_t id) {
+      // Passivate: stop routing to the child first, so the next message activates a fresh one,
+      // then let it finish what is already in its mailbox and stop.
+      auto& st = self->state;
+      if (auto it = st.children.find(id); it != st.children.end()) {
+        self->send(it->second, stop_atom::value);
+        st.children.erase(it);
+      }
+    },
+    [=](stats_atom) {
+      auto stats = self->state.stats;
+      stats.active = static_cast<int64_t>(self->state.children.size());
+      stats.restarts_in_window = static_cast<int64_t>(self->state.crash_times.size());
+      return stats;
+    },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps) {
+  return sys.spawn(user_supervisor, std::move(deps));
+}
+
+}  // namespace commerce::actors

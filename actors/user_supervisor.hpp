@@ -1,0 +1,31 @@
+// The user domain's supervisor: one user actor per user id, activated on the first message for
+// that id (state loaded from PostgreSQL), passivated after USER_IDLE_SECONDS, and re-activated
+// from the database on its next message after a crash. Crashes are counted; more than
+// `max_restarts` within `restart_window` escalates: the supervisor itself fails (OTP's
+// restart intensity), and whoever monitors it decides (the server shuts down).
+#pragma once
+
+#include "persistence/pg_pool.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace commerce::actors {
+
+struct user_domain_deps {
+  std::shared_ptr<pg::pool> db;
+  caf::actor db_workers;      ///< blocking pool for libpq calls
+  caf::actor crypto_workers;  ///< blocking pool for Argon2id
+  std::chrono::milliseconds call_timeout{10000};
+  std::chrono::seconds idle_timeout{300};
+  int max_restarts = 10;
+  std::chrono::seconds restart_window{60};
+  int verification_ttl_hours = 48;
+};
+
+caf::actor spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps);
+
+}  // namespace commerce::actors

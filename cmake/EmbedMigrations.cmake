@@ -1,0 +1,11 @@
+# Writes a .cpp holding every migration's file name and SQL text, in file-name order.
+set(content "// Generated from persistence/migrations/*.sql by cmake/EmbedMigrations.cmake.\n")
+string(APPEND content "#include \"persistence/migrations.hpp\"\n\nnamespace commerce::persistence {\n\n")
+string(APPEND content "const std::vector<migration>& embedded_migrations() {\n  static const std::vector<migration> all = {\n")
+foreach(file IN LISTS FILES)
+  get_filename_component(name "${file}" NAME)
+  file(READ "${file}" sql)
+  string(APPEND content "    {\"${name}\", R\"__sql__(${sql})__sql__\"},\n")
+endforeach()
+string(APPEND content "  };\n  return all;\n}\n\n}  // namespace commerce::persistence\n")
+file(WRITE "${OUT}" "${content}")

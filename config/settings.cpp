@@ -1,0 +1,225 @@
+#include "config/settings.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+extern char** environ;
+
+namespace commerce::config {
+
+namespace {
+
+/// One row per setting: the environment name, the flag (if any), help, and how to apply it.
+struct setting_spec {
+  const char* env;
+  const char* flag;
+  const char* help;
+  std::function<void(settings&, const std::string&)> apply;
+  std::function<std::string(const settings&)> show;
+};
+
+int64_t to_int(const char* name, const std::string& value, int64_t min, int64_t max) {
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size())
+    throw config_error(std::string{name} + " must be an integer, got '" + value + "'");
+  if (n < min || n > max)
+    throw config_error(std::string{name} + " must be between " + std::to_string(min) + " and " +
+                       std::to_string(max) + ", got " + value);
+  return n;
+}
+
+bool to_bool(const char* name, const std::string& value) {
+  if (value == "1" || value == "true" || value == "yes" || value == "on")
+    return true;
+  if (value == "0" || value == "false" || value == "no" || value == "off")
+    return false;
+  throw config_error(std::string{name} + " must be true or false, got '" + value + "'");
+}
+
+template <class T>
+setting_spec integer(const char* env, const char* flag, const char* help, T settings::*field, int64_t min,
+                     int64_t max) {
+  return {env, flag, help,
+          [=](settings& s, const std::string& v) { s.*field = static_cast<T>(to_int(env, v, min, max)); },
+          [=](const settings& s) { return std::to_string(s.*field); }};
+}
+
+setting_spec text(const char* env, const char* flag, const char* help, std::string settings::*field,
+                  bool secret = false) {
+  return {env, flag, help, [=](settings& s, const std::string& v) { s.*field = v; },
+          [=](const settings& s) { return secret ? std::string{"(unset)"} : (s.*field).empty() ? "(unset)" : s.*field; }};
+}
+
+const std::vector<setting_spec>& specs() {
+  static const std::vector<setting_spec> all = {
+    text("HOST", "--host", "address to listen on", &settings::host),
+    integer("PORT", "--port", "TCP port to listen on", &settings::port, 1, 65535),
+    text("DATA_DIR", "--data-dir", "directory of the embedded PostgreSQL cluster and generated secrets",
+         &settings::data_dir),
+    text("DATABASE_URL", nullptr, "PostgreSQL connection URL; unset = embedded cluster under DATA_DIR",
+         &settings::database_url),
+    text("REDIS_URL", nullptr, "redis://host:port[/db] or unix:///path; unset = no Redis", &settings::redis_url),
+    text("JWT_SECRET", nullptr, "HS256 signing secret (>= 32 bytes); unset = generated once into DATA_DIR",
+         &settings::jwt_secret, true),
+    integer("ACCESS_TOKEN_TTL_SECONDS", nullptr, "access token lifetime", &settings::access_token_ttl_seconds, 30,
+            86400),
+    integer("REFRESH_TOKEN_TTL_SECONDS", nullptr, "refresh token lifetime", &settings::refresh_token_ttl_seconds, 60,
+            31536000),
+    text("ADMIN_EMAIL", nullptr, "staff user ensured at start-up (with ADMIN_PASSWORD)", &settings::admin_email),
+    text("ADMIN_PASSWORD", nullptr, "password of ADMIN_EMAIL", &settings::admin_password, true),
+    integer("HTTP_THREADS", nullptr, "Pistache I/O threads", &settings::http_threads, 1, 64),
+    integer("ACTOR_THREADS", nullptr, "CAF scheduler threads", &settings::actor_threads, 1, 64),
+    integer("DB_POOL_SIZE", nullptr, "PostgreSQL connections (= blocking database workers)",
+            &settings::db_pool_size, 1, 256),
+    integer("CRYPTO_WORKERS", nullptr, "threads hashing passwords (Argon2id, 64 MiB each)",
+            &settings::crypto_workers, 1, 32),
+    integer("MAX_BODY_BYTES", nullptr, "largest accepted request body", &settings::max_body_bytes, 1024,
+            8 << 20),
+    integer("REQUEST_TIMEOUT_MS", nullptr, "how long a request may wait for the actors", &settings::request_timeout_ms,
+            100, 600000),
+    integer("USER_IDLE_SECONDS", nullptr, "idle time after which a user actor is passivated",
+            &settings::user_idle_seconds, 1, 86400),
+    integer("SUPERVISOR_MAX_RESTARTS", nullptr, "crashes tolerated per window before a supervisor escalates",
+            &settings::supervisor_max_restarts, 1, 100000),
+    integer("SUPERVISOR_RESTART_WINDOW_SECONDS", nullptr, "the restart-intensity window",
+            &settings::supervisor_restart_window_seconds, 1, 86400),
+    {"LOG_LEVEL", "--log-level", "trace, debug, info, warn, error",
+     [](settings& s, const std::string& v) {
+       static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
+       if (std::find(levels.begin(), levels.end(), v) == levels.end())
+         throw config_error("LOG_LEVEL must be one of trace, debug, info, warn, error, off; got '" + v + "'");
+       s.log_level = v;
+     },
+     [](const settings& s) { return s.log_level; }},
+    {"ACCESS_LOG", nullptr, "one log line per request (true/false)",
+     [](settings& s, const std::string& v) { s.access_log = to_bool("ACCESS_LOG", v); },
+     [](const settings& s) { return std::string{s.access_log ? "true" : "false"}; }},
+  };
+  return all;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos)
+    return "";
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+command_line parse_command_line(const std::vector<std::string>& args) {
+  command_line cli;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      cli.show_help = true;
+      continue;
+    }
+    auto eq = arg.find('=');
+    std::string name = arg.substr(0, eq);
+    auto value_of = [&]() -> std::string {
+      if (eq != std::string::npos)
+        return arg.substr(eq + 1);
+      if (i + 1 >= args.size())
+        throw config_error("option " + name + " needs a value");
+      return args[++i];
+    };
+    if (name == "--config") {
+      cli.config_file = value_of();
+      continue;
+    }
+    bool known = false;
+    for (const auto& spec : specs()) {
+      if (spec.flag && name == spec.flag) {
+        cli.overrides[spec.env] = value_of();
+        known = true;
+        break;
+      }
+    }
+    if (!known)
+      throw config_error("unknown option '" + arg + "' (see --help)");
+  }
+  return cli;
+}
+
+std::map<std::string, std::string> read_env_file(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    throw config_error("cannot read config file " + path);
+  std::map<std::string, std::string> values;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto t = trim(line);
+    if (t.empty() || t[0] == '#')
+      continue;
+    if (t.rfind("export ", 0) == 0)
+      t = trim(t.substr(7));
+    auto eq = t.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw config_error(path + ":" + std::to_string(number) + ": expected KEY=VALUE");
+    auto key = trim(t.substr(0, eq));
+    auto value = trim(t.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    values[key] = value;
+  }
+  return values;
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv{*e};
+    auto eq = kv.find('=');
+    if (eq != std::string::npos)
+      env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+settings load(const command_line& cli, const std::map<std::string, std::string>& environment) {
+  std::map<std::string, std::string> merged;
+  if (cli.config_file)
+    merged = read_env_file(*cli.config_file);
+  for (const auto& spec : specs())
+    if (auto it = environment.find(spec.env); it != environment.end())
+      merged[spec.env] = it->second;
+  for (const auto& [k, v] : cli.overrides)
+    merged[k] = v;
+
+  settings s;
+  for (const auto& spec : specs())
+    if (auto it = merged.find(spec.env); it != merged.end())
+      spec.apply(s, it->second);
+
+  if (s.host.empty())
+    throw config_error("HOST must not be empty");
+  if (!s.jwt_secret.empty() && s.jwt_secret.size() < 32)
+    throw config_error("JWT_SECRET must be at least 32 bytes long");
+  if (s.admin_email.empty() != s.admin_password.empty())
+    throw config_error("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
+  if (s.database_url.empty() && s.data_dir.empty())
+    throw config_error("DATA_DIR must not be empty when DATABASE_URL is unset");
+  return s;
+}
+
+std::string help_text() {
+  std::ostringstream out;
+  out << "Usage: commerce-server [--config FILE] [--host ADDR] [--port N] [--data-dir DIR] [--log-level L]\n\n"
+         "Settings come from the environment, optionally from an env-file given with --config\n"
+         "(the environment overrides the file); flags override both.\n\n";
+  settings defaults;
+  for (const auto& spec : specs()) {
+    out << "  " << spec.env;
+    if (spec.flag)
+      out << " (" << spec.flag << ")";
+    out << "\n      " << spec.help << "; default: " << spec.show(defaults) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace commerce::config

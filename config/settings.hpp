@@ -1,0 +1,66 @@
+// commerce-server configuration: environment variables, optionally read from an env-file
+// (--config FILE; the real environment wins), then command-line flags. Every setting, its
+// default and its meaning is listed once, in settings.cpp, which also renders --help.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace commerce::config {
+
+struct settings {
+  std::string host = "0.0.0.0";
+  uint16_t port = 8000;
+  std::string data_dir = "var";
+  std::string database_url;  ///< empty: the embedded PostgreSQL under data_dir
+  std::string redis_url;     ///< empty: no Redis (the health check omits it)
+  std::string jwt_secret;    ///< empty: generated once and kept in data_dir
+  int64_t access_token_ttl_seconds = 3600;
+  int64_t refresh_token_ttl_seconds = 604800;
+  std::string admin_email;
+  std::string admin_password;
+  int http_threads = 2;
+  int actor_threads = 2;
+  int db_pool_size = 8;
+  int crypto_workers = 2;
+  int64_t max_body_bytes = 1 << 20;
+  int64_t request_timeout_ms = 15000;
+  int64_t user_idle_seconds = 300;
+  int supervisor_max_restarts = 10;
+  int64_t supervisor_restart_window_seconds = 60;
+  std::string log_level = "info";
+  bool access_log = true;
+};
+
+/// Wrong configuration: the message is one line saying which setting and why.
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// What the command line asked for besides settings.
+struct command_line {
+  bool show_help = false;
+  std::optional<std::string> config_file;
+  std::map<std::string, std::string> overrides;  ///< setting name -> value, from --host etc.
+};
+
+command_line parse_command_line(const std::vector<std::string>& args);
+
+/// Reads KEY=VALUE lines (blank lines and # comments skipped, optional quotes, optional `export`).
+std::map<std::string, std::string> read_env_file(const std::string& path);
+
+/// Builds settings from: defaults < env-file < environment < command line. `environment`
+/// maps variable names to values (the caller passes the process environment).
+settings load(const command_line& cli, const std::map<std::string, std::string>& environment);
+
+/// The process environment as a map.
+std::map<std::string, std::string> process_environment();
+
+std::string help_text();
+
+}  // namespace commerce::config

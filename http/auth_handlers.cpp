@@ -1,0 +1,222 @@
+// Auth and profile endpoints (API.md §3.1): parse -> message to the user supervisor -> render.
+#include "http/errors.hpp"
+#include "http/front_door.hpp"
+#include "http/json.hpp"
+
+#include <caf/all.hpp>
+
+namespace commerce::http {
+
+namespace {
+
+using Pistache::Http::Method;
+using ctx_ptr = std::shared_ptr<request_context>;
+
+void write_user(json::writer& w, const actors::user_view& u) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(u.id);
+  w.Key("email");
+  w.String(u.email);
+  w.Key("first_name");
+  w.String(u.first_name);
+  w.Key("last_name");
+  w.String(u.last_name);
+  w.Key("phone");
+  json::write_string_or_null(w, u.phone);
+  w.Key("is_staff");
+  w.Bool(u.is_staff);
+  w.Key("email_verified");
+  w.Bool(u.email_verified);
+  w.Key("date_joined");
+  w.String(u.date_joined);
+  w.EndObject();
+}
+
+/// access + access_token (same value), token_type, expires_in; and refresh when asked.
+void write_tokens(json::writer& w, const app_context& app, const actors::user_view& u, bool with_refresh) {
+  auto now = unix_now();
+  const auto& s = app.settings;
+  auto access = app.jwt.sign(app.jwt.claims_for(u.id, u.token_version, "access", s.access_token_ttl_seconds, now));
+  w.Key("access");
+  w.String(access);
+  w.Key("access_token");
+  w.String(access);
+  if (with_refresh) {
+    w.Key("refresh");
+    w.String(app.jwt.sign(app.jwt.claims_for(u.id, u.token_version, "refresh", s.refresh_token_ttl_seconds, now)));
+  }
+  w.Key("token_type");
+  w.String("Bearer");
+  w.Key("expires_in");
+  w.Int64(s.access_token_ttl_seconds);
+}
+
+std::string render_user(const actors::user_view& u) {
+  rapidjson::StringBuffer buf;
+  json::writer w{buf};
+  write_user(w, u);
+  return buf.GetString();
+}
+
+std::string render_session(const app_context& app, const actors::user_view& u, const char* detail = nullptr) {
+  rapidjson::StringBuffer buf;
+  json::writer w{buf};
+  w.StartObject();
+  if (detail) {
+    w.Key("detail");
+    w.String(detail);
+  }
+  w.Key("user");
+  write_user(w, u);
+  write_tokens(w, app, u, true);
+  w.EndObject();
+  return buf.GetString();
+}
+
+/// Parses the body into `doc`; on failure answers 400 and returns false.
+bool parse_body(const ctx_ptr& ctx, rapidjson::Document& doc) {
+  if (auto p = json::parse_object(ctx->body, doc)) {
+    ctx->out->problem(p);
+    return false;
+  }
+  return true;
+}
+
+/// Sends a user command and answers with `render(user)` at `status`, or the problem.
+template <class Command, class Render>
+void ask_users(caf::event_based_actor* self, const ctx_ptr& ctx, Command cmd, int status, Render render) {
+  self->request(ctx->app->users, ctx->timeout(), std::move(cmd))
+    .then(
+      [=](actors::user_reply& r) {
+        if (r.error)
+          ctx->out->problem(r.error);
+        else
+          ctx->out->json(status, render(r.user));
+      },
+      [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+}
+
+void register_user(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  actors::register_user cmd;
+  auto email = in.string("email", true);
+  auto password = in.string("password", true);
+  auto first = in.string("first_name", false);
+  auto last = in.string("last_name", false);
+  auto phone = in.string_or_null("phone");
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  cmd.email = *email;
+  cmd.password = *password;
+  cmd.first_name = first.value_or("");
+  cmd.last_name = last.value_or("");
+  cmd.phone = phone.value;
+  ask_users(self, ctx, std::move(cmd), 201, [ctx](const actors::user_view& u) { return render_session(*ctx->app, u); });
+}
+
+void login(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto email = in.string("email", true);
+  auto password = in.string("password", true);
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  ask_users(self, ctx, actors::login_user{*email, *password, 0}, 200,
+            [ctx](const actors::user_view& u) { return render_session(*ctx->app, u); });
+}
+
+void refresh(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto token = in.string("refresh", true);
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  auto claims = ctx->app->jwt.verify(*token, "refresh", unix_now());
+  if (!claims)
+    return ctx->out->problem(actors::problem::of("invalid_token", "refresh token is invalid or expired"));
+  ask_users(self, ctx, actors::authenticate{claims->user_id, claims->version}, 200, [ctx](const actors::user_view& u) {
+    rapidjson::StringBuffer buf;
+    json::writer w{buf};
+    w.StartObject();
+    write_tokens(w, *ctx->app, u, false);
+    w.EndObject();
+    return std::string{buf.GetString()};
+  });
+}
+
+void verify_email(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto token = in.string("token", true);
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  self->request(ctx->app->users, ctx->timeout(), actors::verify_email{*token})
+    .then(
+      [=](actors::user_reply& r) {
+        if (r.error.code == "invalid_token")  // here a bad token is bad input, not bad credentials
+          ctx->out->problem(r.error, 400);
+        else if (r.error)
+          ctx->out->problem(r.error);
+        else
+          ctx->out->json(200, R"({"email_verified":true})");
+      },
+      [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+}
+
+void change_password(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto old_password = in.string("old_password", true);
+  auto new_password = in.string("new_password", true);
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  actors::change_password cmd{{ctx->claims->user_id, ctx->claims->version}, *old_password, *new_password};
+  ask_users(self, ctx, std::move(cmd), 200,
+            [ctx](const actors::user_view& u) { return render_session(*ctx->app, u, "password changed"); });
+}
+
+void get_profile(caf::event_based_actor*, const ctx_ptr& ctx) { ctx->out->json(200, render_user(*ctx->user)); }
+
+void update_profile(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  actors::update_profile cmd;
+  cmd.who = {ctx->claims->user_id, ctx->claims->version};
+  cmd.first_name = in.string("first_name", false);
+  cmd.last_name = in.string("last_name", false);
+  auto phone = in.string_or_null("phone");
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  cmd.phone_given = phone.present;
+  cmd.phone = phone.value;
+  ask_users(self, ctx, std::move(cmd), 200, render_user);
+}
+
+}  // namespace
+
+void add_auth_routes(router& r) {
+  r.add(Method::Post, "/api/auth/register/", access::credentials, register_user);
+  r.add(Method::Post, "/api/auth/login/", access::credentials, login);
+  r.add(Method::Post, "/api/auth/token/refresh/", access::credentials, refresh);
+  r.add(Method::Post, "/api/auth/verify-email/", access::anyone, verify_email);
+  r.add(Method::Post, "/api/auth/change-password/", access::user, change_password);
+  r.add(Method::Get, "/api/users/profile/", access::user, get_profile);
+  r.add(Method::Put, "/api/users/profile/", access::user, update_profile);
+  r.add(Method::Patch, "/api/users/profile/", access::user, update_profile);
+}
+
+}  // namespace commerce::http

@@ -1,0 +1,16 @@
+// The one error shape of API.md §1 and the mapping from problem codes to HTTP statuses.
+#pragma once
+
+#include "actors/problem.hpp"
+
+#include <string>
+
+namespace commerce::http {
+
+/// The HTTP status for a problem code (API.md §1); unknown codes are 500.
+int status_for(const std::string& code);
+
+/// `{"error":{"code","message","fields"}}` with `fields` always present.
+std::string render_problem(const actors::problem& p);
+
+}  // namespace commerce::http

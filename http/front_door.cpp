@@ -1,0 +1,213 @@
+#include "http/front_door.hpp"
+
+#include "http/errors.hpp"
+
+#include <caf/all.hpp>
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace commerce::http {
+
+namespace Http = Pistache::Http;
+
+namespace {
+
+std::string make_request_id() {
+  unsigned char bytes[8];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[sizeof bytes * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  return hex;
+}
+
+/// A client's X-Request-ID is echoed when it is short and harmless in a log line.
+std::string request_id_of(const Http::Request& req) {
+  if (auto raw = req.headers().tryGetRaw("X-Request-ID")) {
+    auto v = raw->value();
+    bool safe = !v.empty() && v.size() <= 128 && std::all_of(v.begin(), v.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+    if (safe)
+      return v;
+  }
+  return make_request_id();
+}
+
+bool is_json(const Http::Request& req) {
+  auto ct = req.headers().tryGet<Http::Header::ContentType>();
+  if (!ct)
+    return false;
+  const auto& mime = ct->mime();
+  return mime.top() == Http::Mime::Type::Application && mime.sub() == Http::Mime::Subtype::Json;
+}
+
+std::string allow_header(const std::vector<Http::Method>& methods) {
+  std::string out;
+  for (auto m : methods)
+    out += (out.empty() ? "" : ", ") + std::string{Http::methodString(m)};
+  return out;
+}
+
+void run_handler(caf::event_based_actor* self, const route* r, const std::shared_ptr<request_context>& ctx) {
+  if (!ctx->claims) {
+    r->fn(self, ctx);
+    return;
+  }
+  // The signature is good; the user's actor decides whether the token is still valid
+  // (user active, issued for the current password).
+  actors::authenticate who{ctx->claims->user_id, ctx->claims->version};
+  self->request(ctx->app->users, ctx->timeout(), who)
+    .then(
+      [=](actors::user_reply& res) {
+        if (res.error) {
+          if (res.error.code == "invalid_token")
+            ctx->out->problem(actors::problem::of("invalid_token", "token is invalid or has been revoked"));
+          else
+            ctx->out->problem(res.error);
+          return;
+        }
+        if (r->who == access::staff && !res.user.is_staff) {
+          ctx->out->problem(actors::problem::of("permission_denied", "staff only"));
+          return;
+        }
+        ctx->user = std::move(res.user);
+        r->fn(self, ctx);
+      },
+      [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+}
+
+class endpoint_handler : public Http::Handler {
+public:
+  HTTP_PROTOTYPE(endpoint_handler)
+
+  endpoint_handler(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes)
+    : app_(std::move(app)), routes_(std::move(routes)) {}
+
+  void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
+    auto app = app_;
+    app->in_flight.fetch_add(1);
+    auto request_id = request_id_of(req);
+    request_line line{std::string{Http::methodString(req.method())}, req.resource(), request_id,
+                      req.version() == Http::Version::Http11 && !req.headers().has<Http::Header::Connection>(),
+                      app->settings.access_log};
+    auto out = std::make_shared<reply>(std::move(writer), std::move(line), [app] { app->in_flight.fetch_sub(1); });
+
+    if (app->draining.load()) {
+      out->problem(actors::problem::of("service_unavailable", "the server is shutting down"));
+      return;
+    }
+    auto m = routes_->find(req.method(), req.resource());
+    if (!m.found) {
+      if (!m.allowed.empty())
+        out->problem(actors::problem::of("method_not_allowed", "method not allowed on this path"), 405,
+                     {{"Allow", allow_header(m.allowed)}});
+      else
+        out->problem(actors::problem::of("not_found", "no such resource"));
+      return;
+    }
+    const route* r = m.found;
+    if (static_cast<int64_t>(req.body().size()) > app->settings.max_body_bytes) {
+      out->problem(actors::problem::of("payload_too_large", "the request body exceeds " +
+                                                              std::to_string(app->settings.max_body_bytes) + " bytes"));
+      return;
+    }
+
+    auto ctx = std::make_shared<request_context>();
+    ctx->app = app;
+    ctx->out = out;
+    // Authentication and roles come before any parsing (API.md §0).
+    if (r->who != access::credentials) {
+      auto auth = req.headers().tryGet<Http::Header::Authorization>();
+      if (auth) {
+        auto value = auth->value();
+        std::string why;
+        std::optional<token_claims> claims;
+        if (value.rfind("Bearer ", 0) == 0)
+          claims = app->jwt.verify(value.substr(7), "access", unix_now(), &why);
+        else
+          why = "not a Bearer token";
+        if (!claims) {
+          spdlog::debug("{}: token rejected: {}", request_id, why);
+          out->problem(actors::problem::of("invalid_token", "token is invalid or expired"));
+          return;
+        }
+        ctx->claims = std::move(claims);
+      } else if (r->who == access::user || r->who == access::staff) {
+        out->problem(actors::problem::of("not_authenticated", "authentication credentials were not provided"));
+        return;
+      }
+    }
+    if (req.body().find_first_not_of(" \t\r\n") != std::string::npos && !is_json(req)) {
+      out->problem(actors::problem::of("unsupported_media_type", "request bodies must be application/json"));
+      return;
+    }
+
+    ctx->path = req.resource();
+    ctx->body = req.body();
+    ctx->params = std::move(m.params);
+    for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
+      ctx->query[it->first] = it->second;
+    if (auto key = req.headers().tryGetRaw("Idempotency-Key"))
+      ctx->idempotency_key = key->value();
+
+    app->system.spawn([r, ctx](caf::event_based_actor* self) { run_handler(self, r, ctx); });
+  }
+
+private:
+  std::shared_ptr<app_context> app_;
+  std::shared_ptr<const router> routes_;
+};
+
+}  // namespace
+
+front_door::front_door(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes)
+  : app_(std::move(app)), routes_(std::move(routes)) {}
+
+front_door::~front_door() {
+  if (endpoint_)
+    stop(std::chrono::milliseconds(0));
+}
+
+void front_door::start() {
+  const auto& s = app_->settings;
+  Pistache::Address address{s.host, Pistache::Port{s.port}};
+  endpoint_ = std::make_unique<Http::Endpoint>(address);
+  // Pistache's header/body timers also fire while a handler is still working (TECH-NOTES §3.5):
+  // keep them well above the longest time an actor may take to answer.
+  auto backend_limit = std::chrono::milliseconds(s.request_timeout_ms) + std::chrono::seconds(30);
+  auto opts = Http::Endpoint::options()
+                .threads(s.http_threads)
+                .flags(Pistache::Tcp::Options::ReuseAddr)
+                // Room for 8 MiB bodies, so an over-limit body still gets our JSON 413 (API.md §0).
+                .maxRequestSize(static_cast<size_t>(8 << 20) + 64 * 1024)
+                .maxResponseSize(static_cast<size_t>(16 << 20))
+                .headerTimeout(backend_limit)
+                .bodyTimeout(backend_limit)
+                .keepaliveTimeout(std::chrono::seconds(75));
+  endpoint_->init(opts);
+  endpoint_->setHandler(Http::make_handler<endpoint_handler>(app_, routes_));
+  try {
+    endpoint_->serveThreaded();
+  } catch (const std::exception& e) {
+    endpoint_.reset();
+    throw std::runtime_error("cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " + e.what());
+  }
+}
+
+void front_door::stop(std::chrono::milliseconds grace) {
+  if (!endpoint_)
+    return;
+  app_->draining.store(true);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (app_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (app_->in_flight.load() > 0)
+    spdlog::warn("closing with {} requests still in flight", app_->in_flight.load());
+  endpoint_->shutdown();
+  endpoint_.reset();
+}
+
+}  // namespace commerce::http

@@ -1,0 +1,74 @@
+// The Pistache front door: turns each HTTP request into a short-lived actor that authenticates
+// it (JWT, then the user's actor), runs the route's handler and answers from the reply
+// callback. No Pistache thread ever waits for an actor.
+#pragma once
+
+#include "actors/user_messages.hpp"
+#include "config/settings.hpp"
+#include "http/jwt.hpp"
+#include "http/reply.hpp"
+#include "http/router.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace commerce::http {
+
+/// What handlers reach: the actors and the settings. Shared by every request.
+struct app_context {
+  app_context(caf::actor_system& sys, config::settings s, std::string jwt_secret)
+    : system(sys), settings(std::move(s)), jwt(std::move(jwt_secret)) {}
+  caf::actor_system& system;
+  config::settings settings;
+  jwt_codec jwt;
+  caf::actor users;  ///< the user supervisor
+  caf::actor probe;  ///< the health probe
+  std::atomic<int64_t> in_flight{0};
+  std::atomic<bool> draining{false};
+};
+
+/// One request as handlers see it: copied out of Pistache's request, so it outlives onRequest.
+struct request_context {
+  std::shared_ptr<app_context> app;
+  std::shared_ptr<reply> out;
+  std::string path;
+  std::string body;
+  std::map<std::string, std::string> params;  ///< `{id}` captures
+  std::map<std::string, std::string> query;
+  std::optional<std::string> idempotency_key;
+  std::optional<token_claims> claims;     ///< a verified access token, if one was sent
+  std::optional<actors::user_view> user;  ///< the authenticated user, once checked
+
+  std::chrono::milliseconds timeout() const { return std::chrono::milliseconds(app->settings.request_timeout_ms); }
+};
+
+/// Registers every endpoint of the API on `r`.
+void add_auth_routes(router& r);
+void add_system_routes(router& r);
+
+class front_door {
+public:
+  front_door(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes);
+  ~front_door();
+
+  /// Binds and serves on background threads; throws std::runtime_error if it cannot bind.
+  void start();
+  /// Refuses new requests (503), waits up to `grace` for in-flight ones, then closes.
+  void stop(std::chrono::milliseconds grace);
+
+private:
+  std::shared_ptr<app_context> app_;
+  std::shared_ptr<const router> routes_;
+  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+};
+
+}  // namespace commerce::http

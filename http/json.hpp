@@ -1,0 +1,51 @@
+// JSON at the HTTP boundary (RapidJSON): parsing a request body into an object, reading typed
+// fields while collecting every type error by field name, and small writing helpers.
+#pragma once
+
+#include "actors/problem.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace commerce::http::json {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Parses `body` as a JSON object (an empty body counts as `{}`). Returns an `invalid_json`
+/// problem for syntax errors and for anything but an object at the top level.
+actors::problem parse_object(const std::string& body, rapidjson::Document& out);
+
+/// Reads fields of one object. API.md §0: no type coercion; wrong types are 400 with the field named.
+class reader {
+public:
+  explicit reader(const rapidjson::Value& object) : object_(object) {}
+
+  std::optional<std::string> string(const char* name, bool required);
+
+  struct nullable_string {
+    bool present = false;               ///< the key was sent
+    std::optional<std::string> value;  ///< nullopt for JSON null
+  };
+  nullable_string string_or_null(const char* name);
+
+  /// A JSON integer (not `true`, `1.5`, `"2"` or null).
+  std::optional<int64_t> integer(const char* name, bool required);
+
+  void add_error(const std::string& field, std::string message) { errors_[field].push_back(std::move(message)); }
+  bool ok() const { return errors_.empty(); }
+  actors::problem problem() const { return actors::problem::validation(errors_); }
+
+private:
+  const rapidjson::Value* find(const char* name);
+  const rapidjson::Value& object_;
+  actors::field_errors errors_;
+};
+
+void write_string_or_null(writer& w, const std::optional<std::string>& s);
+
+}  // namespace commerce::http::json

@@ -1,0 +1,90 @@
+#include "http/reply.hpp"
+
+#include "http/errors.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace commerce::http {
+
+namespace Http = Pistache::Http;
+
+namespace {
+
+/// A response header with a run-time name. Pistache 0.0.5 writes only typed headers and
+/// silently drops addRaw() ones, so X-Request-ID, WWW-Authenticate and Allow go through this.
+class named_header final : public Http::Header::Header {
+public:
+  named_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+#ifdef SAFE_HEADER_CAST
+  uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
+#endif
+
+private:
+  std::string name_;
+  std::string value_;
+};
+
+}  // namespace
+
+reply::reply(Http::ResponseWriter writer, request_line line, std::function<void()> on_done)
+  : writer_(std::move(writer)),
+    line_(std::move(line)),
+    on_done_(std::move(on_done)),
+    started_(std::chrono::steady_clock::now()) {}
+
+reply::~reply() {
+  if (!sent_.load()) {
+    spdlog::error("{} {} {}: no response was produced; answering 500", line_.request_id, line_.method, line_.path);
+    problem(actors::problem::internal());
+  }
+}
+
+void reply::json(int status, const std::string& body, const header_list& headers) {
+  finish(status, body, true, headers);
+}
+
+void reply::problem(const actors::problem& p, int status, header_list headers) {
+  int code = status ? status : status_for(p.code);
+  if (code == 401)
+    headers.emplace_back("WWW-Authenticate", "Bearer");
+  finish(code, render_problem(p), true, headers);
+}
+
+void reply::no_content() { finish(204, "", false, {}); }
+
+void reply::finish(int status, const std::string& body, bool has_body, const header_list& headers) {
+  if (sent_.exchange(true))
+    return;  // one reply per request, whatever happens
+  auto& out = writer_.headers();
+  if (line_.add_keep_alive) {
+    // Pistache 0.0.5 answers HTTP/1.1 requests without a Connection header with
+    // "Connection: close" (TECH-NOTES §3.1), which makes clients reconnect every time.
+    out.remove<Http::Header::Connection>();
+    out.add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
+  }
+  out.add(std::make_shared<named_header>("X-Request-ID", line_.request_id));
+  for (const auto& [name, value] : headers)
+    out.add(std::make_shared<named_header>(name, value));
+  static const auto json_type = Http::Mime::MediaType::fromString("application/json; charset=utf-8");
+  auto code = static_cast<Http::Code>(status);
+  try {
+    if (has_body)
+      writer_.send(code, body, json_type);
+    else
+      writer_.send(code);
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: sending the response failed: {}", line_.request_id, e.what());
+  }
+  if (line_.access_log) {
+    auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
+    spdlog::info("access {} \"{} {}\" {} {}B {:.1f}ms", line_.request_id, line_.method, line_.path, status,
+                 body.size(), micros / 1000.0);
+  }
+  if (on_done_)
+    on_done_();
+}
+
+}  // namespace commerce::http

@@ -1,0 +1,54 @@
+// The one response to one request. A reply owns Pistache's ResponseWriter; whoever holds the
+// last reference (a handler's actor, usually) sends through it. If it is destroyed unsent (an
+// actor died, a path forgot to answer), it answers 500 itself: a client never waits forever.
+// It also applies TECH-NOTES §3's keep-alive fix, adds X-Request-ID and writes the access log.
+#pragma once
+
+#include "actors/problem.hpp"
+
+#include <pistache/http.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace commerce::http {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+struct request_line {
+  std::string method;
+  std::string path;
+  std::string request_id;
+  bool add_keep_alive = false;  ///< HTTP/1.1 request without a Connection header
+  bool access_log = true;
+};
+
+class reply {
+public:
+  /// `on_done` runs once the response is handed to Pistache (in-flight accounting).
+  reply(Pistache::Http::ResponseWriter writer, request_line line, std::function<void()> on_done);
+  ~reply();
+  reply(const reply&) = delete;
+  reply& operator=(const reply&) = delete;
+
+  void json(int status, const std::string& body, const header_list& headers = {});
+  /// A problem at its mapped status (or `status` when given), with WWW-Authenticate on 401.
+  void problem(const actors::problem& p, int status = 0, header_list headers = {});
+  void no_content();
+  bool sent() const { return sent_.load(); }
+
+private:
+  void finish(int status, const std::string& body, bool has_body, const header_list& headers);
+
+  Pistache::Http::ResponseWriter writer_;
+  request_line line_;
+  std::function<void()> on_done_;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> sent_{false};
+};
+
+}  // namespace commerce::http

@@ -1,0 +1,54 @@
+// The route table: method + path pattern -> access level + handler. Paths match with or
+// without the trailing slash (API.md §0); `{name}` segments capture positive integer ids only,
+// so a non-numeric id is a 404 like an unknown one. A known path with the wrong method is a 405
+// that lists the allowed methods.
+#pragma once
+
+#include <pistache/http_defs.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace caf {
+class event_based_actor;
+}
+
+namespace commerce::http {
+
+struct request_context;
+
+/// Who may call a route (API.md §3): anyone (a bad token is still a 401), anyone with any
+/// token ignored (health, register, login, refresh), a signed-in user, staff only.
+enum class access { anyone, credentials, user, staff };
+
+using handler = std::function<void(caf::event_based_actor* self, const std::shared_ptr<request_context>& ctx)>;
+
+struct route {
+  Pistache::Http::Method method;
+  std::vector<std::string> segments;
+  access who;
+  handler fn;
+};
+
+class router {
+public:
+  void add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn);
+
+  struct match {
+    const route* found = nullptr;
+    std::map<std::string, std::string> params;
+    std::vector<Pistache::Http::Method> allowed;  ///< when the path exists under other methods
+  };
+  match find(Pistache::Http::Method method, std::string_view path) const;
+
+private:
+  std::vector<route> routes_;
+};
+
+std::vector<std::string> split_path(std::string_view path);
+
+}  // namespace commerce::http

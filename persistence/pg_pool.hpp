@@ -1,0 +1,53 @@
+// A bounded pool of PostgreSQL connections shared by the blocking worker threads.
+// A lease returns its connection on destruction, rolled back and reset if it was left dirty.
+#pragma once
+
+#include "persistence/pg.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace commerce::pg {
+
+class pool : public std::enable_shared_from_this<pool> {
+public:
+  class lease {
+  public:
+    lease(std::shared_ptr<pool> owner, std::unique_ptr<connection> c)
+      : owner_(std::move(owner)), conn_(std::move(c)) {}
+    lease(lease&&) noexcept = default;
+    lease& operator=(lease&&) noexcept = default;
+    ~lease();
+    connection& operator*() { return *conn_; }
+    connection* operator->() { return conn_.get(); }
+
+  private:
+    std::shared_ptr<pool> owner_;
+    std::unique_ptr<connection> conn_;
+  };
+
+  /// Opens `size` connections eagerly, so a wrong DATABASE_URL fails at start-up.
+  static std::shared_ptr<pool> open(std::string conninfo, size_t size);
+
+  /// Waits up to `timeout` for a free connection; throws pg::error("pool exhausted").
+  lease acquire(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  size_t size() const { return size_; }
+  const std::string& conninfo() const { return conninfo_; }
+
+private:
+  pool(std::string conninfo, size_t size) : conninfo_(std::move(conninfo)), size_(size) {}
+  void give_back(std::unique_ptr<connection> c);
+
+  std::string conninfo_;
+  size_t size_;
+  std::mutex mtx_;
+  std::condition_variable available_;
+  std::deque<std::unique_ptr<connection>> idle_;
+};
+
+}  // namespace commerce::pg

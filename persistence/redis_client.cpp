@@ -1,0 +1,103 @@
+#include "persistence/redis_client.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <stdexcept>
+
+namespace commerce::persistence {
+
+namespace {
+
+struct reply_deleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+}  // namespace
+
+redis_endpoint parse_redis_url(const std::string& url) {
+  redis_endpoint ep;
+  const std::string unix_scheme = "unix://";
+  const std::string redis_scheme = "redis://";
+  if (url.rfind(unix_scheme, 0) == 0) {
+    ep.socket_path = url.substr(unix_scheme.size());
+    if (ep.socket_path.empty() || ep.socket_path[0] != '/')
+      throw std::invalid_argument("REDIS_URL unix:// needs an absolute socket path");
+    return ep;
+  }
+  if (url.rfind(redis_scheme, 0) != 0)
+    throw std::invalid_argument("REDIS_URL must start with redis:// or unix://");
+  std::string rest = url.substr(redis_scheme.size());
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    auto credentials = rest.substr(0, at);
+    auto colon = credentials.find(':');
+    ep.password = colon == std::string::npos ? credentials : credentials.substr(colon + 1);
+    rest = rest.substr(at + 1);
+  }
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    auto db = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+    if (!db.empty()) {
+      try {
+        ep.database = std::stoi(db);
+      } catch (const std::exception&) {
+        throw std::invalid_argument("REDIS_URL database must be a number");
+      }
+    }
+  }
+  if (auto colon = rest.rfind(':'); colon != std::string::npos) {
+    try {
+      ep.port = std::stoi(rest.substr(colon + 1));
+    } catch (const std::exception&) {
+      throw std::invalid_argument("REDIS_URL port must be a number");
+    }
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty())
+    throw std::invalid_argument("REDIS_URL has no host");
+  if (ep.port <= 0 || ep.port > 65535)
+    throw std::invalid_argument("REDIS_URL port out of range");
+  ep.host = rest;
+  return ep;
+}
+
+void redis_client::context_deleter::operator()(redisContext* c) const { redisFree(c); }
+
+redis_client::redis_client(const redis_endpoint& where, std::chrono::milliseconds timeout) {
+  auto tv = to_timeval(timeout);
+  redisContext* raw = where.socket_path.empty()
+                        ? redisConnectWithTimeout(where.host.c_str(), where.port, tv)
+                        : redisConnectUnixWithTimeout(where.socket_path.c_str(), tv);
+  ctx_.reset(raw);
+  if (!ctx_ || ctx_->err)
+    throw std::runtime_error(std::string{"cannot connect to Redis: "} + (ctx_ ? ctx_->errstr : "out of memory"));
+  redisSetTimeout(ctx_.get(), tv);
+  if (!where.password.empty()) {
+    reply_ptr r{static_cast<redisReply*>(redisCommand(ctx_.get(), "AUTH %b", where.password.data(),
+                                                      where.password.size()))};
+    if (!r || r->type == REDIS_REPLY_ERROR)
+      throw std::runtime_error("Redis AUTH failed");
+  }
+  if (where.database != 0) {
+    reply_ptr r{static_cast<redisReply*>(redisCommand(ctx_.get(), "SELECT %d", where.database))};
+    if (!r || r->type == REDIS_REPLY_ERROR)
+      throw std::runtime_error("Redis SELECT failed");
+  }
+}
+
+redis_client::~redis_client() = default;
+redis_client::redis_client(redis_client&&) noexcept = default;
+redis_client& redis_client::operator=(redis_client&&) noexcept = default;
+
+bool redis_client::ping() {
+  if (!ctx_ || ctx_->err)
+    return false;
+  reply_ptr r{static_cast<redisReply*>(redisCommand(ctx_.get(), "PING"))};
+  return r && r->type == REDIS_REPLY_STATUS && std::string{r->str, r->len} == "PONG";
+}
+
+}  // namespace commerce::persistence
