@@ -1,0 +1,124 @@
+// A real actor system, the blocking pools and a pool on the throwaway PostgreSQL that
+// scripts/test starts (TEST_DATABASE_URL). One per test case, torn down with every actor.
+#pragma once
+
+#include "actors/blocking_pool.hpp"
+#include "actors/crypto.hpp"
+#include "actors/user_messages.hpp"
+#include "actors/user_supervisor.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/pg_pool.hpp"
+
+#include <caf/all.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <unistd.h>
+
+namespace commerce::testing {
+
+inline std::string test_database_url() {
+  const char* url = std::getenv("TEST_DATABASE_URL");
+  if (!url || !*url)
+    BOOST_FAIL("TEST_DATABASE_URL is not set: run the tests through scripts/test");
+  return url;
+}
+
+inline std::string unique_email(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  return tag + "." + std::to_string(getpid()) + "." + std::to_string(counter++) + "." +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007) + "@actors.test";
+}
+
+struct actor_fixture {
+  std::shared_ptr<pg::pool> db;
+  caf::actor_system_config cfg;  // CAF 0.17's actor_system keeps a reference to it
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor db_workers;
+  caf::actor crypto_workers;
+  std::vector<caf::actor> spawned;
+
+  actor_fixture() {
+    actors::crypto::init();
+    db = pg::pool::open(test_database_url(), 4);
+    {
+      auto c = db->acquire();
+      persistence::apply_migrations(*c);
+    }
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    db_workers = actors::spawn_blocking_pool(*sys, 4);
+    crypto_workers = actors::spawn_blocking_pool(*sys, 2);
+  }
+
+  ~actor_fixture() {
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(db_workers, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(crypto_workers, caf::exit_reason::user_shutdown);
+    sys.reset();
+  }
+
+  caf::actor supervisor(std::chrono::seconds idle = std::chrono::seconds(300), int max_restarts = 10) {
+    actors::user_domain_deps d;
+    d.db = db;
+    d.db_workers = db_workers;
+    d.crypto_workers = crypto_workers;
+    d.call_timeout = std::chrono::seconds(10);
+    d.idle_timeout = idle;
+    d.max_restarts = max_restarts;
+    d.restart_window = std::chrono::seconds(60);
+    auto sup = actors::spawn_user_supervisor(*sys, d);
+    spawned.push_back(sup);
+    return sup;
+  }
+
+  /// Sends `msg` and waits for the reply of type R.
+  template <class R, class Msg>
+  R ask(const caf::actor& dest, Msg msg) {
+    caf::scoped_actor self{*sys};
+    R out{};
+    self->request(dest, std::chrono::seconds(15), std::move(msg))
+      .receive([&](R& r) { out = std::move(r); },
+               [&](caf::error& e) { BOOST_FAIL("request failed: " << sys->render(e)); });
+    return out;
+  }
+
+  template <class Msg>
+  actors::user_reply ask_user(const caf::actor& sup, Msg msg) {
+    return ask<actors::user_reply>(sup, std::move(msg));
+  }
+
+  actors::supervisor_stats stats(const caf::actor& sup) { return ask<actors::supervisor_stats>(sup, actors::stats_atom::value); }
+
+  /// Polls the supervisor until `done(stats)` holds or 10 s pass.
+  template <class Pred>
+  actors::supervisor_stats wait_for(const caf::actor& sup, Pred done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto s = stats(sup);
+    while (!done(s) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      s = stats(sup);
+    }
+    return s;
+  }
+
+  /// A user row written straight to the database, as another node would have.
+  int64_t insert_user(const std::string& email, const std::string& password = "secret123") {
+    auto c = db->acquire();
+    auto r = c->exec("INSERT INTO users (email, password_hash, first_name) VALUES ($1, $2, 'Fixture') RETURNING id",
+                     {email, actors::crypto::hash_password(password)});
+    return r.int64(0, 0);
+  }
+
+  void sql(const std::string& statement, const pg::params& args = {}) {
+    auto c = db->acquire();
+    c->exec(statement, args);
+  }
+};
+
+}  // namespace commerce::testing

@@ -1,0 +1,63 @@
+#include "http/errors.hpp"
+#include "http/json.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace commerce;
+using namespace commerce::http;
+
+BOOST_AUTO_TEST_SUITE(json_errors)
+
+BOOST_AUTO_TEST_CASE(problem_renders_in_the_api_shape) {
+  auto body = render_problem(actors::problem::validation({{"items.0.quantity", {"must be between 1 and 999"}}}));
+  BOOST_TEST(body == R"({"error":{"code":"validation_error","message":"invalid input","fields":{"items.0.quantity":["must be between 1 and 999"]}}})");
+  BOOST_TEST(render_problem(actors::problem::of("not_found", "no such \"thing\"")) ==
+             R"({"error":{"code":"not_found","message":"no such \"thing\"","fields":{}}})");
+}
+
+BOOST_AUTO_TEST_CASE(codes_map_to_statuses) {
+  BOOST_TEST(status_for("invalid_json") == 400);
+  BOOST_TEST(status_for("invalid_credentials") == 401);
+  BOOST_TEST(status_for("permission_denied") == 403);
+  BOOST_TEST(status_for("email_exists") == 409);
+  BOOST_TEST(status_for("payload_too_large") == 413);
+  BOOST_TEST(status_for("unsupported_media_type") == 415);
+  BOOST_TEST(status_for("idempotency_key_reused") == 422);
+  BOOST_TEST(status_for("service_unavailable") == 503);
+  BOOST_TEST(status_for("something_new") == 500);
+}
+
+BOOST_AUTO_TEST_CASE(bodies_must_be_json_objects) {
+  rapidjson::Document d;
+  BOOST_TEST(!json::parse_object("", d));
+  BOOST_TEST(d.IsObject());
+  BOOST_TEST(!json::parse_object(R"({"a":1})", d));
+  BOOST_TEST(json::parse_object("{", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object("[1,2]", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object("\"x\"", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object("{} trailing", d).code == "invalid_json");
+}
+
+BOOST_AUTO_TEST_CASE(reader_names_every_mistyped_field) {
+  rapidjson::Document d;
+  d.Parse(R"({"email":5,"n":1.5,"b":true,"s":"2","phone":null,"name":"Ann","big":9007199254740993})");
+  json::reader in{d};
+  BOOST_TEST(!in.string("email", true).has_value());
+  BOOST_TEST(!in.integer("n", true).has_value());
+  BOOST_TEST(!in.integer("b", true).has_value());
+  BOOST_TEST(!in.integer("s", true).has_value());
+  BOOST_TEST(!in.string("missing", true).has_value());
+  BOOST_TEST(*in.string("name", true) == "Ann");
+  BOOST_TEST(*in.integer("big", true) == 9007199254740993LL);
+  auto phone = in.string_or_null("phone");
+  BOOST_TEST(phone.present);
+  BOOST_TEST(!phone.value.has_value());
+  BOOST_TEST(!in.string_or_null("absent").present);
+  auto p = in.problem();
+  BOOST_TEST(p.code == "validation_error");
+  BOOST_TEST(p.fields.size() == 5u);
+  BOOST_TEST(p.fields.count("email") == 1u);
+  BOOST_TEST(p.fields.at("missing").front() == "this field is required");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
