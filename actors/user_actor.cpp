@@ -2,6 +2,7 @@
 
 #include "actors/blocking_pool.hpp"
 #include "actors/crypto.hpp"
+#include "actors/supervision.hpp"
 #include "actors/user_messages.hpp"
 #include "actors/user_rules.hpp"
 
@@ -74,20 +75,9 @@ void persist_then_reply(user_ptr self, const user_domain_deps& d, caf::response_
 
 }  // namespace
 
-caf::behavior user_actor(user_ptr self, int64_t id, caf::actor supervisor, user_domain_deps d) {
+caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_domain_deps d) {
   self->state.id = id;
-  // A throwing handler ends this actor (the supervisor counts it); say why in our log.
-  self->set_exception_handler([id](caf::scheduled_actor*, std::exception_ptr& eptr) -> caf::error {
-    try {
-      std::rethrow_exception(eptr);
-    } catch (const std::exception& e) {
-      spdlog::error("user actor {}: unhandled exception: {}", id, e.what());
-      return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
-    } catch (...) {
-      spdlog::error("user actor {}: unhandled non-standard exception", id);
-      return caf::make_error(caf::sec::runtime_error);
-    }
-  });
+  log_unhandled_exceptions(self, "user", id);
   return {
     [=](const authenticate& who) {
       auto rp = self->make_response_promise();

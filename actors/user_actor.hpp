@@ -28,7 +28,7 @@ struct password_check {
   std::string new_hash;
 };
 
-caf::behavior user_actor(caf::stateful_actor<user_state>* self, int64_t id, caf::actor supervisor,
+caf::behavior user_actor(caf::stateful_actor<user_state>* self, caf::actor supervisor, int64_t id,
                          user_domain_deps deps);
 
 }  // namespace commerce::actors

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/problem.hpp"
+#include "actors/supervision_messages.hpp"
 #include "persistence/user_repository.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -82,19 +83,6 @@ struct user_reply {
   user_view user;
 };
 
-/// The user supervisor's counters, for the admin console.
-struct supervisor_stats {
-  int64_t active = 0;
-  int64_t activations = 0;
-  int64_t passivations = 0;
-  int64_t crashes = 0;
-  int64_t restarts_in_window = 0;
-};
-
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
-/// A user actor tells its supervisor it has been idle; the supervisor answers with stop_atom.
-using idle_atom = caf::atom_constant<caf::atom("idle")>;
-using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 }  // namespace commerce::actors
 
@@ -107,5 +95,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::change_password)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::verify_email)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::crash_user)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::user_reply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::supervisor_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::user_record)

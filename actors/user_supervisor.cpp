@@ -2,6 +2,7 @@
 
 #include "actors/blocking_pool.hpp"
 #include "actors/crypto.hpp"
+#include "actors/supervision.hpp"
 #include "actors/user_actor.hpp"
 #include "actors/user_messages.hpp"
 #include "actors/user_rules.hpp"
@@ -10,9 +11,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <deque>
-#include <map>
-#include <unordered_map>
 
 namespace commerce::actors {
 
@@ -25,64 +23,21 @@ namespace {
 
 struct supervisor_state {
   static inline const char* name = "user_supervisor";
-  std::unordered_map<int64_t, caf::actor> children;  ///< live, routable user actors
-  std::map<caf::actor_addr, int64_t> ids;            ///< every linked child, stopping ones included
-  std::deque<std::chrono::steady_clock::time_point> crash_times;
-  supervisor_stats stats;
+  entity_registry users;
 };
 
 using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
 
 caf::actor child_for(supervisor_ptr self, const user_domain_deps& d, int64_t id) {
-  auto& st = self->state;
-  if (auto it = st.children.find(id); it != st.children.end())
-    return it->second;
-  auto child = self->spawn<caf::linked>(user_actor, id, caf::actor_cast<caf::actor>(self), d);
-  st.children.emplace(id, child);
-  st.ids.emplace(child.address(), id);
-  ++st.stats.activations;
-  return child;
-}
-
-/// Bookkeeping when a child ends; returns false when the restart intensity is exceeded.
-bool on_child_exit(supervisor_ptr self, const user_domain_deps& d, int64_t id, const caf::error& reason) {
-  auto& st = self->state;
-  if (!reason || reason == caf::exit_reason::normal) {
-    ++st.stats.passivations;
-    return true;
-  }
-  ++st.stats.crashes;
-  auto now = std::chrono::steady_clock::now();
-  st.crash_times.push_back(now);
-  while (!st.crash_times.empty() && now - st.crash_times.front() > d.restart_window)
-    st.crash_times.pop_front();
-  spdlog::warn("user actor {} crashed ({}); it is re-activated from the database on its next message", id,
-               to_string(reason));
-  return static_cast<int>(st.crash_times.size()) <= d.max_restarts;
+  return actors::child_for(self, self->state.users, id, user_actor, d);
 }
 
 user_reply failure(problem p) { return user_reply{std::move(p), {}}; }
 
 caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
-  self->set_exit_handler([=](caf::exit_msg& em) {
-    auto& st = self->state;
-    auto it = st.ids.find(em.source);
-    if (it == st.ids.end()) {  // not a child: our owner is shutting us down
-      self->quit(em.reason);
-      return;
-    }
-    auto id = it->second;
-    st.ids.erase(it);
-    if (auto c = st.children.find(id); c != st.children.end() && c->second.address() == em.source)
-      st.children.erase(c);
-    if (!on_child_exit(self, d, id, em.reason)) {
-      spdlog::error("user supervisor: more than {} crashes within {} s, escalating", d.max_restarts,
-                    d.restart_window.count());
-      self->quit(caf::make_error(caf::sec::runtime_error, "user supervisor restart intensity exceeded"));
-    }
-  });
-
-  return {
+  self->state.users = entity_registry{"user", {d.max_restarts, d.restart_window}};
+  auto common = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
+  return caf::message_handler{
     [=](register_user& cmd) {
       auto rp = self->make_response_promise();
       cmd.email = rules::normalize_email(cmd.email);
@@ -171,22 +126,7 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
     [=](const update_profile& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
     [=](const change_password& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
     [=](const crash_user& cmd) { self->send(child_for(self, d, cmd.user_id), cmd); },
-    [=](idle_atom, int64_t id) {
-      // Passivate: stop routing to the child first, so the next message activates a fresh one,
-      // then let it finish what is already in its mailbox and stop.
-      auto& st = self->state;
-      if (auto it = st.children.find(id); it != st.children.end()) {
-        self->send(it->second, stop_atom::value);
-        st.children.erase(it);
-      }
-    },
-    [=](stats_atom) {
-      auto stats = self->state.stats;
-      stats.active = static_cast<int64_t>(self->state.children.size());
-      stats.restarts_in_window = static_cast<int64_t>(self->state.crash_times.size());
-      return stats;
-    },
-  };
+  }.or_else(common);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // commerce-server: configuration, the database (embedded or DATABASE_URL), migrations, the
 // actor system and the HTTP front door, then a wait for SIGINT/SIGTERM and an orderly stop.
 #include "actors/blocking_pool.hpp"
+#include "actors/cart.hpp"
+#include "actors/catalog.hpp"
 #include "actors/crypto.hpp"
+#include "actors/orders.hpp"
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
 #include "app/bootstrap.hpp"
@@ -35,16 +38,18 @@ sigset_t block_stop_signals() {
   return set;
 }
 
-/// Turns a supervisor's escalation into a server stop with a failing exit code.
-caf::behavior escalation_watch(caf::event_based_actor* self, caf::actor watched, std::shared_ptr<std::atomic<bool>> failed) {
-  self->monitor(watched);
+/// Turns a domain supervisor's escalation into a server stop with a failing exit code: the
+/// top of the supervision tree, where OTP would restart the node.
+caf::behavior escalation_watch(caf::event_based_actor* self, std::vector<caf::actor> watched,
+                               std::shared_ptr<std::atomic<bool>> failed) {
+  for (const auto& w : watched)
+    self->monitor(w);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.reason && dm.reason != caf::exit_reason::user_shutdown) {
-      spdlog::critical("the user supervisor failed ({}); stopping the server", to_string(dm.reason));
+      spdlog::critical("a domain supervisor failed ({}); stopping the server", to_string(dm.reason));
       failed->store(true);
       kill(getpid(), SIGTERM);
     }
-    self->quit();
   });
   return {[](caf::unit_t) {}};
 }
@@ -86,23 +91,39 @@ int run(const config::settings& s) {
     auto db_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.db_pool_size));
     auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers));
 
-    actors::user_domain_deps deps;
-    deps.db = db;
-    deps.db_workers = db_workers;
-    deps.crypto_workers = crypto_workers;
-    deps.call_timeout = std::chrono::milliseconds(s.request_timeout_ms);
-    deps.idle_timeout = std::chrono::seconds(s.user_idle_seconds);
-    deps.max_restarts = s.supervisor_max_restarts;
-    deps.restart_window = std::chrono::seconds(s.supervisor_restart_window_seconds);
+    auto call_timeout = std::chrono::milliseconds(s.request_timeout_ms);
+    auto idle = std::chrono::seconds(s.user_idle_seconds);
+    actors::restart_policy restarts{s.supervisor_max_restarts, std::chrono::seconds(s.supervisor_restart_window_seconds)};
+    actors::db_access db_access{db, db_workers, call_timeout};
+    auto cache_ttl = std::chrono::milliseconds(s.cache_ttl_ms);
+
+    actors::user_domain_deps user_deps;
+    user_deps.db = db;
+    user_deps.db_workers = db_workers;
+    user_deps.crypto_workers = crypto_workers;
+    user_deps.call_timeout = call_timeout;
+    user_deps.idle_timeout = idle;
+    user_deps.max_restarts = restarts.max_restarts;
+    user_deps.restart_window = restarts.window;
 
     auto app = std::make_shared<http::app_context>(sys, s, jwt_secret);
-    app->users = actors::spawn_user_supervisor(sys, deps);
+    app->users = actors::spawn_user_supervisor(sys, user_deps);
+    app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl});
+    app->carts = actors::spawn_cart_supervisor(sys, actors::cart_deps{db_access, idle, restarts});
+    app->orders = actors::spawn_order_supervisor(
+      sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
+                              std::chrono::seconds(s.reservation_ttl_seconds),
+                              std::chrono::seconds(s.reservation_sweep_seconds)});
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
-    auto watch = sys.spawn(escalation_watch, app->users, failed);
+    std::vector<caf::actor> supervisors{app->users, app->catalog, app->carts, app->orders};
+    auto watch = sys.spawn(escalation_watch, supervisors, failed);
 
     auto routes = std::make_shared<http::router>();
     http::add_system_routes(*routes);
     http::add_auth_routes(*routes);
+    http::add_catalog_routes(*routes);
+    http::add_cart_routes(*routes);
+    http::add_order_routes(*routes);
 
     http::front_door door{app, routes};
     door.start();
@@ -113,7 +134,8 @@ int run(const config::settings& s) {
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     door.stop(std::chrono::seconds(10));
-    for (const auto& a : {app->users, app->probe, watch, db_workers, crypto_workers})
+    for (const auto& a : {app->users, app->catalog, app->carts, app->orders, app->probe, watch, db_workers,
+                          crypto_workers})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     app.reset();
     exit_code = failed->load() ? 1 : 0;

@@ -2,6 +2,7 @@
 set(content "// Generated from persistence/migrations/*.sql by cmake/EmbedMigrations.cmake.\n")
 string(APPEND content "#include \"persistence/migrations.hpp\"\n\nnamespace commerce::persistence {\n\n")
 string(APPEND content "const std::vector<migration>& embedded_migrations() {\n  static const std::vector<migration> all = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(file IN LISTS FILES)
   get_filename_component(name "${file}" NAME)
   file(READ "${file}" sql)

@@ -31,6 +31,9 @@ struct settings {
   int64_t max_body_bytes = 1 << 20;
   int64_t request_timeout_ms = 15000;
   int64_t user_idle_seconds = 300;
+  int64_t reservation_ttl_seconds = 1800;
+  int64_t reservation_sweep_seconds = 30;
+  int64_t cache_ttl_ms = 1000;
   int supervisor_max_restarts = 10;
   int64_t supervisor_restart_window_seconds = 60;
   std::string log_level = "info";

@@ -1,7 +1,6 @@
 // Auth and profile endpoints (API.md §3.1): parse -> message to the user supervisor -> render.
 #include "http/errors.hpp"
-#include "http/front_door.hpp"
-#include "http/json.hpp"
+#include "http/handler_support.hpp"
 
 #include <caf/all.hpp>
 
@@ -10,7 +9,6 @@ namespace commerce::http {
 namespace {
 
 using Pistache::Http::Method;
-using ctx_ptr = std::shared_ptr<request_context>;
 
 void write_user(json::writer& w, const actors::user_view& u) {
   w.StartObject();
@@ -72,15 +70,6 @@ std::string render_session(const app_context& app, const actors::user_view& u, c
   write_tokens(w, app, u, true);
   w.EndObject();
   return buf.GetString();
-}
-
-/// Parses the body into `doc`; on failure answers 400 and returns false.
-bool parse_body(const ctx_ptr& ctx, rapidjson::Document& doc) {
-  if (auto p = json::parse_object(ctx->body, doc)) {
-    ctx->out->problem(p);
-    return false;
-  }
-  return true;
 }
 
 /// Sends a user command and answers with `render(user)` at `status`, or the problem.

@@ -1,6 +1,7 @@
 #include "http/front_door.hpp"
 
 #include "http/errors.hpp"
+#include "http/pagination.hpp"
 
 #include <caf/all.hpp>
 
@@ -149,7 +150,9 @@ public:
     ctx->body = req.body();
     ctx->params = std::move(m.params);
     for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
-      ctx->query[it->first] = it->second;
+      ctx->query[url_decode(it->first)] = url_decode(it->second);
+    if (auto host = req.headers().tryGet<Http::Header::Host>())
+      ctx->host = host->host() + (host->port().toString() == "80" ? "" : ":" + host->port().toString());
     if (auto key = req.headers().tryGetRaw("Idempotency-Key"))
       ctx->idempotency_key = key->value();
 

@@ -30,8 +30,11 @@ struct app_context {
   caf::actor_system& system;
   config::settings settings;
   jwt_codec jwt;
-  caf::actor users;  ///< the user supervisor
-  caf::actor probe;  ///< the health probe
+  caf::actor users;    ///< the user supervisor
+  caf::actor catalog;  ///< the catalog supervisor
+  caf::actor carts;    ///< the cart supervisor
+  caf::actor orders;   ///< the order supervisor
+  caf::actor probe;    ///< the health probe
   std::atomic<int64_t> in_flight{0};
   std::atomic<bool> draining{false};
 };
@@ -41,6 +44,7 @@ struct request_context {
   std::shared_ptr<app_context> app;
   std::shared_ptr<reply> out;
   std::string path;
+  std::string host;  ///< the Host header, for absolute next/previous links
   std::string body;
   std::map<std::string, std::string> params;  ///< `{id}` captures
   std::map<std::string, std::string> query;
@@ -54,6 +58,9 @@ struct request_context {
 /// Registers every endpoint of the API on `r`.
 void add_auth_routes(router& r);
 void add_system_routes(router& r);
+void add_catalog_routes(router& r);
+void add_cart_routes(router& r);
+void add_order_routes(router& r);
 
 class front_door {
 public:

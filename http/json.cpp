@@ -2,6 +2,11 @@
 
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
 namespace commerce::http::json {
 
 actors::problem parse_object(const std::string& body, rapidjson::Document& out) {
@@ -67,6 +72,138 @@ std::optional<int64_t> reader::integer(const char* name, bool required) {
     return std::nullopt;
   }
   return v->GetInt64();
+}
+
+std::optional<int64_t> reader::money(const char* name, bool required) {
+  const auto* v = find(name);
+  if (!v) {
+    if (required)
+      add_error(name, "this field is required");
+    return std::nullopt;
+  }
+  std::optional<int64_t> minor;
+  if (v->IsString()) {
+    minor = parse_money_text(std::string{v->GetString(), v->GetStringLength()});
+  } else if (v->IsInt64()) {
+    if (std::llabs(v->GetInt64()) <= 1'000'000'000'000LL)
+      minor = v->GetInt64() * 100;
+  } else if (v->IsNumber()) {
+    double scaled = v->GetDouble() * 100.0;
+    double rounded = std::round(scaled);
+    // 19.99 arrives as 19.989999...; a third decimal leaves a visible remainder.
+    if (std::isfinite(scaled) && std::fabs(rounded) < 1e14 && std::fabs(scaled - rounded) < 1e-6)
+      minor = static_cast<int64_t>(rounded);
+  } else {
+    add_error(name, "must be a number or a decimal string");
+    return std::nullopt;
+  }
+  if (!minor)
+    add_error(name, "must be an amount with at most 2 decimal places");
+  return minor;
+}
+
+const rapidjson::Value* reader::object(const char* name, bool required) {
+  const auto* v = find(name);
+  if (!v || (v->IsNull() && !required)) {
+    if (required)
+      add_error(name, "this field is required");
+    return nullptr;
+  }
+  if (!v->IsObject()) {
+    add_error(name, "must be an object");
+    return nullptr;
+  }
+  return v;
+}
+
+const rapidjson::Value* reader::array(const char* name, bool required) {
+  const auto* v = find(name);
+  if (!v || (v->IsNull() && !required)) {
+    if (required)
+      add_error(name, "this field is required");
+    return nullptr;
+  }
+  if (!v->IsArray()) {
+    add_error(name, "must be an array");
+    return nullptr;
+  }
+  return v;
+}
+
+std::optional<int64_t> parse_money_text(const std::string& text) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+'))
+    negative = text[i++] == '-';
+  int64_t whole = 0;
+  size_t digits = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    whole = whole * 10 + (text[i++] - '0');
+    if (++digits > 12)
+      return std::nullopt;
+  }
+  int64_t cents = 0;
+  size_t decimals = 0;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      if (++decimals > 2)
+        return std::nullopt;
+      cents = cents * 10 + (text[i++] - '0');
+    }
+    if (decimals == 0)
+      return std::nullopt;
+  }
+  if (i != text.size() || digits == 0)
+    return std::nullopt;
+  if (decimals == 1)
+    cents *= 10;
+  int64_t minor = whole * 100 + cents;
+  return negative ? -minor : minor;
+}
+
+void write_money(writer& w, int64_t minor) {
+  char buf[32];
+  auto magnitude = minor < 0 ? -minor : minor;
+  int n = std::snprintf(buf, sizeof buf, "%s%lld.%02lld", minor < 0 ? "-" : "",
+                        static_cast<long long>(magnitude / 100), static_cast<long long>(magnitude % 100));
+  w.RawValue(buf, static_cast<size_t>(n), rapidjson::kNumberType);
+}
+
+namespace {
+
+void write_canonical(writer& w, const rapidjson::Value& v) {
+  if (v.IsObject()) {
+    std::vector<const rapidjson::Value::Member*> members;
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+      members.push_back(&*it);
+    std::sort(members.begin(), members.end(), [](auto* a, auto* b) {
+      return std::string_view{a->name.GetString(), a->name.GetStringLength()} <
+             std::string_view{b->name.GetString(), b->name.GetStringLength()};
+    });
+    w.StartObject();
+    for (auto* m : members) {
+      w.Key(m->name.GetString(), m->name.GetStringLength());
+      write_canonical(w, m->value);
+    }
+    w.EndObject();
+  } else if (v.IsArray()) {
+    w.StartArray();
+    for (const auto& item : v.GetArray())
+      write_canonical(w, item);
+    w.EndArray();
+  } else {
+    v.Accept(w);
+  }
+}
+
+}  // namespace
+
+std::string canonical(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  writer w{buf};
+  write_canonical(w, v);
+  return {buf.GetString(), buf.GetSize()};
 }
 
 void write_string_or_null(writer& w, const std::optional<std::string>& s) {

@@ -36,6 +36,15 @@ public:
   /// A JSON integer (not `true`, `1.5`, `"2"` or null).
   std::optional<int64_t> integer(const char* name, bool required);
 
+  /// Money as minor units (kopecks): a JSON number or a decimal string with at most two
+  /// decimals (API.md §0). More decimals, NaN/Inf or absurd magnitudes are errors.
+  std::optional<int64_t> money(const char* name, bool required);
+
+  /// A nested object, or nullptr (with an error if it is present but not an object).
+  const rapidjson::Value* object(const char* name, bool required);
+  /// A nested array, or nullptr (with an error if it is present but not an array).
+  const rapidjson::Value* array(const char* name, bool required);
+
   void add_error(const std::string& field, std::string message) { errors_[field].push_back(std::move(message)); }
   bool ok() const { return errors_.empty(); }
   actors::problem problem() const { return actors::problem::validation(errors_); }
@@ -47,5 +56,16 @@ private:
 };
 
 void write_string_or_null(writer& w, const std::optional<std::string>& s);
+
+/// Minor units as a JSON number with two decimals: 12345 -> 123.45.
+void write_money(writer& w, int64_t minor);
+
+/// Parses a decimal text ("19.99", "20", "0.5") into minor units; nullopt if malformed, with
+/// more than two decimals, or out of range.
+std::optional<int64_t> parse_money_text(const std::string& text);
+
+/// The body re-serialised with object keys sorted, so equal JSON compares equal whatever
+/// the key order and white space (Idempotency-Key bodies, API.md §4).
+std::string canonical(const rapidjson::Value& v);
 
 }  // namespace commerce::http::json

@@ -1,0 +1,157 @@
+#include "actors/catalog.hpp"
+
+#include "actors/catalog_messages.hpp"
+#include "actors/catalog_rules.hpp"
+
+#include <caf/all.hpp>
+
+#include <optional>
+
+namespace commerce::actors {
+
+namespace {
+
+using invalidate_atom = caf::atom_constant<caf::atom("invalidate")>;
+using clock = std::chrono::steady_clock;
+
+problem product_not_found() { return problem::of("not_found", "product not found"); }
+problem sku_exists() {
+  return problem{"sku_exists", "a product with this sku already exists", {{"sku", {"is already in use"}}}};
+}
+product_reply failure(problem p) { return product_reply{std::move(p), {}}; }
+
+// ---- one product ----------------------------------------------------------------------------
+
+struct product_state {
+  static inline const char* name = "product";
+  std::optional<persistence::product_record> cached;
+  clock::time_point fetched_at;
+};
+using product_ptr = caf::stateful_actor<product_state>*;
+
+/// Keeps the row a write or read returned; forgets it when the product is gone.
+void remember(product_ptr self, const product_reply& r) {
+  if (r.error) {
+    self->state.cached.reset();
+    return;
+  }
+  self->state.cached = r.product;
+  self->state.fetched_at = clock::now();
+}
+
+caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id, catalog_deps d) {
+  log_unhandled_exceptions(self, "product", id);
+  auto keep = [self](product_reply& r) { remember(self, r); };
+  return {
+    [=](const get_product&) -> caf::result<product_reply> {
+      auto& st = self->state;
+      if (st.cached && clock::now() - st.fetched_at < d.cache_ttl)
+        return st.cached->is_active ? product_reply{problem::none(), *st.cached} : failure(product_not_found());
+      return reply_from_db_serialized<product_reply>(self, d.db, [id](pg::connection& c) {
+        auto p = persistence::find_product(c, id);
+        return p && p->is_active ? product_reply{problem::none(), *p} : failure(product_not_found());
+      }, keep);
+    },
+    [=](update_product& cmd) -> caf::result<product_reply> {
+      if (auto bad = catalog_rules::check_product(cmd.fields, false); !bad.empty())
+        return failure(problem::validation(std::move(bad)));
+      auto fields = cmd.fields;
+      return reply_from_db_serialized<product_reply>(self, d.db, [id, fields](pg::connection& c) {
+        try {
+          auto p = persistence::update_product(c, id, fields);
+          return p ? product_reply{problem::none(), *p} : failure(product_not_found());
+        } catch (const persistence::sku_taken&) {
+          return failure(sku_exists());
+        }
+      }, [self](product_reply& r) {
+        if (r.error.code != "sku_exists")
+          remember(self, r);
+      });
+    },
+    [=](const archive_product&) -> caf::result<product_reply> {
+      return reply_from_db_serialized<product_reply>(self, d.db, [id](pg::connection& c) {
+        return persistence::archive_product(c, id) ? product_reply{} : failure(product_not_found());
+      }, [self](product_reply&) { self->state.cached.reset(); });
+    },
+    [=](const change_stock& cmd) -> caf::result<product_reply> {
+      if (auto bad = catalog_rules::check_stock_change(cmd.operation, cmd.quantity); !bad.empty())
+        return failure(problem::validation(std::move(bad)));
+      auto op = cmd.operation;
+      auto quantity = cmd.quantity;
+      return reply_from_db_serialized<product_reply>(self, d.db, [id, op, quantity](pg::connection& c) {
+        auto r = persistence::change_stock(c, id, op, quantity, catalog_rules::max_stock);
+        switch (r.outcome) {
+          case persistence::stock_outcome::changed:
+            return product_reply{problem::none(), r.product};
+          case persistence::stock_outcome::not_found:
+            return failure(product_not_found());
+          case persistence::stock_outcome::insufficient:
+            return failure(problem{"insufficient_stock", "not enough stock for this sale",
+                                   {{"quantity", {"exceeds the stock on hand"}}}});
+          case persistence::stock_outcome::above_limit:
+            break;
+        }
+        return failure(problem::validation({{"quantity", {"the stock would exceed 1000000"}}}));
+      }, [self](product_reply& r) {
+        if (!r.error)
+          remember(self, r);
+        else if (r.error.code == "not_found")
+          self->state.cached.reset();
+      });
+    },
+    [=](invalidate_atom) { self->state.cached.reset(); },
+    [=](stop_atom) { self->quit(); },
+    caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
+  };
+}
+
+// ---- the supervisor -----------------------------------------------------------------------
+
+struct catalog_state {
+  static inline const char* name = "catalog_supervisor";
+  entity_registry products;
+};
+using catalog_ptr = caf::stateful_actor<catalog_state>*;
+
+caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
+  self->state.products = entity_registry{"product", d.restarts};
+  auto common = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
+  auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d); };
+  return caf::message_handler{
+    [=](create_product& cmd) -> caf::result<product_reply> {
+      if (auto bad = catalog_rules::check_product(cmd.fields, true); !bad.empty())
+        return failure(problem::validation(std::move(bad)));
+      auto fields = cmd.fields;
+      return reply_from_db<product_reply>(self, d.db, [fields](pg::connection& c) {
+        try {
+          return product_reply{problem::none(), persistence::insert_product(c, fields)};
+        } catch (const persistence::sku_taken&) {
+          return failure(sku_exists());
+        }
+      });
+    },
+    [=](const list_products& cmd) {
+      auto query = cmd.query;
+      return reply_from_db<product_page_reply>(self, d.db, [query](pg::connection& c) {
+        return product_page_reply{problem::none(), persistence::list_products(c, query)};
+      });
+    },
+    [=](const get_product& cmd) { return self->delegate(product(cmd.id), cmd); },
+    [=](const update_product& cmd) { return self->delegate(product(cmd.id), cmd); },
+    [=](const archive_product& cmd) { return self->delegate(product(cmd.id), cmd); },
+    [=](const change_stock& cmd) { return self->delegate(product(cmd.id), cmd); },
+    [=](const invalidate_products& cmd) {
+      for (auto id : cmd.ids)
+        if (auto child = self->state.products.find(id))
+          self->send(child, invalidate_atom::value);
+    },
+  }.or_else(common);
+}
+
+}  // namespace
+
+caf::actor spawn_catalog_supervisor(caf::actor_system& sys, catalog_deps deps) {
+  return sys.spawn(catalog_supervisor, std::move(deps));
+}
+
+}  // namespace commerce::actors

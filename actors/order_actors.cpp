@@ -1,0 +1,264 @@
+#include "actors/orders.hpp"
+
+#include "actors/catalog_messages.hpp"
+#include "actors/order_lifecycle.hpp"
+#include "actors/order_messages.hpp"
+#include "actors/order_rules.hpp"
+
+#include <caf/all.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+namespace commerce::actors {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+problem order_not_found() { return problem::of("not_found", "order not found"); }
+order_reply failure(problem p) { return order_reply{std::move(p), {}, false}; }
+problem invalid_state(const std::string& from, const std::string& to) {
+  return problem::of("invalid_order_state", "an order that is " + from + " cannot become " + to);
+}
+
+std::string join_ids(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (auto id : ids)
+    out += (out.empty() ? "" : ", ") + std::to_string(id);
+  return out;
+}
+
+// ---- one order ------------------------------------------------------------------------------
+
+struct order_state {
+  static inline const char* name = "order";
+  std::optional<persistence::order_record> cached;
+  clock::time_point fetched_at;
+};
+using order_ptr = caf::stateful_actor<order_state>*;
+
+/// Runs `next(problem)` with a current record: the cached one while fresh, else reloaded
+/// (awaited, so nothing else touches this order meanwhile).
+template <class F>
+void with_order(order_ptr self, const order_deps& d, int64_t id, bool force_reload, F next) {
+  auto& st = self->state;
+  if (st.cached && !force_reload && clock::now() - st.fetched_at < d.cache_ttl) {
+    next(problem::none());
+    return;
+  }
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id](pg::connection& c) {
+        auto o = persistence::find_order(c, id);
+        return o ? order_reply{problem::none(), *o, false} : failure(order_not_found());
+      }))
+    .await(
+      [=](order_reply& r) mutable {
+        if (r.error) {
+          self->state.cached.reset();
+          next(r.error);
+          return;
+        }
+        self->state.cached = std::move(r.order);
+        self->state.fetched_at = clock::now();
+        next(problem::none());
+      },
+      [=](caf::error&) mutable { next(problem::unavailable()); });
+}
+
+bool visible_to(const persistence::order_record& o, const requester& who) {
+  return who.is_staff || o.user_id == who.user_id;
+}
+
+/// Moves the cached order to `to` through the guarded SQL update. If another node moved the
+/// order first, the guard fails: reload once and decide again on the fresh state.
+void transition(order_ptr self, const order_deps& d, int64_t id, std::string to, caf::response_promise rp,
+                bool retried = false) {
+  const auto& o = *self->state.cached;
+  if (!order_lifecycle::can_move(o.status, to)) {
+    rp.deliver(failure(invalid_state(o.status, to)));
+    return;
+  }
+  auto from = o.status;
+  auto version = o.version;
+  auto release = order_lifecycle::releases_stock(from, to);
+  auto reason = to == "cancelled" ? std::string{"order_cancelled"} : std::string{};
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+        auto moved = persistence::transition_order(c, id, from, version, to, release, reason);
+        return moved ? order_reply{problem::none(), *moved, false} : failure(problem::of("conflict", ""));
+      }))
+    .await(
+      [=](order_reply& r) mutable {
+        if (!r.error) {
+          self->state.cached = r.order;
+          self->state.fetched_at = clock::now();
+          if (release) {
+            std::vector<int64_t> products;
+            for (const auto& item : r.order.items)
+              products.push_back(item.product_id);
+            self->send(d.catalog, invalidate_products{products});
+          }
+          rp.deliver(r);
+          return;
+        }
+        if (retried) {
+          rp.deliver(failure(invalid_state(self->state.cached->status, to)));
+          return;
+        }
+        with_order(self, d, id, true, [=](problem p) mutable {
+          if (p)
+            rp.deliver(failure(p));
+          else
+            transition(self, d, id, to, rp, true);
+        });
+      },
+      [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+}
+
+caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, order_deps d) {
+  log_unhandled_exceptions(self, "order", id);
+  return {
+    [=](const get_order& cmd) {
+      auto rp = self->make_response_promise();
+      with_order(self, d, id, false, [=](problem p) mutable {
+        if (!p && !visible_to(*self->state.cached, cmd.who))
+          p = order_not_found();
+        rp.deliver(p ? failure(p) : order_reply{problem::none(), *self->state.cached, false});
+      });
+      return rp;
+    },
+    [=](const cancel_order& cmd) {
+      auto rp = self->make_response_promise();
+      with_order(self, d, id, true, [=](problem p) mutable {
+        if (!p && !visible_to(*self->state.cached, cmd.who))
+          p = order_not_found();
+        if (p) {
+          rp.deliver(failure(p));
+          return;
+        }
+        const auto& o = *self->state.cached;
+        if (o.payment_status != "unpaid") {
+          rp.deliver(failure(problem::of("invalid_order_state", "a paid order cannot be cancelled; ask for a refund")));
+          return;
+        }
+        transition(self, d, id, "cancelled", rp);
+      });
+      return rp;
+    },
+    [=](const advance_order& cmd) {
+      auto rp = self->make_response_promise();
+      if (!order_lifecycle::is_status(cmd.to)) {
+        rp.deliver(failure(problem::validation({{"status", {"unknown order status"}}})));
+        return rp;
+      }
+      with_order(self, d, id, true, [=](problem p) mutable {
+        if (p)
+          rp.deliver(failure(p));
+        else
+          transition(self, d, id, cmd.to, rp);
+      });
+      return rp;
+    },
+    [=](stop_atom) { self->quit(); },
+    caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
+  };
+}
+
+// ---- the supervisor -----------------------------------------------------------------------
+
+struct order_supervisor_state {
+  static inline const char* name = "order_supervisor";
+  entity_registry orders;
+};
+using order_supervisor_ptr = caf::stateful_actor<order_supervisor_state>*;
+
+/// The checkout's answer, from the repository's outcome.
+order_reply checkout_reply(const persistence::create_result& r) {
+  using persistence::create_outcome;
+  switch (r.outcome) {
+    case create_outcome::created:
+      return order_reply{problem::none(), r.order, false};
+    case create_outcome::replayed:
+      return order_reply{problem::none(), r.order, true};
+    case create_outcome::cart_empty:
+      return failure(problem::of("cart_empty", "the cart is empty"));
+    case create_outcome::key_reused:
+      return failure(problem::of("idempotency_key_reused", "this Idempotency-Key was used with a different request"));
+    case create_outcome::quantity_over_limit:
+      return failure(problem::validation({{"items", {"at most 999 units of one product: " + join_ids(r.short_products)}}}));
+    case create_outcome::product_unavailable:
+      return failure(problem::validation({{"items", {"no such product, or no longer sold: " + join_ids(r.unavailable_products)}}}));
+    case create_outcome::insufficient_stock:
+      break;
+  }
+  field_errors fields;
+  for (auto id : r.short_products)
+    fields["items"].push_back("insufficient stock for product " + std::to_string(id));
+  return failure(problem{"insufficient_stock", "not enough stock for products " + join_ids(r.short_products), fields});
+}
+
+caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
+  self->state.orders = entity_registry{"order", d.restarts};
+  auto common = supervise(self, [](order_supervisor_ptr s) -> entity_registry& { return s->state.orders; });
+  auto order = [=](int64_t id) { return child_for(self, self->state.orders, id, order_actor, d); };
+  if (d.sweep_interval.count() > 0)
+    self->delayed_send(self, d.sweep_interval, sweep_atom::value);
+  return caf::message_handler{
+    [=](place_order& cmd) -> caf::result<order_reply> {
+      field_errors bad;
+      auto& o = cmd.order;
+      order_rules::check_lines(o.items, !o.items.empty(), bad);
+      order_rules::check_address(o.shipping_address, "shipping_address", bad);
+      order_rules::check_address(o.billing_address, "billing_address", bad);
+      order_rules::check_methods(o.payment_method, o.shipping_method, bad);
+      if (!bad.empty())
+        return failure(problem::validation(std::move(bad)));
+      o.max_line_quantity = order_rules::max_line_quantity;
+      auto request = o;
+      return reply_from_db<order_reply>(self, d.db, [request](pg::connection& c) {
+        return checkout_reply(persistence::create_order(c, request));
+      }, [=](order_reply& r) {
+        if (r.error || r.replayed)
+          return;
+        std::vector<int64_t> products;
+        for (const auto& item : r.order.items)
+          products.push_back(item.product_id);
+        self->send(d.catalog, invalidate_products{products});
+      });
+    },
+    [=](const list_orders& cmd) {
+      auto q = cmd;
+      return reply_from_db<order_page_reply>(self, d.db, [q](pg::connection& c) {
+        return order_page_reply{problem::none(), persistence::list_orders(c, q.user_id, q.limit, q.offset)};
+      });
+    },
+    [=](const get_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const cancel_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const advance_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](sweep_atom) {
+      auto ttl = d.reservation_ttl.count();
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [ttl](pg::connection& c) {
+            return persistence::expire_reservations(c, ttl, 500);
+          }))
+        .then(
+          [=](std::vector<int64_t>& expired) {
+            if (!expired.empty())
+              spdlog::info("released the stock of {} unpaid orders older than {} s", expired.size(), ttl);
+            for (auto id : expired)  // cached actors hold the old state: let them go
+              if (auto child = self->state.orders.forget(id))
+                self->send(child, stop_atom::value);
+          },
+          [=](caf::error& e) { spdlog::warn("reservation sweep failed: {}", to_string(e)); });
+      if (d.sweep_interval.count() > 0)
+        self->delayed_send(self, d.sweep_interval, sweep_atom::value);
+    },
+  }.or_else(common);
+}
+
+}  // namespace
+
+caf::actor spawn_order_supervisor(caf::actor_system& sys, order_deps deps) {
+  return sys.spawn(order_supervisor, std::move(deps));
+}
+
+}  // namespace commerce::actors

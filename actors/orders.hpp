@@ -1,0 +1,26 @@
+// The order supervisor and one order actor per order. The supervisor runs checkout (one
+// transaction: every line reserved or none), lists orders, and sweeps expired reservations;
+// the order actor serialises its order's lifecycle transitions (order_lifecycle.hpp), each
+// guarded in SQL by the expected status and version.
+#pragma once
+
+#include "actors/db_calls.hpp"
+#include "actors/supervision.hpp"
+
+#include <caf/fwd.hpp>
+
+namespace commerce::actors {
+
+struct order_deps {
+  db_access db;
+  std::chrono::seconds idle_timeout{300};
+  restart_policy restarts;
+  std::chrono::milliseconds cache_ttl{1000};
+  caf::actor catalog;  ///< told which products' stock a checkout moved
+  std::chrono::seconds reservation_ttl{1800};
+  std::chrono::seconds sweep_interval{30};  ///< 0: no periodic sweep (tests send sweep_atom)
+};
+
+caf::actor spawn_order_supervisor(caf::actor_system& sys, order_deps deps);
+
+}  // namespace commerce::actors

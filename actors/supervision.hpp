@@ -1,0 +1,81 @@
+// What every domain supervisor does for its entity actors (users, products, carts, orders),
+// virtual-actor style: route by id, activating the child on first use; passivate it when it
+// reports idle; count crashes and escalate past the restart intensity (OTP's N in T).
+// A crashed child is simply forgotten: its next message activates a fresh one from PostgreSQL.
+#pragma once
+
+#include "actors/supervision_messages.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/error.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+namespace commerce::actors {
+
+struct restart_policy {
+  int max_restarts = 10;
+  std::chrono::seconds window{60};
+};
+
+class entity_registry {
+public:
+  entity_registry() = default;
+  entity_registry(std::string domain, restart_policy policy) : domain_(std::move(domain)), policy_(policy) {}
+
+  /// The live child for `id`, or an invalid handle.
+  caf::actor find(int64_t id) const;
+  void add(int64_t id, caf::actor child);
+  /// Stops routing to the child (it reported idle) and returns it, so it can be told to stop.
+  caf::actor retire(int64_t id);
+  /// Removes a cached child without waiting for idleness (its state changed elsewhere).
+  caf::actor forget(int64_t id) { return retire(id); }
+
+  enum class exit_kind { not_a_child, passivated, crashed, escalate };
+  /// Bookkeeping for an exit_msg; `escalate` once the restart intensity is exceeded.
+  exit_kind on_exit(const caf::actor_addr& source, const caf::error& reason);
+
+  supervisor_stats stats() const;
+  const std::string& domain() const { return domain_; }
+  const restart_policy& policy() const { return policy_; }
+
+private:
+  std::string domain_;
+  restart_policy policy_;
+  std::unordered_map<int64_t, caf::actor> children_;  ///< routable
+  std::map<caf::actor_addr, int64_t> ids_;            ///< every linked child, stopping ones included
+  std::deque<std::chrono::steady_clock::time_point> crash_times_;
+  supervisor_stats stats_;
+};
+
+/// Returns the routable child for `id`, spawning `fn(self_handle, id, args...)` linked to
+/// `self` when there is none.
+template <class Self, class Fn, class... Ts>
+caf::actor child_for(Self* self, entity_registry& registry, int64_t id, Fn fn, const Ts&... args) {
+  if (auto child = registry.find(id))
+    return child;
+  auto child = self->template spawn<caf::linked>(fn, caf::actor_cast<caf::actor>(self), id, args...);
+  registry.add(id, child);
+  return child;
+}
+
+/// Logs an entity actor's unhandled exception and ends the actor with it as the reason, so
+/// its supervisor sees a crash (CAF would print to stderr instead).
+void log_unhandled_exceptions(caf::scheduled_actor* self, std::string domain, int64_t id);
+
+/// Installs the supervisor's exit handler (children crash or passivate; an exit from anyone
+/// else is our own shutdown) and the common handlers: idle reports and stats.
+/// `registry_of(self)` returns the registry inside the actor's state.
+template <class Self, class RegistryOf>
+caf::message_handler supervise(Self* self, RegistryOf registry_of);
+
+}  // namespace commerce::actors
+
+#include "actors/supervision_impl.hpp"

@@ -1,0 +1,42 @@
+// Template part of supervision.hpp; include that header instead.
+#pragma once
+
+#include <caf/event_based_actor.hpp>
+#include <caf/message_handler.hpp>
+#include <caf/send.hpp>
+#include <caf/sec.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace commerce::actors {
+
+template <class Self, class RegistryOf>
+caf::message_handler supervise(Self* self, RegistryOf registry_of) {
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    auto& registry = registry_of(self);
+    switch (registry.on_exit(em.source, em.reason)) {
+      case entity_registry::exit_kind::not_a_child:
+        self->quit(em.reason);  // our owner is shutting us down
+        break;
+      case entity_registry::exit_kind::escalate:
+        spdlog::error("{} supervisor: more than {} crashes within {} s, escalating", registry.domain(),
+                      registry.policy().max_restarts, registry.policy().window.count());
+        self->quit(caf::make_error(caf::sec::runtime_error, registry.domain() + " supervisor restart intensity exceeded"));
+        break;
+      case entity_registry::exit_kind::crashed:
+      case entity_registry::exit_kind::passivated:
+        break;
+    }
+  });
+  return {
+    [=](idle_atom, int64_t id) {
+      // Passivate: stop routing to the child first, so the next message activates a fresh one,
+      // then let it finish what is already in its mailbox and stop.
+      if (auto child = registry_of(self).retire(id))
+        self->send(child, stop_atom::value);
+    },
+    [=](stats_atom) { return registry_of(self).stats(); },
+  };
+}
+
+}  // namespace commerce::actors

@@ -1,0 +1,117 @@
+// Cart endpoints (API.md §3.3): the caller's own cart, through their cart actor.
+#include "actors/cart_messages.hpp"
+#include "http/handler_support.hpp"
+
+#include <caf/all.hpp>
+
+namespace commerce::http {
+
+namespace {
+
+using Pistache::Http::Method;
+using persistence::cart_line;
+
+void write_line(json::writer& w, const cart_line& l) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(l.item_id);
+  w.Key("product_id");
+  w.Int64(l.product_id);
+  w.Key("product_name");
+  w.String(l.product_name);
+  w.Key("unit_price");
+  json::write_money(w, l.unit_price_minor);
+  w.Key("quantity");
+  w.Int(l.quantity);
+  w.Key("line_total");
+  json::write_money(w, l.unit_price_minor * l.quantity);
+  w.EndObject();
+}
+
+std::string render_line(const cart_line& l) {
+  return render([&](json::writer& w) { write_line(w, l); });
+}
+
+int64_t caller(const ctx_ptr& ctx) { return ctx->user->id; }
+
+/// `quantity` as an int in 1..999 (the cart actor re-checks); nullopt after answering 400.
+std::optional<int32_t> read_quantity(const ctx_ptr& ctx, json::reader& in, bool required) {
+  auto q = in.integer("quantity", required);
+  if (q && (*q < 1 || *q > 999))
+    in.add_error("quantity", "must be between 1 and 999");
+  if (!in.ok()) {
+    ctx->out->problem(in.problem());
+    return std::nullopt;
+  }
+  return static_cast<int32_t>(q.value_or(1));
+}
+
+void get_cart(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::cart_reply>(self, ctx->app->carts, ctx, actors::get_cart{caller(ctx)}, [ctx](const actors::cart_reply& r) {
+    ctx->out->json(200, render([&](json::writer& w) {
+                     int64_t quantity = 0, total = 0;
+                     w.StartObject();
+                     w.Key("items");
+                     w.StartArray();
+                     for (const auto& l : r.lines) {
+                       write_line(w, l);
+                       quantity += l.quantity;
+                       total += l.unit_price_minor * l.quantity;
+                     }
+                     w.EndArray();
+                     w.Key("total_quantity");
+                     w.Int64(quantity);
+                     w.Key("total");
+                     json::write_money(w, total);
+                     w.EndObject();
+                   }));
+  });
+}
+
+void add_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto product_id = in.integer("product_id", true);
+  auto quantity = read_quantity(ctx, in, false);
+  if (!quantity)
+    return;
+  ask<actors::cart_item_reply>(self, ctx->app->carts, ctx, actors::add_cart_item{caller(ctx), *product_id, *quantity},
+                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(201, render_line(r.line)); });
+}
+
+void set_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto quantity = read_quantity(ctx, in, true);
+  if (!quantity)
+    return;
+  ask<actors::cart_item_reply>(self, ctx->app->carts, ctx, actors::set_cart_item{caller(ctx), path_id(ctx), *quantity},
+                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(200, render_line(r.line)); });
+}
+
+void remove_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::cart_item_reply>(self, ctx->app->carts, ctx, actors::remove_cart_item{caller(ctx), path_id(ctx)},
+                               [ctx](const actors::cart_item_reply&) { ctx->out->no_content(); });
+}
+
+void clear(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::cart_reply>(self, ctx->app->carts, ctx, actors::clear_cart{caller(ctx)},
+                          [ctx](const actors::cart_reply&) { ctx->out->no_content(); });
+}
+
+}  // namespace
+
+void add_cart_routes(router& r) {
+  r.add(Method::Get, "/api/cart/", access::user, get_cart);
+  r.add(Method::Delete, "/api/cart/", access::user, clear);
+  r.add(Method::Post, "/api/cart/items/", access::user, add_item);
+  r.add(Method::Patch, "/api/cart/items/{id}/", access::user, set_item);
+  r.add(Method::Put, "/api/cart/items/{id}/", access::user, set_item);
+  r.add(Method::Delete, "/api/cart/items/{id}/", access::user, remove_item);
+}
+
+}  // namespace commerce::http

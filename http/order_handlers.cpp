@@ -1,0 +1,190 @@
+// Order endpoints (API.md §3.4): checkout with Idempotency-Key, the caller's orders, cancel.
+#include "actors/crypto.hpp"
+#include "actors/order_messages.hpp"
+#include "http/handler_support.hpp"
+#include "http/pagination.hpp"
+
+#include <caf/all.hpp>
+
+namespace commerce::http {
+
+namespace {
+
+using Pistache::Http::Method;
+using persistence::order_record;
+
+void write_order(json::writer& w, const order_record& o) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(o.id);
+  w.Key("user_id");
+  w.Int64(o.user_id);
+  w.Key("status");
+  w.String(o.status);
+  w.Key("payment_status");
+  w.String(o.payment_status);
+  w.Key("items");
+  w.StartArray();
+  for (const auto& item : o.items) {
+    w.StartObject();
+    w.Key("product_id");
+    w.Int64(item.product_id);
+    w.Key("product_name");
+    w.String(item.product_name);
+    w.Key("sku");
+    w.String(item.sku);
+    w.Key("unit_price");
+    json::write_money(w, item.unit_price_minor);
+    w.Key("quantity");
+    w.Int(item.quantity);
+    w.Key("line_total");
+    json::write_money(w, item.line_total_minor);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("subtotal");
+  json::write_money(w, o.subtotal_minor);
+  w.Key("shipping_cost");
+  json::write_money(w, o.shipping_cost_minor);
+  w.Key("total");
+  json::write_money(w, o.total_minor);
+  w.Key("refunded_amount");
+  json::write_money(w, o.refunded_minor);
+  w.Key("currency");
+  w.String(o.currency);
+  w.Key("shipping_address");  // jsonb written by PostgreSQL: already valid JSON
+  w.RawValue(o.shipping_address_json.data(), o.shipping_address_json.size(), rapidjson::kObjectType);
+  w.Key("billing_address");
+  w.RawValue(o.billing_address_json.data(), o.billing_address_json.size(), rapidjson::kObjectType);
+  w.Key("payment_method");
+  w.String(o.payment_method);
+  w.Key("shipping_method");
+  w.String(o.shipping_method);
+  w.Key("inventory_reserved");
+  w.Bool(o.inventory_reserved);
+  w.Key("payment_processed");
+  w.Bool(o.payment_processed);
+  w.Key("shipping_created");
+  w.Bool(o.shipping_created);
+  w.Key("created_at");
+  w.String(o.created_at);
+  w.Key("updated_at");
+  w.String(o.updated_at);
+  w.EndObject();
+}
+
+std::string render_order(const order_record& o) {
+  return render([&](json::writer& w) { write_order(w, o); });
+}
+
+actors::requester who(const ctx_ptr& ctx) { return {ctx->user->id, ctx->user->is_staff}; }
+
+persistence::postal_address read_address(json::reader& in, const rapidjson::Value& obj, const std::string& prefix) {
+  json::reader fields{obj};
+  persistence::postal_address a;
+  a.first_name = fields.string("first_name", false).value_or("");
+  a.last_name = fields.string("last_name", false).value_or("");
+  a.street = fields.string("street", false).value_or("");
+  a.city = fields.string("city", false).value_or("");
+  a.postal_code = fields.string("postal_code", false).value_or("");
+  a.country = fields.string("country", false).value_or("RU");
+  for (const auto& [field, messages] : fields.problem().fields)
+    for (const auto& m : messages)
+      in.add_error(prefix + "." + field, m);
+  return a;
+}
+
+/// An Idempotency-Key is 1..255 visible ASCII characters (API.md §4).
+bool valid_key(const std::string& key) {
+  return !key.empty() && key.size() <= 255 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+void place(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  actors::place_order cmd;
+  auto& o = cmd.order;
+  o.user_id = ctx->user->id;
+  if (const auto* items = in.array("items", false)) {
+    if (items->Empty())
+      in.add_error("items", "must hold 1 to 100 entries");
+    for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
+      auto prefix = "items." + std::to_string(i);
+      const auto& entry = (*items)[i];
+      if (!entry.IsObject()) {
+        in.add_error(prefix, "must be an object");
+        continue;
+      }
+      json::reader line{entry};
+      auto product_id = line.integer("product_id", true);
+      auto quantity = line.integer("quantity", true);
+      for (const auto& [field, messages] : line.problem().fields)
+        for (const auto& m : messages)
+          in.add_error(prefix + "." + field, m);
+      if (product_id && quantity) {
+        auto q = *quantity < 0 || *quantity > 1'000'000 ? 0 : static_cast<int32_t>(*quantity);
+        o.items.push_back({*product_id, q});
+      }
+    }
+  }
+  if (const auto* ship = in.object("shipping_address", true))
+    o.shipping_address = read_address(in, *ship, "shipping_address");
+  if (const auto* bill = in.object("billing_address", false))
+    o.billing_address = read_address(in, *bill, "billing_address");
+  else
+    o.billing_address = o.shipping_address;
+  o.payment_method = in.string("payment_method", false).value_or("card");
+  o.shipping_method = in.string("shipping_method", false).value_or("standard");
+  if (ctx->idempotency_key && !valid_key(*ctx->idempotency_key))
+    return ctx->out->problem(actors::problem::validation({{"Idempotency-Key", {"must be 1 to 255 visible ASCII characters"}}}));
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  if (ctx->idempotency_key) {
+    o.idempotency_key = *ctx->idempotency_key;
+    o.request_hash = actors::crypto::sha256_hex(json::canonical(doc));
+  }
+  ask<actors::order_reply>(self, ctx->app->orders, ctx, std::move(cmd), [ctx](const actors::order_reply& r) {
+    header_list headers;
+    if (r.replayed)
+      headers.emplace_back("Idempotent-Replayed", "true");
+    ctx->out->json(201, render_order(r.order), headers);
+  });
+}
+
+void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  actors::field_errors bad;
+  auto page = read_page(ctx->query, bad);
+  if (!bad.empty())
+    return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
+  ask<actors::order_page_reply>(self, ctx->app->orders, ctx, actors::list_orders{ctx->user->id, page.size, page.offset()},
+                                [ctx, page](const actors::order_page_reply& r) {
+                                  ctx->out->json(200, render([&](json::writer& w) {
+                                                   write_page(w, *ctx, page, r.page.count, r.page.rows.size(),
+                                                              [&](size_t i) { write_order(w, r.page.rows[i]); });
+                                                 }));
+                                });
+}
+
+void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::order_reply>(self, ctx->app->orders, ctx, actors::get_order{path_id(ctx), who(ctx)},
+                           [ctx](const actors::order_reply& r) { ctx->out->json(200, render_order(r.order)); });
+}
+
+void cancel(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::order_reply>(self, ctx->app->orders, ctx, actors::cancel_order{path_id(ctx), who(ctx)},
+                           [ctx](const actors::order_reply& r) { ctx->out->json(200, render_order(r.order)); });
+}
+
+}  // namespace
+
+void add_order_routes(router& r) {
+  r.add(Method::Post, "/api/orders/", access::user, place);
+  r.add(Method::Get, "/api/orders/", access::user, list);
+  r.add(Method::Get, "/api/orders/{id}/", access::user, get);
+  r.add(Method::Post, "/api/orders/{id}/cancel/", access::user, cancel);
+}
+
+}  // namespace commerce::http

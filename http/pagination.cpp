@@ -1,0 +1,103 @@
+#include "http/pagination.hpp"
+
+#include "http/front_door.hpp"
+
+#include <charconv>
+
+namespace commerce::http {
+
+namespace {
+
+std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string page_url(const request_context& ctx, int64_t page) {
+  std::string url = "http://" + (ctx.host.empty() ? std::string{"localhost"} : ctx.host) + ctx.path + "?";
+  bool first = true;
+  auto add = [&](const std::string& k, const std::string& v) {
+    url += (first ? "" : "&") + url_encode(k) + "=" + url_encode(v);
+    first = false;
+  };
+  for (const auto& [k, v] : ctx.query)
+    if (k != "page")
+      add(k, v);
+  add("page", std::to_string(page));
+  return url;
+}
+
+}  // namespace
+
+std::string url_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+page_request read_page(const std::map<std::string, std::string>& query, actors::field_errors& bad) {
+  page_request p;
+  auto positive = [&](const char* name, int64_t& out) {
+    auto it = query.find(name);
+    if (it == query.end())
+      return;
+    int64_t n = 0;
+    const auto& text = it->second;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || n < 1)
+      bad[name].push_back("must be a positive integer");
+    else
+      out = n;
+  };
+  positive("page", p.page);
+  positive("page_size", p.size);
+  p.size = std::min<int64_t>(p.size, 100);
+  if (p.page > 1'000'000'000)
+    bad["page"].push_back("is too large");
+  return p;
+}
+
+void write_page(json::writer& w, const request_context& ctx, const page_request& p, int64_t count, size_t rows,
+                const std::function<void(size_t)>& write_item) {
+  w.StartObject();
+  w.Key("count");
+  w.Int64(count);
+  w.Key("next");
+  if (p.offset() + p.size < count)
+    w.String(page_url(ctx, p.page + 1));
+  else
+    w.Null();
+  w.Key("previous");
+  if (p.page > 1)
+    w.String(page_url(ctx, p.page - 1));
+  else
+    w.Null();
+  w.Key("results");
+  w.StartArray();
+  for (size_t i = 0; i < rows; ++i)
+    write_item(i);
+  w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace commerce::http

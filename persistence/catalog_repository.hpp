@@ -1,0 +1,75 @@
+// SQL for products and the inventory ledger. Stock only moves through change_stock() or an
+// order's reservation (order_repository), each a conditional UPDATE plus a ledger row in one
+// transaction, so stock never goes below zero whatever runs concurrently.
+#pragma once
+
+#include "persistence/pg.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace commerce::persistence {
+
+struct product_record {
+  int64_t id = 0;
+  std::string name;
+  std::string description;
+  int64_t price_minor = 0;
+  std::string sku;
+  int32_t quantity = 0;
+  bool is_active = true;
+  std::string created_at;
+  std::string updated_at;
+};
+
+/// Writable product fields; absent ones are left unchanged on update.
+struct product_fields {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<int64_t> price_minor;
+  std::optional<std::string> sku;
+  std::optional<int32_t> quantity;
+};
+
+struct sku_taken : std::runtime_error {
+  sku_taken() : std::runtime_error("sku already exists") {}
+};
+
+/// Active or archived; nullopt when the id was never used.
+std::optional<product_record> find_product(pg::connection& c, int64_t id);
+/// Inserts the product and, for a positive quantity, its 'initial' ledger row.
+product_record insert_product(pg::connection& c, const product_fields& f);
+/// Updates an active product; a quantity goes through the ledger as 'set'. nullopt if not active.
+std::optional<product_record> update_product(pg::connection& c, int64_t id, const product_fields& f);
+/// Archives (is_active = false); false if it was not active.
+bool archive_product(pg::connection& c, int64_t id);
+
+struct product_query {
+  std::string search;  ///< substring of name, description or sku; %, _ and \ are literal
+  std::optional<int64_t> min_price_minor;
+  std::optional<int64_t> max_price_minor;
+  std::string order_by = "id";  ///< id, -id, price, -price, name, -name, created_at, -created_at
+  int64_t limit = 20;
+  int64_t offset = 0;
+};
+struct product_page {
+  int64_t count = 0;
+  std::vector<product_record> rows;
+};
+product_page list_products(pg::connection& c, const product_query& q);
+
+enum class stock_operation { sale, restock, set };
+enum class stock_outcome { changed, not_found, insufficient, above_limit };
+struct stock_result {
+  stock_outcome outcome = stock_outcome::changed;
+  product_record product;
+};
+/// sale subtracts (never below zero), restock adds (never above `max_stock`), set assigns.
+stock_result change_stock(pg::connection& c, int64_t id, stock_operation op, int32_t quantity, int32_t max_stock);
+
+/// Σ ledger deltas for a product (what reconciliation and the tests compare with the stock).
+int64_t ledger_sum(pg::connection& c, int64_t product_id);
+
+}  // namespace commerce::persistence

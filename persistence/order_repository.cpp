@@ -1,0 +1,248 @@
+#include "persistence/order_repository.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace commerce::persistence {
+
+namespace {
+
+constexpr const char* order_columns =
+  "id, user_id, status, payment_status, subtotal_minor, shipping_cost_minor, total_minor, refunded_minor, "
+  "currency, shipping_address::text, billing_address::text, payment_method, shipping_method, inventory_reserved, "
+  "payment_processed, shipping_created, version, "
+  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+  "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+order_record read_order(const pg::result& r, int row = 0) {
+  order_record o;
+  o.id = r.int64(row, 0);
+  o.user_id = r.int64(row, 1);
+  o.status = r.str(row, 2);
+  o.payment_status = r.str(row, 3);
+  o.subtotal_minor = r.int64(row, 4);
+  o.shipping_cost_minor = r.int64(row, 5);
+  o.total_minor = r.int64(row, 6);
+  o.refunded_minor = r.int64(row, 7);
+  o.currency = r.str(row, 8);
+  o.shipping_address_json = r.str(row, 9);
+  o.billing_address_json = r.str(row, 10);
+  o.payment_method = r.str(row, 11);
+  o.shipping_method = r.str(row, 12);
+  o.inventory_reserved = r.boolean(row, 13);
+  o.payment_processed = r.boolean(row, 14);
+  o.shipping_created = r.boolean(row, 15);
+  o.version = static_cast<int32_t>(r.int64(row, 16));
+  o.created_at = r.str(row, 17);
+  o.updated_at = r.str(row, 18);
+  return o;
+}
+
+/// Loads the items of every order in `orders` with one query.
+void attach_items(pg::connection& c, std::vector<order_record>& orders) {
+  if (orders.empty())
+    return;
+  std::string ids = "{";
+  std::map<int64_t, order_record*> by_id;
+  for (auto& o : orders) {
+    ids += (ids.size() > 1 ? "," : "") + std::to_string(o.id);
+    by_id[o.id] = &o;
+  }
+  ids += "}";
+  auto r = c.exec("SELECT order_id, product_id, product_name, sku, unit_price_minor, quantity, line_total_minor "
+                  "FROM order_items WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, id",
+                  {ids});
+  for (int i = 0; i < r.rows(); ++i)
+    by_id[r.int64(i, 0)]->items.push_back(order_item_record{r.int64(i, 1), r.str(i, 2), r.str(i, 3), r.int64(i, 4),
+                                                            static_cast<int32_t>(r.int64(i, 5)), r.int64(i, 6)});
+}
+
+std::optional<order_record> load_order(pg::connection& c, int64_t id) {
+  auto r = c.exec(std::string{"SELECT "} + order_columns + " FROM orders WHERE id = $1::bigint", {pg::to_param(id)});
+  if (r.empty())
+    return std::nullopt;
+  std::vector<order_record> one{read_order(r)};
+  attach_items(c, one);
+  return std::move(one.front());
+}
+
+/// Puts an order's reserved units back, one ledger row per line.
+void release_stock(pg::transaction& tx, int64_t order_id, const std::string& reason) {
+  tx.exec("WITH lines AS (SELECT product_id, sum(quantity)::int AS quantity FROM order_items "
+          "                WHERE order_id = $1::bigint GROUP BY product_id), "
+          "restored AS (UPDATE products p SET quantity = p.quantity + l.quantity, updated_at = now() "
+          "             FROM lines l WHERE p.id = l.product_id RETURNING p.id, l.quantity, p.quantity AS after) "
+          "INSERT INTO inventory_ledger (product_id, delta, quantity_after, reason, order_id) "
+          "SELECT id, quantity, after, $2, $1::bigint FROM restored",
+          {pg::to_param(order_id), reason});
+}
+
+}  // namespace
+
+create_result create_order(pg::connection& c, const new_order& req) {
+  create_result out;
+  pg::transaction tx{c};
+  const std::string endpoint = "orders.create";
+  if (!req.idempotency_key.empty()) {
+    // A concurrent request with the same key waits here until the first one commits.
+    auto claimed = tx.exec("INSERT INTO idempotency_keys (user_id, endpoint, key, request_hash) "
+                           "VALUES ($1::bigint, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+                           {pg::to_param(req.user_id), endpoint, req.idempotency_key, req.request_hash});
+    if (claimed.empty()) {
+      auto prior = tx.exec("SELECT request_hash, resource_id FROM idempotency_keys "
+                           "WHERE user_id = $1::bigint AND endpoint = $2 AND key = $3",
+                           {pg::to_param(req.user_id), endpoint, req.idempotency_key});
+      if (prior.str(0, 0) != req.request_hash) {
+        out.outcome = create_outcome::key_reused;
+        return out;
+      }
+      out.outcome = create_outcome::replayed;
+      out.order = *load_order(c, prior.int64(0, 1));
+      return out;
+    }
+  }
+
+  // The lines, summed per product and sorted by id so that concurrent orders lock rows in
+  // the same order and cannot deadlock.
+  std::map<int64_t, int64_t> lines;
+  bool from_cart = req.items.empty();
+  if (from_cart) {
+    auto cart = tx.exec("SELECT product_id, quantity FROM cart_items WHERE user_id = $1::bigint FOR UPDATE",
+                        {pg::to_param(req.user_id)});
+    if (cart.empty()) {
+      out.outcome = create_outcome::cart_empty;
+      return out;
+    }
+    for (int i = 0; i < cart.rows(); ++i)
+      lines[cart.int64(i, 0)] += cart.int64(i, 1);
+  } else {
+    for (const auto& item : req.items)
+      lines[item.product_id] += item.quantity;
+  }
+  for (const auto& [product_id, quantity] : lines)
+    if (quantity > req.max_line_quantity) {
+      out.outcome = create_outcome::quantity_over_limit;
+      out.short_products.push_back(product_id);
+    }
+  if (!out.short_products.empty())
+    return out;
+
+  std::vector<order_item_record> items;
+  std::vector<int64_t> stock_after;
+  for (const auto& [product_id, quantity] : lines) {
+    auto reserved = tx.exec("UPDATE products SET quantity = quantity - $2::int, updated_at = now() "
+                            "WHERE id = $1::bigint AND is_active AND quantity >= $2::int "
+                            "RETURNING name, sku, price_minor, quantity",
+                            {pg::to_param(product_id), std::to_string(quantity)});
+    if (reserved.empty()) {
+      auto why = tx.exec("SELECT is_active FROM products WHERE id = $1::bigint", {pg::to_param(product_id)});
+      if (why.empty() || !why.boolean(0, 0))
+        out.unavailable_products.push_back(product_id);
+      else
+        out.short_products.push_back(product_id);
+      continue;  // check every line, so the answer names all of them
+    }
+    auto price = reserved.int64(0, 2);
+    items.push_back(order_item_record{product_id, reserved.str(0, 0), reserved.str(0, 1), price,
+                                      static_cast<int32_t>(quantity), price * quantity});
+    stock_after.push_back(reserved.int64(0, 3));
+  }
+  if (!out.unavailable_products.empty()) {
+    out.outcome = create_outcome::product_unavailable;
+    return out;  // the transaction rolls back: nothing was reserved
+  }
+  if (!out.short_products.empty()) {
+    out.outcome = create_outcome::insufficient_stock;
+    return out;
+  }
+
+  int64_t subtotal = 0;
+  for (const auto& item : items)
+    subtotal += item.line_total_minor;
+  const auto& ship = req.shipping_address;
+  const auto& bill = req.billing_address;
+  auto created = tx.exec(
+    "INSERT INTO orders (user_id, subtotal_minor, total_minor, payment_method, shipping_method, inventory_reserved, "
+    "shipping_address, billing_address) VALUES ($1::bigint, $2::bigint, $2::bigint, $3, $4, true, "
+    "jsonb_build_object('first_name', $5::text, 'last_name', $6::text, 'street', $7::text, 'city', $8::text, "
+    "                   'postal_code', $9::text, 'country', $10::text), "
+    "jsonb_build_object('first_name', $11::text, 'last_name', $12::text, 'street', $13::text, 'city', $14::text, "
+    "                   'postal_code', $15::text, 'country', $16::text)) RETURNING id",
+    {pg::to_param(req.user_id), std::to_string(subtotal), req.payment_method, req.shipping_method, ship.first_name,
+     ship.last_name, ship.street, ship.city, ship.postal_code, ship.country, bill.first_name, bill.last_name,
+     bill.street, bill.city, bill.postal_code, bill.country});
+  auto order_id = created.int64(0, 0);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    tx.exec("INSERT INTO order_items (order_id, product_id, product_name, sku, unit_price_minor, quantity, "
+            "line_total_minor) VALUES ($1::bigint, $2::bigint, $3, $4, $5::bigint, $6::int, $7::bigint)",
+            {pg::to_param(order_id), pg::to_param(item.product_id), item.product_name, item.sku,
+             std::to_string(item.unit_price_minor), std::to_string(item.quantity),
+             std::to_string(item.line_total_minor)});
+    tx.exec("INSERT INTO inventory_ledger (product_id, delta, quantity_after, reason, order_id) "
+            "VALUES ($1::bigint, $2::int, $3::int, 'order_reserved', $4::bigint)",
+            {pg::to_param(item.product_id), std::to_string(-item.quantity), std::to_string(stock_after[i]),
+             pg::to_param(order_id)});
+  }
+  if (from_cart)
+    tx.exec("DELETE FROM cart_items WHERE user_id = $1::bigint", {pg::to_param(req.user_id)});
+  if (!req.idempotency_key.empty())
+    tx.exec("UPDATE idempotency_keys SET resource_id = $4::bigint "
+            "WHERE user_id = $1::bigint AND endpoint = $2 AND key = $3",
+            {pg::to_param(req.user_id), endpoint, req.idempotency_key, pg::to_param(order_id)});
+  tx.commit();
+  out.order = *load_order(c, order_id);
+  return out;
+}
+
+std::optional<order_record> find_order(pg::connection& c, int64_t id) { return load_order(c, id); }
+
+order_page list_orders(pg::connection& c, int64_t user_id, int64_t limit, int64_t offset) {
+  order_page page;
+  page.count = c.exec("SELECT count(*) FROM orders WHERE user_id = $1::bigint", {pg::to_param(user_id)}).int64(0, 0);
+  if (page.count > offset) {
+    auto r = c.exec(std::string{"SELECT "} + order_columns +
+                      " FROM orders WHERE user_id = $1::bigint ORDER BY id DESC LIMIT $2::bigint OFFSET $3::bigint",
+                    {pg::to_param(user_id), std::to_string(limit), std::to_string(offset)});
+    for (int i = 0; i < r.rows(); ++i)
+      page.rows.push_back(read_order(r, i));
+    attach_items(c, page.rows);
+  }
+  return page;
+}
+
+std::optional<order_record> transition_order(pg::connection& c, int64_t id, const std::string& from, int32_t version,
+                                             const std::string& to, bool release, const std::string& reason) {
+  pg::transaction tx{c};
+  auto moved = tx.exec("UPDATE orders SET status = $4, version = version + 1, updated_at = now(), "
+                       "inventory_reserved = CASE WHEN $5::boolean THEN false ELSE inventory_reserved END "
+                       "WHERE id = $1::bigint AND status = $2 AND version = $3::int RETURNING id",
+                       {pg::to_param(id), from, std::to_string(version), to, pg::to_param(release)});
+  if (moved.empty())
+    return std::nullopt;
+  if (release)
+    release_stock(tx, id, reason);
+  tx.commit();
+  return load_order(c, id);
+}
+
+std::vector<int64_t> expire_reservations(pg::connection& c, int64_t ttl_seconds, int64_t limit) {
+  pg::transaction tx{c};
+  // SKIP LOCKED: two sweepers (two nodes) split the work instead of waiting on each other.
+  auto r = tx.exec("UPDATE orders SET status = 'cancelled', version = version + 1, updated_at = now(), "
+                   "inventory_reserved = false "
+                   "WHERE id IN (SELECT id FROM orders WHERE status = 'pending' AND payment_status = 'unpaid' "
+                   "             AND inventory_reserved AND created_at < now() - make_interval(secs => $1::bigint) "
+                   "             ORDER BY created_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED) "
+                   "RETURNING id",
+                   {std::to_string(ttl_seconds), std::to_string(limit)});
+  std::vector<int64_t> ids;
+  for (int i = 0; i < r.rows(); ++i) {
+    ids.push_back(r.int64(i, 0));
+    release_stock(tx, ids.back(), "reservation_expired");
+  }
+  tx.commit();
+  return ids;
+}
+
+}  // namespace commerce::persistence
