@@ -72,6 +72,7 @@ caf::behavior cart_actor(caf::event_based_actor* self, caf::actor supervisor, in
       }, nothing);
     },
     [=](stop_atom) { self->quit(); },
+    [=](crash_atom) { injected_crash("cart", user_id); },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, user_id); },
   };
 }

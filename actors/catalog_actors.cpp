@@ -101,6 +101,7 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
     },
     [=](invalidate_atom) { self->state.cached.reset(); },
     [=](stop_atom) { self->quit(); },
+    [=](crash_atom) { injected_crash("product", id); },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };
 }

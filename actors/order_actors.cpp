@@ -160,6 +160,7 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
       return rp;
     },
     [=](stop_atom) { self->quit(); },
+    [=](crash_atom) { injected_crash("order", id); },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };
 }

@@ -62,6 +62,10 @@ void log_unhandled_exceptions(caf::scheduled_actor* self, std::string domain, in
   });
 }
 
+void injected_crash(const std::string& domain, int64_t id) {
+  throw std::runtime_error("injected crash of " + domain + " " + std::to_string(id));
+}
+
 supervisor_stats entity_registry::stats() const {
   auto s = stats_;
   s.active = static_cast<int64_t>(children_.size());

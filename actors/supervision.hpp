@@ -70,6 +70,9 @@ caf::actor child_for(Self* self, entity_registry& registry, int64_t id, Fn fn, c
 /// its supervisor sees a crash (CAF would print to stderr instead).
 void log_unhandled_exceptions(caf::scheduled_actor* self, std::string domain, int64_t id);
 
+/// The handler of crash_atom every entity actor includes.
+[[noreturn]] void injected_crash(const std::string& domain, int64_t id);
+
 /// Installs the supervisor's exit handler (children crash or passivate; an exit from anyone
 /// else is our own shutdown) and the common handlers: idle reports and stats.
 /// `registry_of(self)` returns the registry inside the actor's state.

@@ -36,6 +36,10 @@ caf::message_handler supervise(Self* self, RegistryOf registry_of) {
         self->send(child, stop_atom::value);
     },
     [=](stats_atom) { return registry_of(self).stats(); },
+    [=](const crash_entity& cmd) {
+      if (auto child = registry_of(self).find(cmd.id))
+        self->send(child, crash_atom::value);
+    },
   };
 }
 

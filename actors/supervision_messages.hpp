@@ -21,7 +21,15 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 /// An entity actor tells its supervisor it has been idle; the supervisor answers with stop_atom.
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// Fault injection for supervision drills (tests, the admin console): the entity actor throws.
+using crash_atom = caf::atom_constant<caf::atom("crash")>;
+
+/// Asks a supervisor to crash its live child for `id` (nothing happens when none is active).
+struct crash_entity {
+  int64_t id = 0;
+};
 
 }  // namespace commerce::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::supervisor_stats)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::crash_entity)

@@ -203,9 +203,7 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
       });
       return rp;
     },
-    [=](const crash_user&) {
-      throw std::runtime_error("injected crash of user " + std::to_string(id));
-    },
+    [=](crash_atom) { injected_crash("user", id); },
     [=](stop_atom) { self->quit(); },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };

@@ -72,11 +72,6 @@ struct verify_email {
   std::string token;
 };
 
-/// Fault injection for supervision drills (tests and the admin console): the actor throws.
-struct crash_user {
-  int64_t user_id = 0;
-};
-
 /// The answer to every user command: `error` set, or `user` valid.
 struct user_reply {
   problem error;
@@ -93,6 +88,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::authenticate)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::update_profile)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::change_password)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::verify_email)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::crash_user)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::user_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::user_record)

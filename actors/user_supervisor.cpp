@@ -125,7 +125,6 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
     [=](const authenticate& cmd) { return self->delegate(child_for(self, d, cmd.user_id), cmd); },
     [=](const update_profile& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
     [=](const change_password& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
-    [=](const crash_user& cmd) { self->send(child_for(self, d, cmd.user_id), cmd); },
   }.or_else(common);
 }
 

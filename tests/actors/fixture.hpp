@@ -3,9 +3,13 @@
 #pragma once
 
 #include "actors/blocking_pool.hpp"
+#include "actors/cart.hpp"
+#include "actors/catalog.hpp"
 #include "actors/crypto.hpp"
+#include "actors/orders.hpp"
 #include "actors/user_messages.hpp"
 #include "actors/user_supervisor.hpp"
+#include "persistence/catalog_repository.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/pg_pool.hpp"
 
@@ -77,6 +81,23 @@ struct actor_fixture {
     return sup;
   }
 
+  /// The catalog, cart and order supervisors of one "node" (tests may start two on one database).
+  struct commerce_node {
+    caf::actor catalog, carts, orders;
+  };
+  commerce_node commerce(std::chrono::seconds reservation_ttl = std::chrono::seconds(1800),
+                         std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(1000)) {
+    actors::db_access access{db, db_workers, std::chrono::seconds(10)};
+    actors::restart_policy restarts{10, std::chrono::seconds(60)};
+    commerce_node n;
+    n.catalog = actors::spawn_catalog_supervisor(*sys, {access, std::chrono::seconds(300), restarts, cache_ttl});
+    n.carts = actors::spawn_cart_supervisor(*sys, {access, std::chrono::seconds(300), restarts});
+    n.orders = actors::spawn_order_supervisor(*sys, {access, std::chrono::seconds(300), restarts, cache_ttl, n.catalog,
+                                                     reservation_ttl, std::chrono::seconds(0)});
+    spawned.insert(spawned.end(), {n.catalog, n.carts, n.orders});
+    return n;
+  }
+
   /// Sends `msg` and waits for the reply of type R.
   template <class R, class Msg>
   R ask(const caf::actor& dest, Msg msg) {
@@ -118,6 +139,28 @@ struct actor_fixture {
   void sql(const std::string& statement, const pg::params& args = {}) {
     auto c = db->acquire();
     c->exec(statement, args);
+  }
+
+  int64_t scalar(const std::string& query, const pg::params& args = {}) {
+    auto c = db->acquire();
+    return c->exec(query, args).int64(0, 0);
+  }
+
+  /// A product written straight to the database (stock recorded in the ledger as 'initial').
+  int64_t insert_product(int32_t stock, int64_t price_minor = 1000) {
+    static std::atomic<int> n{0};
+    auto sku = "ACT-" + std::to_string(getpid()) + "-" + std::to_string(n++) + "-" +
+               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+    auto c = db->acquire();
+    return persistence::insert_product(*c, {std::string{"Actor test product"}, std::string{}, price_minor, sku, stock}).id;
+  }
+
+  int64_t stock_of(int64_t product_id) {
+    return scalar("SELECT quantity FROM products WHERE id = $1::bigint", {std::to_string(product_id)});
+  }
+  int64_t ledger_of(int64_t product_id) {
+    auto c = db->acquire();
+    return persistence::ledger_sum(*c, product_id);
   }
 };
 

@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(a_crashed_user_actor_comes_back_with_its_state) {
   change.phone = "+79001234567";
   BOOST_TEST_REQUIRE(ask_user(sup, change).error.ok());
 
-  caf::anon_send(sup, actors::crash_user{id});
+  caf::anon_send(sup, actors::crash_entity{id});
   auto s = wait_for(sup, [](const actors::supervisor_stats& s) { return s.crashes == 1; });
   BOOST_TEST(s.crashes == 1);
   BOOST_TEST(s.active == 0);
@@ -73,11 +73,13 @@ BOOST_AUTO_TEST_CASE(too_many_crashes_escalate) {
   watcher->monitor(sup);
   auto id = insert_user(unique_email("escalate"));
   for (int crash = 1; crash <= 2; ++crash) {
-    caf::anon_send(sup, actors::crash_user{id});
+    BOOST_TEST_REQUIRE(ask_user(sup, actors::authenticate{id, 1}).error.ok());  // activate
+    caf::anon_send(sup, actors::crash_entity{id});
     auto s = wait_for(sup, [crash](const actors::supervisor_stats& s) { return s.crashes == crash; });
     BOOST_TEST_REQUIRE(s.crashes == crash);
   }
-  caf::anon_send(sup, actors::crash_user{id});  // the third within the window: over the limit
+  BOOST_TEST_REQUIRE(ask_user(sup, actors::authenticate{id, 1}).error.ok());
+  caf::anon_send(sup, actors::crash_entity{id});  // the third within the window: over the limit
   bool down = false;
   watcher->receive(
     [&](caf::down_msg& dm) {
