@@ -149,8 +149,15 @@ public:
     ctx->path = req.resource();
     ctx->body = req.body();
     ctx->params = std::move(m.params);
-    for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
-      ctx->query[url_decode(it->first)] = url_decode(it->second);
+    for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {
+      auto name = url_decode(it->first), value = url_decode(it->second);
+      if (!clean_text(name) || !clean_text(value)) {
+        out->problem(actors::problem::validation({{name, {"query parameters must be UTF-8 text without NUL"}}},
+                                                 "invalid query parameters"));
+        return;
+      }
+      ctx->query[name] = value;
+    }
     if (auto host = req.headers().tryGet<Http::Header::Host>())
       ctx->host = host->host() + (host->port().toString() == "80" ? "" : ":" + host->port().toString());
     if (auto key = req.headers().tryGetRaw("Idempotency-Key"))

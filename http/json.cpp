@@ -14,7 +14,7 @@ actors::problem parse_object(const std::string& body, rapidjson::Document& out) 
     out.SetObject();
     return actors::problem::none();
   }
-  out.Parse(body.data(), body.size());
+  out.Parse<untrusted>(body.data(), body.size());
   if (out.HasParseError())
     return actors::problem::of("invalid_json", std::string{"malformed JSON: "} +
                                                  rapidjson::GetParseError_En(out.GetParseError()) + " at offset " +
@@ -22,6 +22,11 @@ actors::problem parse_object(const std::string& body, rapidjson::Document& out) 
   if (!out.IsObject())
     return actors::problem::of("invalid_json", "the request body must be a JSON object");
   return actors::problem::none();
+}
+
+bool parse_untrusted(const char* data, size_t size, rapidjson::Document& doc) {
+  doc.Parse<untrusted>(data, size);
+  return !doc.HasParseError();
 }
 
 const rapidjson::Value* reader::find(const char* name) {
@@ -40,7 +45,12 @@ std::optional<std::string> reader::string(const char* name, bool required) {
     add_error(name, "must be a string");
     return std::nullopt;
   }
-  return std::string{v->GetString(), v->GetStringLength()};
+  std::string value{v->GetString(), v->GetStringLength()};
+  if (value.find('\0') != std::string::npos) {  // PostgreSQL text cannot hold it: refuse, never truncate
+    add_error(name, "must not contain NUL characters");
+    return std::nullopt;
+  }
+  return value;
 }
 
 reader::nullable_string reader::string_or_null(const char* name) {
@@ -57,6 +67,11 @@ reader::nullable_string reader::string_or_null(const char* name) {
     return out;
   }
   out.value = std::string{v->GetString(), v->GetStringLength()};
+  if (out.value->find('\0') != std::string::npos) {
+    add_error(name, "must not contain NUL characters");
+    out.present = false;
+    out.value.reset();
+  }
   return out;
 }
 

@@ -16,6 +16,13 @@ namespace commerce::http::json {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+/// How every untrusted JSON is parsed: iteratively (a deeply nested body cannot overflow the
+/// stack) and with UTF-8 validation (invalid bytes are a 400, never a database error).
+constexpr unsigned untrusted = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+/// Parses untrusted text into `doc`; false on any error.
+bool parse_untrusted(const char* data, size_t size, rapidjson::Document& doc);
+
 /// Parses `body` as a JSON object (an empty body counts as `{}`). Returns an `invalid_json`
 /// problem for syntax errors and for anything but an object at the top level.
 actors::problem parse_object(const std::string& body, rapidjson::Document& out);

@@ -98,8 +98,7 @@ std::optional<token_claims> jwt_codec::verify(std::string_view token, std::strin
   if (!header)
     return reject(why, "header is not base64url");
   rapidjson::Document h;
-  h.Parse(header->data(), header->size());
-  if (h.HasParseError() || !h.IsObject())
+  if (!json::parse_untrusted(header->data(), header->size(), h) || !h.IsObject())
     return reject(why, "header is not JSON");
   auto alg = h.FindMember("alg");
   if (alg == h.MemberEnd() || !alg->value.IsString() || std::string_view{alg->value.GetString()} != "HS256")
@@ -115,8 +114,7 @@ std::optional<token_claims> jwt_codec::verify(std::string_view token, std::strin
   if (!payload)
     return reject(why, "payload is not base64url");
   rapidjson::Document p;
-  p.Parse(payload->data(), payload->size());
-  if (p.HasParseError() || !p.IsObject())
+  if (!json::parse_untrusted(payload->data(), payload->size(), p) || !p.IsObject())
     return reject(why, "payload is not JSON");
 
   auto member = [&](const char* name) -> const rapidjson::Value* {

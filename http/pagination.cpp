@@ -55,6 +55,41 @@ std::string url_decode(const std::string& s) {
   return out;
 }
 
+bool clean_text(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto lead = static_cast<unsigned char>(s[i]);
+    if (lead == 0)
+      return false;
+    size_t extra = 0;
+    uint32_t cp = 0;
+    if (lead < 0x80) {
+      cp = lead;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      extra = 1, cp = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      extra = 2, cp = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      extra = 3, cp = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i - 1 < extra)
+      return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 page_request read_page(const std::map<std::string, std::string>& query, actors::field_errors& bad) {
   page_request p;
   auto positive = [&](const char* name, int64_t& out) {

@@ -30,4 +30,7 @@ void write_page(json::writer& w, const request_context& ctx, const page_request&
 /// Decodes %XX escapes and '+' in a query-string value.
 std::string url_decode(const std::string& s);
 
+/// Well-formed UTF-8 with no NUL: what may reach a SQL parameter.
+bool clean_text(const std::string& s);
+
 }  // namespace commerce::http

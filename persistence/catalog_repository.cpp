@@ -117,7 +117,7 @@ product_page list_products(pg::connection& c, const product_query& q) {
   };
   auto order = orderings.count(q.order_by) ? orderings.at(q.order_by) : "id";
   std::string where = " WHERE is_active"
-                      " AND ($1::text IS NULL OR (name || ' ' || description || ' ' || sku) ILIKE $1)"
+                      " AND ($1::text IS NULL OR search_text LIKE lower($1))"
                       " AND ($2::bigint IS NULL OR price_minor >= $2::bigint)"
                       " AND ($3::bigint IS NULL OR price_minor <= $3::bigint)";
   pg::params args{q.search.empty() ? std::nullopt : pg::param{like_pattern(q.search)}, opt(q.min_price_minor),

@@ -47,7 +47,7 @@ std::optional<product_record> update_product(pg::connection& c, int64_t id, cons
 bool archive_product(pg::connection& c, int64_t id);
 
 struct product_query {
-  std::string search;  ///< substring of name, description or sku; %, _ and \ are literal
+  std::string search;  ///< substring of name, description or sku, any case; %, _ and \ are literal
   std::optional<int64_t> min_price_minor;
   std::optional<int64_t> max_price_minor;
   std::string order_by = "id";  ///< id, -id, price, -price, name, -name, created_at, -created_at

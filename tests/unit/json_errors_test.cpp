@@ -1,5 +1,6 @@
 #include "http/errors.hpp"
 #include "http/json.hpp"
+#include "http/pagination.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -58,6 +59,29 @@ BOOST_AUTO_TEST_CASE(reader_names_every_mistyped_field) {
   BOOST_TEST(p.fields.size() == 5u);
   BOOST_TEST(p.fields.count("email") == 1u);
   BOOST_TEST(p.fields.at("missing").front() == "this field is required");
+}
+
+BOOST_AUTO_TEST_CASE(untrusted_json_is_parsed_without_recursion_and_validated) {
+  rapidjson::Document d;
+  std::string deep(200000, '[');
+  deep += std::string(200000, ']');
+  BOOST_TEST(!json::parse_object(deep, d).ok());  // an array, but no stack overflow on the way
+  BOOST_TEST(json::parse_object("{\"a\":\"\xff\xfe\"}", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object("{\"a\":\"\xc3\xa9\"}", d).ok());
+  d.Parse(R"({"name":"Ann\u0000Lee"})");
+  json::reader in{d};
+  BOOST_TEST(!in.string("name", true).has_value());
+  BOOST_TEST(in.problem().fields.at("name").front() == "must not contain NUL characters");
+}
+
+BOOST_AUTO_TEST_CASE(query_text_must_be_clean_utf8) {
+  BOOST_TEST(clean_text("plain ascii"));
+  BOOST_TEST(clean_text("\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"));  // привет
+  BOOST_TEST(clean_text("\xf0\x9f\x98\x80"));                                  // an emoji
+  BOOST_TEST(!clean_text(std::string("a\0b", 3)));
+  for (const char* bad : {"\xff", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3("})
+    BOOST_TEST(!clean_text(bad));
+  BOOST_TEST(url_decode("a%20b+c%2Fd%") == "a b c/d%");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

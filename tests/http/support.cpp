@@ -1,0 +1,753 @@
+#include "tests/http/support.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <curl/curl.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace http_test {
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+
+std::string required_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v)
+    throw std::runtime_error(std::string{name} +
+                             " is not set: the HTTP tests need a server binary, PostgreSQL and Redis; "
+                             "run through scripts/test");
+  return v;
+}
+
+std::string server_binary() { return required_env("COMMERCE_SERVER"); }
+std::string test_database_url() { return required_env("TEST_DATABASE_URL"); }
+std::string test_redis_url() { return required_env("TEST_REDIS_URL"); }
+
+std::string make_temp_dir(const std::string& prefix) {
+  std::string templ = "/tmp/" + prefix + ".XXXXXX";
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data()))
+    throw std::runtime_error("mkdtemp failed: " + std::string{std::strerror(errno)});
+  std::string dir{buf.data()};
+  chmod(dir.c_str(), 0755);
+  return dir;
+}
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string tail_lines(const std::string& text, size_t lines) {
+  size_t pos = text.size();
+  size_t seen = 0;
+  while (pos > 0) {
+    auto nl = text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) {
+      pos = 0;
+      break;
+    }
+    if (nl + 1 < text.size() && ++seen > lines) {
+      pos = nl + 1;
+      break;
+    }
+    pos = nl;
+  }
+  return text.substr(pos);
+}
+
+/// Variables passed through from the test's own environment: tools and sanitizer settings.
+const char* const passthrough[] = {"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PG_BIN_DIR",
+                                   "LD_LIBRARY_PATH", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+
+std::map<std::string, std::string> child_environment(const env_overrides& overrides) {
+  auto env = server_process::base_environment();
+  for (const auto& [k, v] : overrides) {
+    if (v)
+      env[k] = *v;
+    else
+      env.erase(k);
+  }
+  return env;
+}
+
+/// argv/envp built before fork(), so the child only calls async-signal-safe functions.
+struct exec_image {
+  std::vector<std::string> storage_args, storage_env;
+  std::vector<char*> argv, envp;
+
+  exec_image(const std::string& binary, const std::vector<std::string>& args,
+             const std::map<std::string, std::string>& env) {
+    storage_args.push_back(binary);
+    storage_args.insert(storage_args.end(), args.begin(), args.end());
+    for (const auto& [k, v] : env)
+      storage_env.push_back(k + "=" + v);
+    for (auto& a : storage_args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : storage_env)
+      envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+};
+
+/// fork + exec with stdout/stderr redirected to the given files (opened before the fork). The
+/// child gets SIGTERM if this test process dies, so no server outlives a crashed test run.
+pid_t spawn(const exec_image& image, const std::string& out_path, const std::string& err_path) {
+  int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int err = err_path == out_path ? out : open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (out < 0 || err < 0 || in < 0)
+    throw std::runtime_error("cannot open the server's log files: " + std::string{std::strerror(errno)});
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0)
+    throw std::runtime_error("fork failed: " + std::string{std::strerror(errno)});
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+      _exit(125);
+    dup2(in, STDIN_FILENO);
+    dup2(out, STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    // The test process may have blocked signals; the server sets its own mask.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(image.argv[0], image.argv.data(), image.envp.data());
+    _exit(127);
+  }
+  close(in);
+  if (err != out)
+    close(err);
+  close(out);
+  return pid;
+}
+
+/// True if nothing listens on 127.0.0.1:port right now (and no TIME_WAIT socket holds it).
+bool port_is_free(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int free_port() {
+  static std::mt19937 rng{static_cast<unsigned>(std::random_device{}() ^ static_cast<unsigned>(getpid()))};
+  std::uniform_int_distribution<int> dist{20000, 29999};
+  for (int i = 0; i < 200; ++i) {
+    int p = dist(rng);
+    if (port_is_free(p))
+      return p;
+  }
+  throw std::runtime_error("no free TCP port found in 20000-29999");
+}
+
+namespace {
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status))
+    return "exit " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return std::string{"signal "} + std::to_string(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// server_process
+
+std::map<std::string, std::string> server_process::base_environment() {
+  std::map<std::string, std::string> env;
+  for (const char* name : passthrough)
+    if (const char* v = std::getenv(name))
+      env[name] = v;
+  env["DATABASE_URL"] = test_database_url();
+  env["REDIS_URL"] = test_redis_url();
+  env["JWT_SECRET"] = jwt_secret;
+  env["ADMIN_EMAIL"] = admin_email;
+  env["ADMIN_PASSWORD"] = admin_password;
+  env["HOST"] = "127.0.0.1";
+  env["LOG_LEVEL"] = "info";
+  return env;
+}
+
+server_process::server_process(options opts) : opts_(std::move(opts)) {
+  auto binary = server_binary();
+  dir_ = make_temp_dir("http-tests-server");
+  log_path_ = dir_ + "/server.log";
+  auto env = child_environment(opts_.env);
+
+  std::string last_failure;
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    port_ = free_port();
+    env["PORT"] = std::to_string(port_);
+    base_url_ = "http://127.0.0.1:" + std::to_string(port_);
+    {
+      std::ofstream mark{log_path_, std::ios::app};
+      mark << "=== test harness: starting " << binary << " on port " << port_ << " (attempt " << attempt
+           << ") ===\n";
+    }
+    try {
+      if (launch(env, opts_.args))
+        return;
+    } catch (...) {
+      std::error_code ec;
+      fs::remove_all(dir_, ec);
+      throw;
+    }
+    auto text = log();
+    last_failure = "the server exited early (" + exit_description() + ")";
+    // Another process may have taken the port between our check and the server's bind: retry.
+    bool port_problem = text.find("cannot listen") != std::string::npos ||
+                        text.find("Address already in use") != std::string::npos;
+    if (!port_problem || attempt == 5)
+      break;
+    wait_status_.reset();
+    pid_ = -1;
+  }
+  auto tail = log_tail(40);
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  throw std::runtime_error(last_failure + "; server log tail:\n" + tail);
+}
+
+bool server_process::launch(const std::map<std::string, std::string>& env, const std::vector<std::string>& args) {
+  exec_image image{server_binary(), args, env};
+  pid_ = spawn(image, log_path_, log_path_);
+  client probe{base_url_};
+  auto deadline = std::chrono::steady_clock::now() + opts_.ready_timeout;
+  long last_status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running())
+      return false;
+    request_options o;
+    o.timeout_ms = 2000;
+    auto r = probe.request("GET", "/health/", std::nullopt, o);
+    last_status = r.status;
+    if (r.status == 200 || (!opts_.require_healthy && r.status != 0)) {
+      if (running())
+        return true;
+      return false;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  // Not ready in time: stop it and report.
+  stop(5s);
+  throw std::runtime_error("the server did not answer GET /health/ " +
+                           std::string{opts_.require_healthy ? "with 200 " : ""} + "within " +
+                           std::to_string(opts_.ready_timeout.count()) + " s (last status " +
+                           std::to_string(last_status) + "); server log tail:\n" + log_tail(40));
+}
+
+server_process::~server_process() {
+  if (pid_ > 0 && !wait_status_)
+    stop();
+  if (!std::getenv("HTTP_TESTS_KEEP_LOGS")) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+}
+
+bool server_process::reap(bool block) {
+  if (wait_status_)
+    return true;
+  if (pid_ <= 0)
+    return false;
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid_, &status, block ? 0 : WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == pid_) {
+    wait_status_ = status;
+    return true;
+  }
+  return false;
+}
+
+bool server_process::running() { return pid_ > 0 && !reap(false); }
+
+void server_process::signal(int sig) {
+  if (running())
+    kill(pid_, sig);
+}
+
+bool server_process::wait_exit(std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!reap(false)) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+int server_process::stop(std::chrono::milliseconds limit) {
+  if (pid_ <= 0)
+    return -1;
+  if (!wait_status_) {
+    kill(pid_, SIGTERM);
+    if (!wait_exit(limit)) {
+      killed_ = true;
+      kill(pid_, SIGKILL);
+      reap(true);
+    }
+  }
+  return *wait_status_;
+}
+
+std::optional<int> server_process::exit_code() const {
+  if (wait_status_ && WIFEXITED(*wait_status_))
+    return WEXITSTATUS(*wait_status_);
+  return std::nullopt;
+}
+
+std::string server_process::exit_description() const {
+  return wait_status_ ? describe_status(*wait_status_) : "running";
+}
+
+std::string server_process::log() const { return read_file(log_path_); }
+std::string server_process::log_tail(size_t lines) const { return tail_lines(log(), lines); }
+
+// ---------------------------------------------------------------------------------------------
+// The shared server and the module fixture
+
+namespace {
+
+std::unique_ptr<server_process> shared;
+std::string shared_error;
+
+struct module_fixture {
+  module_fixture() = default;
+  void setup() {
+    // Fail the whole run at once when it is not started by scripts/test.
+    server_binary();
+    test_database_url();
+    test_redis_url();
+  }
+  void teardown() {
+    if (!shared)
+      return;
+    shared->stop();
+    BOOST_TEST((shared->exit_code() == std::optional<int>{0}),
+               "the shared server ended with " << shared->exit_description() << " after SIGTERM; log tail:\n"
+                                               << shared->log_tail(30));
+    shared.reset();
+  }
+};
+
+}  // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(module_fixture);
+
+server_process& shared_server() {
+  if (shared)
+    return *shared;
+  if (!shared_error.empty())
+    throw std::runtime_error("the shared server could not start earlier: " + shared_error);
+  try {
+    shared = std::make_unique<server_process>(server_process::options{});
+  } catch (const std::exception& e) {
+    shared_error = e.what();
+    throw;
+  }
+  return *shared;
+}
+
+run_result run_server_to_exit(const env_overrides& overrides, const std::vector<std::string>& args,
+                              std::chrono::milliseconds limit) {
+  auto dir = make_temp_dir("http-tests-run");
+  exec_image image{server_binary(), args, child_environment(overrides)};
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = spawn(image, dir + "/stdout", dir + "/stderr");
+  run_result res;
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      break;
+    if (std::chrono::steady_clock::now() - start > limit) {
+      res.timed_out = true;
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  res.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  if (!res.timed_out && WIFEXITED(status))
+    res.exit_code = WEXITSTATUS(status);
+  res.out = read_file(dir + "/stdout");
+  res.err = read_file(dir + "/stderr");
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP client
+
+bool ci_less::operator()(const std::string& a, const std::string& b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::string response::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? "" : it->second;
+}
+
+std::string response::error_code() const {
+  if (!is_json || !json.IsObject())
+    return "";
+  auto e = json.FindMember("error");
+  if (e == json.MemberEnd() || !e->value.IsObject())
+    return "";
+  auto c = e->value.FindMember("code");
+  return c != e->value.MemberEnd() && c->value.IsString() ? c->value.GetString() : "";
+}
+
+bool response::has_field_error(const std::string& name) const {
+  if (!is_json || !json.IsObject())
+    return false;
+  auto e = json.FindMember("error");
+  if (e == json.MemberEnd() || !e->value.IsObject())
+    return false;
+  auto f = e->value.FindMember("fields");
+  return f != e->value.MemberEnd() && f->value.IsObject() && f->value.HasMember(name.c_str());
+}
+
+std::string response::str(const char* name) const {
+  if (!is_json || !json.IsObject())
+    return "";
+  auto m = json.FindMember(name);
+  return m != json.MemberEnd() && m->value.IsString() ? m->value.GetString() : "";
+}
+
+std::string response::describe() const {
+  std::string out = "HTTP " + std::to_string(status);
+  if (!transport_error.empty())
+    out += " (transport error: " + transport_error + ")";
+  constexpr size_t limit = 1500;
+  out += " body: " + (body.size() > limit ? body.substr(0, limit) + "...[" + std::to_string(body.size()) + " bytes]"
+                                          : body);
+  return out;
+}
+
+void client::curl_deleter::operator()(void* handle) const { curl_easy_cleanup(static_cast<CURL*>(handle)); }
+
+client::client(std::string base_url) : base_url_(std::move(base_url)) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  handle_.reset(curl_easy_init());
+  if (!handle_)
+    throw std::runtime_error("curl_easy_init failed");
+}
+
+client::~client() = default;
+
+namespace {
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<header_map*>(user);
+  std::string line{data, size * n};
+  if (line.rfind("HTTP/", 0) == 0) {  // a new response (e.g. after 100 Continue): start over
+    headers->clear();
+    return size * n;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string::npos)
+    return size * n;
+  auto name = line.substr(0, colon);
+  auto value = line.substr(colon + 1);
+  auto b = value.find_first_not_of(" \t");
+  auto e = value.find_last_not_of(" \t\r\n");
+  value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+  auto [it, inserted] = headers->emplace(name, value);
+  if (!inserted)
+    it->second += ", " + value;
+  return size * n;
+}
+
+struct slist_deleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+}  // namespace
+
+response client::request(const std::string& method, const std::string& path, const std::optional<std::string>& body,
+                         const request_options& opts) {
+  CURL* h = static_cast<CURL*>(handle_.get());
+  curl_easy_reset(h);
+  response res;
+  res.request = method + " " + path;
+  std::string url = base_url_ + path;
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, opts.timeout_ms);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &res.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &res.headers);
+
+  std::unique_ptr<curl_slist, slist_deleter> list;
+  auto add = [&](const std::string& line) { list.reset(curl_slist_append(list.release(), line.c_str())); };
+  add("Expect:");
+  if (!opts.bearer.empty())
+    add("Authorization: Bearer " + opts.bearer);
+  std::string content_type = opts.content_type.value_or(body ? "application/json" : "");
+  add(content_type.empty() ? "Content-Type:" : "Content-Type: " + content_type);
+  for (const auto& line : opts.headers)
+    add(line);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list.get());
+
+  if (method == "GET" && !body) {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (body || method == "POST" || method == "PUT" || method == "PATCH") {
+      // libcurl keeps the pointer until the transfer ends: `body` outlives it, the literal too.
+      const char* data = body ? body->data() : "";
+      curl_off_t size = body ? static_cast<curl_off_t>(body->size()) : 0;
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, size);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
+    }
+    if (method != "POST")
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+
+  CURLcode rc = curl_easy_perform(h);
+  if (rc != CURLE_OK) {
+    res.transport_error = curl_easy_strerror(rc);
+  } else {
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res.status);
+  }
+  if (!res.body.empty()) {
+    res.json.Parse(res.body.data(), res.body.size());
+    res.is_json = !res.json.HasParseError();
+    if (!res.is_json)
+      res.json.SetNull();
+  }
+  transcript_.push_back(res.body);
+  return res;
+}
+
+namespace {
+request_options with_bearer(const std::string& bearer) {
+  request_options o;
+  o.bearer = bearer;
+  return o;
+}
+}  // namespace
+
+response client::get(const std::string& path, const std::string& bearer) {
+  return request("GET", path, std::nullopt, with_bearer(bearer));
+}
+response client::post(const std::string& path, const std::string& body, const std::string& bearer) {
+  return request("POST", path, body, with_bearer(bearer));
+}
+response client::put(const std::string& path, const std::string& body, const std::string& bearer) {
+  return request("PUT", path, body, with_bearer(bearer));
+}
+response client::patch(const std::string& path, const std::string& body, const std::string& bearer) {
+  return request("PATCH", path, body, with_bearer(bearer));
+}
+response client::del(const std::string& path, const std::string& bearer) {
+  return request("DELETE", path, std::nullopt, with_bearer(bearer));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test data
+
+std::string unique_email(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  return tag + "." + std::to_string(getpid()) + "." + std::to_string(++counter) + "." + std::to_string(ms) +
+         "@example.com";
+}
+
+std::string quote(const std::string& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return buf.GetString();
+}
+
+response register_user(client& c, const std::string& email, const std::string& password,
+                       const std::string& extra_members) {
+  std::string body = "{\"email\":" + quote(email) + ",\"password\":" + quote(password);
+  if (!extra_members.empty())
+    body += "," + extra_members;
+  body += "}";
+  return c.post("/api/auth/register/", body);
+}
+
+response login(client& c, const std::string& email, const std::string& password) {
+  return c.post("/api/auth/login/", "{\"email\":" + quote(email) + ",\"password\":" + quote(password) + "}");
+}
+
+namespace {
+
+account account_from(const response& r, const std::string& email, const std::string& password) {
+  account a;
+  a.email = email;
+  a.password = password;
+  a.access = r.str("access");
+  a.refresh = r.str("refresh");
+  if (r.is_json && r.json.IsObject() && r.json.HasMember("user") && r.json["user"].IsObject() &&
+      r.json["user"].HasMember("id") && r.json["user"]["id"].IsInt64())
+    a.id = r.json["user"]["id"].GetInt64();
+  if (a.access.empty() || a.refresh.empty() || a.id <= 0)
+    throw std::runtime_error("no tokens or user id in the response: " + r.describe());
+  return a;
+}
+
+}  // namespace
+
+account new_account(client& c, const std::string& tag) {
+  auto email = unique_email(tag);
+  std::string password = "Secret-pass-" + std::to_string(getpid()) + "x1";
+  auto r = register_user(c, email, password);
+  if (r.status != 201)
+    throw std::runtime_error("registering " + email + " failed: " + r.describe());
+  return account_from(r, email, password);
+}
+
+account staff_account(client& c) {
+  auto r = login(c, admin_email, admin_password);
+  if (r.status != 200)
+    throw std::runtime_error("the staff login (ADMIN_EMAIL) failed: " + r.describe());
+  return account_from(r, admin_email, admin_password);
+}
+
+std::string verification_token_for(const std::string& email) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(test_database_url().c_str()), &PQfinish};
+  if (PQstatus(conn.get()) != CONNECTION_OK)
+    throw std::runtime_error("cannot connect to TEST_DATABASE_URL: " + std::string{PQerrorMessage(conn.get())});
+  const char* params[] = {email.c_str()};
+  std::unique_ptr<PGresult, decltype(&PQclear)> res{
+    PQexecParams(conn.get(),
+                 "SELECT payload->>'token' FROM email_outbox WHERE recipient = $1 AND template = 'verify_email' "
+                 "ORDER BY id DESC LIMIT 1",
+                 1, nullptr, params, nullptr, nullptr, 0),
+    &PQclear};
+  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK)
+    throw std::runtime_error("reading email_outbox failed: " + std::string{PQerrorMessage(conn.get())});
+  if (PQntuples(res.get()) != 1 || PQgetisnull(res.get(), 0, 0))
+    throw std::runtime_error("no verify_email row in email_outbox for " + email);
+  return PQgetvalue(res.get(), 0, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JWTs
+
+namespace {
+constexpr char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+}
+
+std::string b64url_encode(const std::string& data) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : data) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += b64_alphabet[(acc >> bits) & 0x3F];
+    }
+  }
+  if (bits > 0)
+    out += b64_alphabet[(acc << (6 - bits)) & 0x3F];
+  return out;
+}
+
+std::string b64url_decode(const std::string& data) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : data) {
+    const char* p = std::strchr(b64_alphabet, c);
+    if (!p || c == '\0')
+      throw std::runtime_error("not base64url: " + data);
+    acc = (acc << 6) | static_cast<uint32_t>(p - b64_alphabet);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::string sign_jwt(const std::string& header_json, const std::string& payload_json, const std::string& secret) {
+  std::string input = b64url_encode(header_json) + "." + b64url_encode(payload_json);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
+  return input + "." + b64url_encode(std::string{reinterpret_cast<const char*>(mac), len});
+}
+
+std::string jwt_payload(const std::string& token) {
+  auto first = token.find('.');
+  auto second = token.find('.', first + 1);
+  if (first == std::string::npos || second == std::string::npos)
+    throw std::runtime_error("not a JWT: " + token);
+  return b64url_decode(token.substr(first + 1, second - first - 1));
+}
+
+}  // namespace http_test

@@ -1,0 +1,255 @@
+// Test support for the HTTP flow suite: a commerce-server child process, a libcurl client,
+// unique e-mails, the database's verification tokens and hand-made JWTs.
+//
+// The suite runs through scripts/test, which exports COMMERCE_SERVER (via CTest),
+// TEST_DATABASE_URL and TEST_REDIS_URL. A missing variable fails the run: nothing is skipped.
+#pragma once
+
+#include <boost/test/unit_test.hpp>
+
+#include <rapidjson/document.h>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace http_test {
+
+// ---------------------------------------------------------------------------------------------
+// Environment of the run
+
+/// The value of a variable scripts/test exports; throws with "run through scripts/test" if unset.
+std::string required_env(const char* name);
+std::string server_binary();      ///< $COMMERCE_SERVER
+std::string test_database_url();  ///< $TEST_DATABASE_URL
+std::string test_redis_url();     ///< $TEST_REDIS_URL
+
+/// Settings every test server gets (see server_process::base_environment()).
+inline constexpr const char* jwt_secret = "http-tests-jwt-secret-0123456789-abcdefg";  // 40 bytes
+inline constexpr const char* admin_email = "http-tests-admin@example.com";
+inline constexpr const char* admin_password = "AdminPassw0rd-http";
+
+/// A TCP port in 20000-29999 that is free right now (the kernel's ephemeral ports start at 32768).
+int free_port();
+
+/// A fresh directory under /tmp (mode 0755, so the `postgres` user can traverse it).
+std::string make_temp_dir(const std::string& prefix);
+
+// ---------------------------------------------------------------------------------------------
+// The server under test
+
+/// Environment changes for one server: a value sets the variable, std::nullopt removes it.
+using env_overrides = std::map<std::string, std::optional<std::string>>;
+
+/// A commerce-server child process. The constructor picks a free port in 20000-29999, starts the
+/// server and waits until GET /health/ answers (retrying with another port if the process dies
+/// early, e.g. because the port was taken). The destructor stops it: SIGTERM, up to 20 s, SIGKILL.
+class server_process {
+public:
+  struct options {
+    env_overrides env;                               ///< applied over base_environment()
+    std::vector<std::string> args;                   ///< command-line arguments
+    std::chrono::seconds ready_timeout{30};          ///< how long /health/ may take to answer
+    bool require_healthy = true;                     ///< wait for 200; false: any HTTP answer will do
+  };
+
+  /// The settings of the shared test server: the test database and Redis, the fixed JWT secret,
+  /// the staff user, HOST=127.0.0.1.
+  static std::map<std::string, std::string> base_environment();
+
+  explicit server_process(options opts);
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+  ~server_process();
+
+  const std::string& base_url() const { return base_url_; }  ///< http://127.0.0.1:<port>
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  bool running();  ///< false once the process has exited (reaps it)
+
+  /// Sends `sig` to the server (e.g. SIGTERM without waiting).
+  void signal(int sig);
+  /// SIGTERM, then waits up to `limit`, then SIGKILL. Returns the wait status (see exit_code()).
+  int stop(std::chrono::milliseconds limit = std::chrono::seconds(20));
+  /// Waits for the process to exit on its own, up to `limit`; true if it did.
+  bool wait_exit(std::chrono::milliseconds limit);
+  /// The exit code once it exited normally; std::nullopt while running or when killed by a signal.
+  std::optional<int> exit_code() const;
+  /// How the process ended, for messages: "exit 0", "signal 9", "running".
+  std::string exit_description() const;
+  bool killed_after_timeout() const { return killed_; }
+
+  std::string log() const;                            ///< stdout + stderr so far
+  std::string log_tail(size_t lines = 40) const;
+  const std::string& log_path() const { return log_path_; }
+
+private:
+  bool launch(const std::map<std::string, std::string>& env, const std::vector<std::string>& args);
+  bool reap(bool block);
+
+  options opts_;
+  std::string dir_;
+  std::string log_path_;
+  std::string base_url_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+  std::optional<int> wait_status_;
+  bool killed_ = false;
+};
+
+/// The server shared by the flow tests of this binary: started on first use, stopped when the
+/// test module ends. If it failed to start once, later calls fail at once with the same error.
+server_process& shared_server();
+
+/// Runs the server binary to completion (for start-up failures and --help), with the given
+/// environment (base_environment() + overrides) and arguments. Kills it after `limit`.
+struct run_result {
+  std::optional<int> exit_code;  ///< nullopt: killed by a signal or timed out
+  bool timed_out = false;
+  std::chrono::milliseconds elapsed{0};
+  std::string out;
+  std::string err;
+};
+run_result run_server_to_exit(const env_overrides& env, const std::vector<std::string>& args,
+                              std::chrono::milliseconds limit);
+
+// ---------------------------------------------------------------------------------------------
+// HTTP client
+
+/// A case-insensitive header map; a repeated header's values are joined with ", ".
+struct ci_less {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+using header_map = std::map<std::string, std::string, ci_less>;
+
+struct response {
+  std::string request;         ///< "METHOD /path", for messages
+  long status = 0;             ///< 0: no HTTP answer (see transport_error)
+  std::string transport_error;
+  header_map headers;
+  std::string body;
+  rapidjson::Document json;    ///< parsed body; json.IsNull() if it was not JSON
+  bool is_json = false;
+
+  response() = default;
+  response(response&&) = default;
+  response& operator=(response&&) = default;
+
+  std::string header(const std::string& name) const;  ///< "" when absent
+  bool has_header(const std::string& name) const { return headers.count(name) != 0; }
+
+  /// error.code of an error body, or "" when the body has none.
+  std::string error_code() const;
+  /// True when error.fields has `name`.
+  bool has_field_error(const std::string& name) const;
+  /// Top-level string member, or "" (e.g. str("access")).
+  std::string str(const char* name) const;
+  /// For assertion messages: "<status> <body>" (truncated).
+  std::string describe() const;
+};
+
+struct request_options {
+  std::string bearer;                        ///< adds "Authorization: Bearer <bearer>"
+  std::optional<std::string> content_type;   ///< default: application/json when a body is sent
+  std::vector<std::string> headers;          ///< extra raw "Name: value" lines
+  long timeout_ms = 20000;
+};
+
+/// One libcurl easy handle (keep-alive across requests). Not thread-safe: one per thread.
+/// Every response body is also kept in transcript() so tests can scan all of them.
+class client {
+public:
+  explicit client(std::string base_url);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  response request(const std::string& method, const std::string& path, const std::optional<std::string>& body,
+                   const request_options& opts = {});
+
+  response get(const std::string& path, const std::string& bearer = "");
+  response post(const std::string& path, const std::string& body, const std::string& bearer = "");
+  response put(const std::string& path, const std::string& body, const std::string& bearer = "");
+  response patch(const std::string& path, const std::string& body, const std::string& bearer = "");
+  response del(const std::string& path, const std::string& bearer = "");
+
+  const std::vector<std::string>& transcript() const { return transcript_; }
+  const std::string& base_url() const { return base_url_; }
+
+private:
+  struct curl_deleter {
+    void operator()(void* handle) const;
+  };
+  std::string base_url_;
+  std::unique_ptr<void, curl_deleter> handle_;
+  std::vector<std::string> transcript_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Test data
+
+/// A unique, valid, lower-case e-mail: "<tag>.<pid>.<counter>.<ms>@example.com".
+std::string unique_email(const std::string& tag = "user");
+
+/// A JSON string literal (quoted and escaped) for building request bodies.
+std::string quote(const std::string& s);
+
+/// POST /api/auth/register/ with email + password (and optional extra members, e.g.
+/// `"first_name":"Ann"`). Does not assert.
+response register_user(client& c, const std::string& email, const std::string& password,
+                       const std::string& extra_members = "");
+response login(client& c, const std::string& email, const std::string& password);
+
+/// A registered user with its tokens, for tests that just need someone signed in.
+struct account {
+  std::string email;
+  std::string password;
+  std::string access;
+  std::string refresh;
+  int64_t id = 0;
+};
+/// Registers a fresh user and checks the 201; throws with the response on failure.
+account new_account(client& c, const std::string& tag = "user");
+/// Logs the ADMIN_EMAIL staff user in; throws with the response on failure.
+account staff_account(client& c);
+
+/// The verify_email token the server put in email_outbox for `email` (latest one); throws if none.
+std::string verification_token_for(const std::string& email);
+
+// ---------------------------------------------------------------------------------------------
+// JWTs made by hand (to test the server's checks)
+
+std::string b64url_encode(const std::string& data);
+std::string b64url_decode(const std::string& data);  ///< throws on bad input
+/// header.payload.signature with HS256 over `secret` (the header is given as JSON text).
+std::string sign_jwt(const std::string& header_json, const std::string& payload_json, const std::string& secret);
+/// The decoded payload JSON of a token.
+std::string jwt_payload(const std::string& token);
+
+}  // namespace http_test
+
+/// Status checks that print the request and the whole response on failure. Each evaluates its
+/// response argument exactly once, so `CHECK_STATUS(c.get(...), 200)` sends one request.
+#define HTTP_TEST_EXPECT(tool, r, condition, what)                                                   \
+  do {                                                                                               \
+    const ::http_test::response& x_ = (r);                                                           \
+    tool((condition), x_.request << " -> " << x_.describe() << " (expected " << what << ")");        \
+  } while (false)
+
+#define CHECK_STATUS(r, expected) HTTP_TEST_EXPECT(BOOST_TEST, r, x_.status == (expected), "HTTP " << (expected))
+#define REQUIRE_STATUS(r, expected) \
+  HTTP_TEST_EXPECT(BOOST_TEST_REQUIRE, r, x_.status == (expected), "HTTP " << (expected))
+/// Status and error.code of an error body.
+#define CHECK_ERROR(r, expected_status, expected_code)                                             \
+  HTTP_TEST_EXPECT(BOOST_TEST, r, x_.status == (expected_status) && x_.error_code() == (expected_code), \
+                   "HTTP " << (expected_status) << " with code " << (expected_code))
+/// A validation error (400) that names `field` in error.fields.
+#define CHECK_FIELD_ERROR(r, field)                                                                              \
+  HTTP_TEST_EXPECT(BOOST_TEST, r,                                                                               \
+                   x_.status == 400 && x_.error_code() == "validation_error" && x_.has_field_error(field),      \
+                   "400 validation_error naming " << (field))
