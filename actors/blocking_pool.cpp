@@ -10,13 +10,15 @@ namespace commerce::actors {
 
 namespace {
 
-caf::behavior blocking_worker(caf::event_based_actor*) {
+// (The name argument also keeps CAF 0.17's init_fun_factory away from its null
+// shared_ptr<tuple<>> dereference for argument-less actors, which UBSan reports.)
+caf::behavior blocking_worker(caf::event_based_actor*, std::string pool) {
   return {
-    [](blocking_job& job) -> caf::result<caf::message> {
+    [pool](blocking_job& job) -> caf::result<caf::message> {
       try {
         return job.run();
       } catch (const std::exception& e) {
-        spdlog::warn("blocking job failed: {}", e.what());
+        spdlog::warn("{} worker: job failed: {}", pool, e.what());
         return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
       }
     },
@@ -25,8 +27,8 @@ caf::behavior blocking_worker(caf::event_based_actor*) {
 
 }  // namespace
 
-caf::actor spawn_blocking_pool(caf::actor_system& sys, size_t workers) {
-  auto factory = [&sys] { return sys.spawn<caf::detached>(blocking_worker); };
+caf::actor spawn_blocking_pool(caf::actor_system& sys, size_t workers, std::string name) {
+  auto factory = [&sys, name] { return sys.spawn<caf::detached>(blocking_worker, name); };
   return caf::actor_pool::make(sys.dummy_execution_unit(), workers, factory, caf::actor_pool::round_robin());
 }
 

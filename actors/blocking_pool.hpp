@@ -12,6 +12,7 @@
 #include <caf/message.hpp>
 
 #include <functional>
+#include <string>
 #include <memory>
 
 namespace commerce::actors {
@@ -22,7 +23,7 @@ struct blocking_job {
 
 /// `workers` detached actors behind one round-robin handle. An exception thrown by a job comes
 /// back to the requester as sec::runtime_error carrying the exception's text.
-caf::actor spawn_blocking_pool(caf::actor_system& sys, size_t workers);
+caf::actor spawn_blocking_pool(caf::actor_system& sys, size_t workers, std::string name);
 
 /// A job that leases a database connection and returns `fn(connection)` as the reply.
 template <class F>

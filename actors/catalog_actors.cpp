@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include <optional>
+#include <unordered_map>
 
 namespace commerce::actors {
 
@@ -108,9 +109,27 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
 
 // ---- the supervisor -----------------------------------------------------------------------
 
+/// Recent listing pages by query. Listings are the catalog's hottest reads and change rarely;
+/// entries live `cache_ttl` at most and any write seen by this node clears them all.
+struct listing_cache {
+  static constexpr size_t max_entries = 1024;
+  struct entry {
+    clock::time_point at;
+    persistence::product_page page;
+  };
+  std::unordered_map<std::string, entry> pages;
+
+  static std::string key_of(const persistence::product_query& q) {
+    auto opt = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string{"-"}; };
+    return q.search + '\x1f' + opt(q.min_price_minor) + '\x1f' + opt(q.max_price_minor) + '\x1f' + q.order_by +
+           '\x1f' + std::to_string(q.limit) + '\x1f' + std::to_string(q.offset);
+  }
+};
+
 struct catalog_state {
   static inline const char* name = "catalog_supervisor";
   entity_registry products;
+  listing_cache listings;
 };
 using catalog_ptr = caf::stateful_actor<catalog_state>*;
 
@@ -129,19 +148,40 @@ caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
         } catch (const persistence::sku_taken&) {
           return failure(sku_exists());
         }
-      });
+      }, [self](product_reply&) { self->state.listings.pages.clear(); });
     },
-    [=](const list_products& cmd) {
+    [=](const list_products& cmd) -> caf::result<product_page_reply> {
       auto query = cmd.query;
+      auto key = listing_cache::key_of(query);
+      auto& pages = self->state.listings.pages;
+      if (auto hit = pages.find(key); hit != pages.end() && clock::now() - hit->second.at < d.cache_ttl)
+        return product_page_reply{problem::none(), hit->second.page};
       return reply_from_db<product_page_reply>(self, d.db, [query](pg::connection& c) {
         return product_page_reply{problem::none(), persistence::list_products(c, query)};
+      }, [self, key](product_page_reply& r) {
+        auto& pages = self->state.listings.pages;
+        if (r.error)
+          return;
+        if (pages.size() >= listing_cache::max_entries)
+          pages.clear();
+        pages[key] = listing_cache::entry{clock::now(), r.page};
       });
     },
     [=](const get_product& cmd) { return self->delegate(product(cmd.id), cmd); },
-    [=](const update_product& cmd) { return self->delegate(product(cmd.id), cmd); },
-    [=](const archive_product& cmd) { return self->delegate(product(cmd.id), cmd); },
-    [=](const change_stock& cmd) { return self->delegate(product(cmd.id), cmd); },
+    [=](const update_product& cmd) {
+      self->state.listings.pages.clear();
+      return self->delegate(product(cmd.id), cmd);
+    },
+    [=](const archive_product& cmd) {
+      self->state.listings.pages.clear();
+      return self->delegate(product(cmd.id), cmd);
+    },
+    [=](const change_stock& cmd) {
+      self->state.listings.pages.clear();
+      return self->delegate(product(cmd.id), cmd);
+    },
     [=](const invalidate_products& cmd) {
+      self->state.listings.pages.clear();
       for (auto id : cmd.ids)
         if (auto child = self->state.products.find(id))
           self->send(child, invalidate_atom::value);

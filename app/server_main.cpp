@@ -88,8 +88,8 @@ int run(const config::settings& s) {
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
-    auto db_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.db_pool_size));
-    auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers));
+    auto db_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.db_pool_size), "db");
+    auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers), "crypto");
 
     auto call_timeout = std::chrono::milliseconds(s.request_timeout_ms);
     auto idle = std::chrono::seconds(s.user_idle_seconds);

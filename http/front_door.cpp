@@ -2,6 +2,7 @@
 
 #include "http/errors.hpp"
 #include "http/pagination.hpp"
+#include "http/pistache_compat.hpp"
 
 #include <caf/all.hpp>
 
@@ -52,7 +53,9 @@ std::string allow_header(const std::vector<Http::Method>& methods) {
   return out;
 }
 
-void run_handler(caf::event_based_actor* self, const route* r, const std::shared_ptr<request_context>& ctx) {
+/// The body of the short-lived actor each request gets (spawned with arguments rather than a
+/// capturing lambda: CAF 0.17 dereferences a null tuple for argument-less spawns, which UBSan flags).
+void run_handler(caf::event_based_actor* self, const route* r, std::shared_ptr<request_context> ctx) {
   if (!ctx->claims) {
     r->fn(self, ctx);
     return;
@@ -92,7 +95,7 @@ public:
     app->in_flight.fetch_add(1);
     auto request_id = request_id_of(req);
     request_line line{std::string{Http::methodString(req.method())}, req.resource(), request_id,
-                      req.version() == Http::Version::Http11 && !req.headers().has<Http::Header::Connection>(),
+                      needs_keep_alive_fix(req),
                       app->settings.access_log};
     auto out = std::make_shared<reply>(std::move(writer), std::move(line), [app] { app->in_flight.fetch_sub(1); });
 
@@ -163,7 +166,7 @@ public:
     if (auto key = req.headers().tryGetRaw("Idempotency-Key"))
       ctx->idempotency_key = key->value();
 
-    app->system.spawn([r, ctx](caf::event_based_actor* self) { run_handler(self, r, ctx); });
+    app->system.spawn(run_handler, r, ctx);
   }
 
 private:

@@ -1,6 +1,7 @@
 #include "http/reply.hpp"
 
 #include "http/errors.hpp"
+#include "http/pistache_compat.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,25 +9,6 @@ namespace commerce::http {
 
 namespace Http = Pistache::Http;
 
-namespace {
-
-/// A response header with a run-time name. Pistache 0.0.5 writes only typed headers and
-/// silently drops addRaw() ones, so X-Request-ID, WWW-Authenticate and Allow go through this.
-class named_header final : public Http::Header::Header {
-public:
-  named_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
-  const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& os) const override { os << value_; }
-#ifdef SAFE_HEADER_CAST
-  uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
-#endif
-
-private:
-  std::string name_;
-  std::string value_;
-};
-
-}  // namespace
 
 reply::reply(Http::ResponseWriter writer, request_line line, std::function<void()> on_done)
   : writer_(std::move(writer)),
@@ -58,12 +40,8 @@ void reply::finish(int status, const std::string& body, bool has_body, const hea
   if (sent_.exchange(true))
     return;  // one reply per request, whatever happens
   auto& out = writer_.headers();
-  if (line_.add_keep_alive) {
-    // Pistache 0.0.5 answers HTTP/1.1 requests without a Connection header with
-    // "Connection: close" (TECH-NOTES §3.1), which makes clients reconnect every time.
-    out.remove<Http::Header::Connection>();
-    out.add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
-  }
+  if (line_.add_keep_alive)
+    apply_keep_alive_fix(writer_);
   out.add(std::make_shared<named_header>("X-Request-ID", line_.request_id));
   for (const auto& [name, value] : headers)
     out.add(std::make_shared<named_header>(name, value));

@@ -48,10 +48,18 @@ std::optional<os_user> unprivileged_user() {
 
 /// Runs argv (as `user` when given), waits, and returns the exit status; output goes to `log`.
 int run(const std::vector<std::string>& argv, const std::optional<os_user>& user, const std::string& log) {
+  // Everything the child needs is prepared before fork(): only async-signal-safe calls after it.
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error("fork failed while managing the embedded PostgreSQL");
   if (pid == 0) {
+    // A session of its own: Ctrl-C in the terminal signals our process group, and the
+    // postmaster must outlive it until we have drained requests and stop it ourselves.
+    setsid();
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
@@ -64,10 +72,6 @@ int run(const std::vector<std::string>& argv, const std::optional<os_user>& user
       if (setgroups(0, nullptr) != 0 || setgid(user->gid) != 0 || setuid(user->uid) != 0)
         _exit(126);
     }
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }

@@ -262,4 +262,21 @@ BOOST_AUTO_TEST_CASE(product_reads_are_cached_and_writes_refresh_them) {
   BOOST_TEST(ask<actors::order_reply>(node.orders, order_for(user, {{product, 1}})).error.code == "validation_error");
 }
 
+BOOST_AUTO_TEST_CASE(listing_pages_are_cached_until_this_node_writes) {
+  auto node = commerce(1800s, 60s);
+  auto word = "cachedword" + std::to_string(getpid()) + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  actors::list_products query;
+  query.query.search = word;
+  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page.count == 0);
+  persistence::product_fields fields{"A " + word, std::string{}, 500, "SKU-" + word, 3};
+  auto created = ask<actors::product_reply>(node.catalog, actors::create_product{fields});
+  BOOST_TEST_REQUIRE(created.error.ok(), created.error.code);
+  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page.count == 1);  // the create cleared the cache
+  // A write this node did not see (another node) stays invisible for at most the cache TTL.
+  sql("UPDATE products SET is_active = false WHERE id = $1::bigint", {std::to_string(created.product.id)});
+  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page.count == 1);
+  auto fresh = commerce(1800s, 0ms);
+  BOOST_TEST(ask<actors::product_page_reply>(fresh.catalog, query).page.count == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -55,8 +55,8 @@ struct actor_fixture {
     }
     cfg.set("scheduler.max-threads", 2);
     sys = std::make_unique<caf::actor_system>(cfg);
-    db_workers = actors::spawn_blocking_pool(*sys, 4);
-    crypto_workers = actors::spawn_blocking_pool(*sys, 2);
+    db_workers = actors::spawn_blocking_pool(*sys, 4, "db");
+    crypto_workers = actors::spawn_blocking_pool(*sys, 2, "crypto");
   }
 
   ~actor_fixture() {

@@ -1,0 +1,160 @@
+#include "integrations/gateway_client.hpp"
+
+#include <curl/curl.h>
+
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace commerce::integrations {
+
+namespace {
+
+struct easy_deleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct slist_deleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+size_t collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+std::string path_of(const std::string& url) {
+  auto scheme = url.find("://");
+  auto start = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (start == std::string::npos)
+    return "/";
+  return url.substr(start, url.find('?', start) - start);
+}
+
+bool worth_retrying(const outbound_response& r) {
+  // Connection trouble, timeouts, 5xx and 429 may pass; 4xx will not.
+  return r.failure == outbound_failure::connect || r.failure == outbound_failure::timeout ||
+         r.failure == outbound_failure::protocol || r.status >= 500 || r.status == 429;
+}
+
+}  // namespace
+
+void init_http_clients() {
+  static const bool done = [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw std::runtime_error("libcurl failed to initialise");
+    return true;
+  }();
+  (void)done;
+}
+
+bool circuit_breaker::allow(std::chrono::steady_clock::time_point now) {
+  if (!open_)
+    return true;
+  if (now - opened_at_ >= open_for_ && !trial_in_flight_) {
+    trial_in_flight_ = true;  // half-open: one call may test the water
+    return true;
+  }
+  return false;
+}
+
+void circuit_breaker::record(bool success, std::chrono::steady_clock::time_point now) {
+  trial_in_flight_ = false;
+  if (success) {
+    failures_ = 0;
+    open_ = false;
+    return;
+  }
+  if (++failures_ >= threshold_ || open_) {
+    open_ = true;
+    opened_at_ = now;
+  }
+}
+
+gateway_client::gateway_client(client_settings settings, recorder record)
+  : settings_(settings), record_(std::move(record)) {
+  init_http_clients();
+}
+
+bool gateway_client::breaker_open(const std::string& provider) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = breakers_.find(provider);
+  return it != breakers_.end() && it->second.open();
+}
+
+outbound_response gateway_client::attempt(const outbound_request& request) const {
+  outbound_response out;
+  std::unique_ptr<CURL, easy_deleter> curl{curl_easy_init()};
+  if (!curl) {
+    out.failure = outbound_failure::protocol;
+    out.error = "curl_easy_init failed";
+    return out;
+  }
+  std::unique_ptr<curl_slist, slist_deleter> headers;
+  for (const auto& h : request.headers)
+    headers.reset(curl_slist_append(headers.release(), h.c_str()));
+  // No "Expect: 100-continue": Pistache-based peers never answer it (TECH-NOTES §11).
+  headers.reset(curl_slist_append(headers.release(), "Expect:"));
+  auto* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.total_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
+  if (request.method != "GET" && request.method != "HEAD") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
+  auto rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
+    return out;
+  }
+  out.error = curl_easy_strerror(rc);
+  out.failure = rc == CURLE_OPERATION_TIMEDOUT                                   ? outbound_failure::timeout
+                : rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ? outbound_failure::connect
+                                                                                  : outbound_failure::protocol;
+  return out;
+}
+
+outbound_response gateway_client::call(const outbound_request& request) {
+  auto started = std::chrono::steady_clock::now();
+  outbound_response out;
+  int max_attempts = request.retry_safe ? std::max(1, settings_.max_attempts) : 1;
+  thread_local std::mt19937 jitter{std::random_device{}()};
+  for (int attempt_no = 1; attempt_no <= max_attempts; ++attempt_no) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      auto& breaker = breakers_.try_emplace(request.provider, settings_.breaker_failures, settings_.breaker_open_for)
+                        .first->second;
+      if (!breaker.allow(std::chrono::steady_clock::now())) {
+        out = outbound_response{};
+        out.failure = outbound_failure::breaker_open;
+        out.error = "circuit breaker open for " + request.provider;
+        break;
+      }
+    }
+    out = attempt(request);
+    out.attempts = attempt_no;
+    // A 4xx is the gateway answering, not the gateway failing: it does not trip the breaker.
+    bool healthy = out.failure == outbound_failure::none && out.status < 500;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      breakers_.at(request.provider).record(healthy, std::chrono::steady_clock::now());
+    }
+    if (!worth_retrying(out) || attempt_no == max_attempts)
+      break;
+    auto base = settings_.backoff_base * (1 << (attempt_no - 1));
+    std::uniform_int_distribution<long> spread{0, static_cast<long>(base.count())};
+    std::this_thread::sleep_for(base + std::chrono::milliseconds(spread(jitter)));
+  }
+  out.latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (record_)
+    record_(call_record{request.provider, request.operation, request.method, path_of(request.url), out.status,
+                        out.failure, out.attempts, out.latency});
+  return out;
+}
+
+}  // namespace commerce::integrations

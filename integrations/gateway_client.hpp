@@ -1,0 +1,103 @@
+// The one place we speak HTTP to external gateways (payments, shipping, e-mail, SMS), on
+// libcurl: connect and total timeouts, bounded retries with exponential backoff and jitter
+// only where a retry cannot double an effect (idempotent methods, or a request carrying an
+// idempotency key), a circuit breaker per provider, and a record of every call (provider,
+// operation, status, latency; never headers or bodies, which carry secrets). Calls block:
+// run them on a blocking pool, never on an actor scheduler thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace commerce::integrations {
+
+struct outbound_request {
+  std::string provider;   ///< "stripe", "generic", ... (the breaker's key)
+  std::string operation;  ///< "create_payment", ... (for the record)
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  ///< "Name: value"
+  std::string body;
+  bool retry_safe = false;  ///< idempotent, or carries an idempotency key
+};
+
+enum class outbound_failure { none, connect, timeout, breaker_open, protocol };
+
+struct outbound_response {
+  long status = 0;  ///< 0 when no HTTP response arrived
+  std::string body;
+  outbound_failure failure = outbound_failure::none;
+  std::string error;  ///< libcurl's reason when failure != none
+  int attempts = 0;
+  std::chrono::milliseconds latency{0};
+  bool ok() const { return failure == outbound_failure::none && status >= 200 && status < 300; }
+};
+
+/// One outbound call as recorded for audit.
+struct call_record {
+  std::string provider;
+  std::string operation;
+  std::string method;
+  std::string path;  ///< without query string: queries can carry credentials
+  long status = 0;
+  outbound_failure failure = outbound_failure::none;
+  int attempts = 0;
+  std::chrono::milliseconds latency{0};
+};
+
+struct client_settings {
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds total_timeout{5000};  ///< per attempt, connect included
+  int max_attempts = 3;                            ///< for retry-safe calls; others get one
+  std::chrono::milliseconds backoff_base{100};     ///< 100, 200, 400 ... plus up to 100% jitter
+  int breaker_failures = 5;                        ///< consecutive failures that open a breaker
+  std::chrono::milliseconds breaker_open_for{10000};
+};
+
+/// Closed -> open after N consecutive failures -> half-open after a pause (one trial call) ->
+/// closed on success, open again on failure.
+class circuit_breaker {
+public:
+  circuit_breaker(int threshold, std::chrono::milliseconds open_for) : threshold_(threshold), open_for_(open_for) {}
+  bool allow(std::chrono::steady_clock::time_point now);
+  void record(bool success, std::chrono::steady_clock::time_point now);
+  bool open() const { return open_; }
+
+private:
+  int threshold_;
+  std::chrono::milliseconds open_for_;
+  int failures_ = 0;
+  bool open_ = false;
+  bool trial_in_flight_ = false;
+  std::chrono::steady_clock::time_point opened_at_;
+};
+
+class gateway_client {
+public:
+  using recorder = std::function<void(const call_record&)>;
+
+  explicit gateway_client(client_settings settings, recorder record = {});
+
+  /// Performs the call with retries per the settings. Thread-safe.
+  outbound_response call(const outbound_request& request);
+
+  bool breaker_open(const std::string& provider);
+
+private:
+  outbound_response attempt(const outbound_request& request) const;
+
+  client_settings settings_;
+  recorder record_;
+  std::mutex mtx_;
+  std::map<std::string, circuit_breaker> breakers_;
+};
+
+/// curl_global_init, once, before any thread calls a gateway.
+void init_http_clients();
+
+}  // namespace commerce::integrations

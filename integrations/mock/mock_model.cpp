@@ -1,0 +1,419 @@
+#include "integrations/mock/mock_model.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+namespace commerce::mock {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string string_of(const rapidjson::Value& v, const char* what) {
+  if (!v.IsString())
+    throw bad_request(std::string{what} + " must be a string");
+  return {v.GetString(), v.GetStringLength()};
+}
+
+/// A string or MockServer's {"not": true, "value": "..."} form.
+string_matcher parse_string_matcher(const rapidjson::Value& v, const char* what) {
+  if (v.IsObject()) {
+    string_matcher m;
+    auto value = v.FindMember("value");
+    if (value == v.MemberEnd())
+      throw bad_request(std::string{what} + " object needs a \"value\"");
+    m.value = string_of(value->value, what);
+    auto negate = v.FindMember("not");
+    m.negate = negate != v.MemberEnd() && negate->value.IsBool() && negate->value.GetBool();
+    return m;
+  }
+  return string_matcher{string_of(v, what), false};
+}
+
+/// Both multi-value forms: {"Name": ["v1", "v2"] | "v"} and [{"name": "Name", "values": [...]}].
+std::vector<std::pair<string_matcher, std::vector<string_matcher>>> parse_multi_matcher(const rapidjson::Value& v,
+                                                                                         const char* what) {
+  std::vector<std::pair<string_matcher, std::vector<string_matcher>>> out;
+  auto values_of = [&](const rapidjson::Value& vals) {
+    std::vector<string_matcher> list;
+    if (vals.IsArray()) {
+      for (const auto& x : vals.GetArray())
+        list.push_back(parse_string_matcher(x, what));
+    } else {
+      list.push_back(parse_string_matcher(vals, what));
+    }
+    return list;
+  };
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      std::string name{it->name.GetString(), it->name.GetStringLength()};
+      if (name == "keyMatchStyle")
+        continue;
+      out.emplace_back(string_matcher{name, false}, values_of(it->value));
+    }
+  } else if (v.IsArray()) {
+    for (const auto& entry : v.GetArray()) {
+      if (!entry.IsObject() || !entry.HasMember("name"))
+        throw bad_request(std::string{what} + " entries need a \"name\"");
+      auto values = entry.FindMember("values");
+      out.emplace_back(parse_string_matcher(entry["name"], what),
+                       values == entry.MemberEnd() ? std::vector<string_matcher>{} : values_of(values->value));
+    }
+  } else {
+    throw bad_request(std::string{what} + " must be an object or an array");
+  }
+  return out;
+}
+
+multi_map parse_multi_values(const rapidjson::Value& v, const char* what) {
+  multi_map out;
+  for (auto& [name, values] : parse_multi_matcher(v, what)) {
+    std::vector<std::string> plain;
+    for (auto& m : values)
+      plain.push_back(m.value);
+    out.emplace_back(name.value, plain);
+  }
+  return out;
+}
+
+std::shared_ptr<rapidjson::Document> parse_json_text(const std::string& text, const char* what) {
+  auto d = std::make_shared<rapidjson::Document>();
+  d->Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  if (d->HasParseError())
+    throw bad_request(std::string{what} + " is not valid JSON");
+  return d;
+}
+
+std::shared_ptr<rapidjson::Document> copy_json(const rapidjson::Value& v) {
+  auto d = std::make_shared<rapidjson::Document>();
+  d->CopyFrom(v, d->GetAllocator());
+  return d;
+}
+
+body_matcher parse_body_matcher(const rapidjson::Value& v) {
+  body_matcher m;
+  if (v.IsString()) {
+    m.type = body_matcher::kind::exact;
+    m.text = string_of(v, "body");
+    return m;
+  }
+  if (!v.IsObject() || !v.HasMember("type")) {  // a plain JSON object or array
+    m.type = body_matcher::kind::json_subset;
+    m.json = copy_json(v);
+    return m;
+  }
+  auto type = string_of(v["type"], "body.type");
+  if (type == "STRING") {
+    m.text = v.HasMember("string") ? string_of(v["string"], "body.string") : "";
+    bool sub = v.HasMember("subString") && v["subString"].IsBool() && v["subString"].GetBool();
+    m.type = sub ? body_matcher::kind::substring : body_matcher::kind::exact;
+  } else if (type == "REGEX") {
+    if (!v.HasMember("regex"))
+      throw bad_request("body of type REGEX needs \"regex\"");
+    m.type = body_matcher::kind::regex;
+    m.text = string_of(v["regex"], "body.regex");
+    try {
+      std::regex check{m.text};
+    } catch (const std::regex_error&) {
+      throw bad_request("body.regex is not a valid regular expression");
+    }
+  } else if (type == "JSON") {
+    if (!v.HasMember("json"))
+      throw bad_request("body of type JSON needs \"json\"");
+    const auto& json = v["json"];
+    m.json = json.IsString() ? parse_json_text(string_of(json, "body.json"), "body.json") : copy_json(json);
+    auto match_type = v.HasMember("matchType") ? string_of(v["matchType"], "body.matchType") : "ONLY_MATCHING_FIELDS";
+    if (match_type == "STRICT")
+      m.type = body_matcher::kind::json_strict;
+    else if (match_type == "ONLY_MATCHING_FIELDS")
+      m.type = body_matcher::kind::json_subset;
+    else
+      throw bad_request("body.matchType must be ONLY_MATCHING_FIELDS or STRICT");
+  } else {
+    throw bad_request("unsupported body type " + type + " (STRING, REGEX and JSON are supported)");
+  }
+  return m;
+}
+
+std::chrono::milliseconds parse_duration(const rapidjson::Value& v, const char* value_key, const char* what) {
+  if (!v.IsObject())
+    throw bad_request(std::string{what} + " must be an object");
+  auto unit = v.HasMember("timeUnit") ? string_of(v["timeUnit"], "timeUnit") : "MILLISECONDS";
+  if (!v.HasMember(value_key) || !v[value_key].IsInt64() || v[value_key].GetInt64() < 0)
+    throw bad_request(std::string{what} + "." + value_key + " must be a non-negative integer");
+  auto n = v[value_key].GetInt64();
+  static const std::map<std::string, int64_t> ms_per = {
+    {"NANOSECONDS", 0}, {"MICROSECONDS", 0}, {"MILLISECONDS", 1}, {"SECONDS", 1000},
+    {"MINUTES", 60'000}, {"HOURS", 3'600'000}, {"DAYS", 86'400'000}};
+  auto it = ms_per.find(unit);
+  if (it == ms_per.end())
+    throw bad_request(std::string{what} + ".timeUnit " + unit + " is unknown");
+  if (unit == "NANOSECONDS")
+    return std::chrono::milliseconds(n / 1'000'000);
+  if (unit == "MICROSECONDS")
+    return std::chrono::milliseconds(n / 1000);
+  return std::chrono::milliseconds(n * it->second);
+}
+
+response_action parse_response(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    throw bad_request("httpResponse must be an object");
+  response_action r;
+  if (v.HasMember("statusCode")) {
+    if (!v["statusCode"].IsInt() || v["statusCode"].GetInt() < 100 || v["statusCode"].GetInt() > 599)
+      throw bad_request("httpResponse.statusCode must be an HTTP status");
+    r.status = v["statusCode"].GetInt();
+  }
+  if (v.HasMember("headers"))
+    r.headers = parse_multi_values(v["headers"], "httpResponse.headers");
+  if (v.HasMember("body")) {
+    const auto& b = v["body"];
+    if (b.IsString()) {
+      r.body = string_of(b, "httpResponse.body");
+    } else if (b.IsObject() && b.HasMember("type")) {
+      auto type = string_of(b["type"], "httpResponse.body.type");
+      if (type == "JSON" && b.HasMember("json")) {
+        r.body = b["json"].IsString() ? string_of(b["json"], "json") : to_json(b["json"]);
+        r.json_body = true;
+      } else if (type == "STRING" && b.HasMember("string")) {
+        r.body = string_of(b["string"], "string");
+      } else {
+        throw bad_request("httpResponse.body of type " + type + " is not supported");
+      }
+    } else {
+      r.body = to_json(b);
+      r.json_body = true;
+    }
+  }
+  if (v.HasMember("delay"))
+    r.delay = parse_duration(v["delay"], "value", "httpResponse.delay");
+  return r;
+}
+
+bool regex_full_match(const std::string& pattern, const std::string& actual) {
+  try {
+    std::regex re{pattern, std::regex::ECMAScript | std::regex::icase};
+    return std::regex_match(actual, re);
+  } catch (const std::regex_error&) {
+    return false;  // not a regex: only the literal comparisons apply
+  }
+}
+
+bool multi_matches(const std::vector<std::pair<string_matcher, std::vector<string_matcher>>>& expected,
+                   const multi_map& actual) {
+  // Subset: each expected name needs a present key whose values cover every expected value.
+  for (const auto& [name, values] : expected) {
+    bool found = false;
+    for (const auto& [key, actual_values] : actual) {
+      if (!name.matches(key))
+        continue;
+      bool all = std::all_of(values.begin(), values.end(), [&](const string_matcher& want) {
+        return std::any_of(actual_values.begin(), actual_values.end(), [&](const std::string& v) { return want.matches(v); });
+      });
+      if (all) {
+        found = true;
+        break;
+      }
+    }
+    if (found == name.negate)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool string_matcher::matches(const std::string& actual) const {
+  if (value.empty())
+    return !negate;
+  bool hit = value == actual || lower(value) == lower(actual) || regex_full_match(value, actual);
+  return hit != negate;
+}
+
+bool json_subset(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+  if (expected.IsObject()) {
+    if (!actual.IsObject())
+      return false;
+    for (auto it = expected.MemberBegin(); it != expected.MemberEnd(); ++it) {
+      auto found = actual.FindMember(it->name);
+      if (found == actual.MemberEnd() || !json_subset(it->value, found->value))
+        return false;
+    }
+    return true;
+  }
+  if (expected.IsArray()) {
+    if (!actual.IsArray())
+      return false;
+    std::vector<bool> used(actual.Size(), false);
+    for (const auto& want : expected.GetArray()) {
+      bool matched = false;
+      for (rapidjson::SizeType i = 0; i < actual.Size() && !matched; ++i)
+        if (!used[i] && json_subset(want, actual[i]))
+          used[i] = matched = true;
+      if (!matched)
+        return false;
+    }
+    return true;
+  }
+  if (expected.IsString() && std::string_view{expected.GetString()} == "${json-unit.any-string}")
+    return actual.IsString();
+  if (expected.IsString() && std::string_view{expected.GetString()} == "${json-unit.any-number}")
+    return actual.IsNumber();
+  if (expected.IsString() && std::string_view{expected.GetString()} == "${json-unit.ignore}")
+    return true;
+  if (expected.IsNumber() && actual.IsNumber())
+    return expected.GetDouble() == actual.GetDouble();
+  return expected == actual;
+}
+
+bool body_matcher::matches(const std::string& actual) const {
+  switch (type) {
+    case kind::any:
+      return true;
+    case kind::exact:
+      return actual == text;
+    case kind::substring:
+      return actual.find(text) != std::string::npos;
+    case kind::regex:
+      return regex_full_match(text, actual);
+    case kind::json_subset:
+    case kind::json_strict: {
+      rapidjson::Document d;
+      d.Parse<rapidjson::kParseIterativeFlag>(actual.data(), actual.size());
+      if (d.HasParseError())
+        return false;
+      return type == kind::json_strict ? *json == d : json_subset(*json, d);
+    }
+  }
+  return false;
+}
+
+bool request_matcher::matches(const recorded_request& r) const {
+  return (!method || method->matches(r.method)) && (!path || path->matches(r.path)) &&
+         multi_matches(query, r.query) && multi_matches(headers, r.headers) && body.matches(r.body);
+}
+
+request_matcher parse_request_matcher(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    throw bad_request("httpRequest must be an object");
+  request_matcher m;
+  if (v.HasMember("method"))
+    m.method = parse_string_matcher(v["method"], "httpRequest.method");
+  if (v.HasMember("path"))
+    m.path = parse_string_matcher(v["path"], "httpRequest.path");
+  if (v.HasMember("queryStringParameters"))
+    m.query = parse_multi_matcher(v["queryStringParameters"], "httpRequest.queryStringParameters");
+  if (v.HasMember("headers"))
+    m.headers = parse_multi_matcher(v["headers"], "httpRequest.headers");
+  if (v.HasMember("body"))
+    m.body = parse_body_matcher(v["body"]);
+  return m;
+}
+
+expectation parse_expectation(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    throw bad_request("an expectation must be a JSON object");
+  expectation e;
+  if (v.HasMember("id"))
+    e.id = string_of(v["id"], "id");
+  if (v.HasMember("priority")) {
+    if (!v["priority"].IsInt())
+      throw bad_request("priority must be an integer");
+    e.priority = v["priority"].GetInt();
+  }
+  e.request = v.HasMember("httpRequest") ? parse_request_matcher(v["httpRequest"]) : request_matcher{};
+  if (v.HasMember("httpResponse"))
+    e.response = parse_response(v["httpResponse"]);
+  if (v.HasMember("httpError")) {
+    const auto& err = v["httpError"];
+    if (!err.IsObject())
+      throw bad_request("httpError must be an object");
+    error_action a;
+    a.drop_connection = !err.HasMember("dropConnection") || (err["dropConnection"].IsBool() && err["dropConnection"].GetBool());
+    if (err.HasMember("delay"))
+      a.delay = parse_duration(err["delay"], "value", "httpError.delay");
+    e.error = a;
+  }
+  e.json = to_json(v);
+  if (e.response.has_value() == e.error.has_value())
+    throw bad_request("an expectation needs exactly one action: httpResponse or httpError");
+  if (v.HasMember("times")) {
+    const auto& t = v["times"];
+    if (!t.IsObject())
+      throw bad_request("times must be an object");
+    bool unlimited = t.HasMember("unlimited") && t["unlimited"].IsBool() && t["unlimited"].GetBool();
+    if (!unlimited && t.HasMember("remainingTimes")) {
+      if (!t["remainingTimes"].IsInt64() || t["remainingTimes"].GetInt64() < 1)
+        throw bad_request("times.remainingTimes must be a positive integer");
+      e.remaining = t["remainingTimes"].GetInt64();
+    }
+  }
+  if (v.HasMember("timeToLive")) {
+    const auto& t = v["timeToLive"];
+    bool unlimited = t.IsObject() && t.HasMember("unlimited") && t["unlimited"].IsBool() && t["unlimited"].GetBool();
+    if (!unlimited)
+      e.expires_at = std::chrono::steady_clock::now() + parse_duration(t, "timeToLive", "timeToLive");
+  }
+  return e;
+}
+
+std::vector<expectation> parse_expectations(const rapidjson::Value& v) {
+  std::vector<expectation> list;
+  if (v.IsArray()) {
+    for (const auto& e : v.GetArray())
+      list.push_back(parse_expectation(e));
+  } else {
+    list.push_back(parse_expectation(v));
+  }
+  return list;
+}
+
+std::string to_json(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  v.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+void write_request(rapidjson::Writer<rapidjson::StringBuffer>& w, const recorded_request& r) {
+  auto write_multi = [&](const char* key, const multi_map& m) {
+    w.Key(key);
+    w.StartObject();
+    for (const auto& [name, values] : m) {
+      w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+      w.StartArray();
+      for (const auto& v : values)
+        w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+      w.EndArray();
+    }
+    w.EndObject();
+  };
+  w.StartObject();
+  w.Key("method");
+  w.String(r.method.c_str(), static_cast<rapidjson::SizeType>(r.method.size()));
+  w.Key("path");
+  w.String(r.path.c_str(), static_cast<rapidjson::SizeType>(r.path.size()));
+  if (!r.query.empty())
+    write_multi("queryStringParameters", r.query);
+  write_multi("headers", r.headers);
+  if (!r.body.empty()) {
+    w.Key("body");
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
+    if (!d.HasParseError() && (d.IsObject() || d.IsArray()))
+      d.Accept(w);  // JSON bodies come back as JSON, like MockServer's default format
+    else
+      w.String(r.body.c_str(), static_cast<rapidjson::SizeType>(r.body.size()));
+  }
+  w.Key("keepAlive");
+  w.Bool(true);
+  w.Key("secure");
+  w.Bool(false);
+  w.EndObject();
+}
+
+}  // namespace commerce::mock

@@ -1,0 +1,297 @@
+#include "integrations/mock/mock_server.hpp"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <pistache/peer.h>
+
+#include "http/pistache_compat.hpp"
+
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <queue>
+#include <thread>
+
+namespace commerce::mock {
+
+namespace Http = Pistache::Http;
+
+/// One timer thread for every delayed reply, so a `delay` never holds a Pistache thread.
+class delayed_replies {
+public:
+  delayed_replies() : worker_([this] { run(); }) {}
+  ~delayed_replies() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+  }
+  void after(std::chrono::milliseconds delay, std::function<void()> fn) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      jobs_.push({std::chrono::steady_clock::now() + delay, next_++, std::move(fn)});
+    }
+    wake_.notify_all();
+  }
+
+private:
+  struct job {
+    std::chrono::steady_clock::time_point due;
+    uint64_t order;
+    std::function<void()> fn;
+    bool operator>(const job& o) const { return due != o.due ? due > o.due : order > o.order; }
+  };
+  void run() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    while (!stopping_) {
+      if (jobs_.empty()) {
+        wake_.wait(guard);
+        continue;
+      }
+      auto due = jobs_.top().due;
+      if (wake_.wait_until(guard, due) == std::cv_status::timeout || std::chrono::steady_clock::now() >= due) {
+        if (jobs_.empty() || jobs_.top().due > std::chrono::steady_clock::now())
+          continue;
+        auto fn = jobs_.top().fn;
+        jobs_.pop();
+        guard.unlock();
+        fn();
+        guard.lock();
+      }
+    }
+  }
+  std::mutex mtx_;
+  std::condition_variable wake_;
+  std::priority_queue<job, std::vector<job>, std::greater<job>> jobs_;
+  uint64_t next_ = 0;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+namespace {
+
+using http::named_header;
+
+void send_text(Http::ResponseWriter& rw, Http::Code code, const std::string& body, const char* type = "text/plain; charset=utf-8") {
+  rw.send(code, body, Http::Mime::MediaType::fromString(type));
+}
+
+recorded_request record(const Http::Request& req) {
+  recorded_request r;
+  r.method = Http::methodString(req.method());
+  r.path = req.resource();
+  for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {
+    auto found = std::find_if(r.query.begin(), r.query.end(), [&](auto& kv) { return kv.first == it->first; });
+    if (found == r.query.end())
+      r.query.emplace_back(it->first, std::vector<std::string>{it->second});
+    else
+      found->second.push_back(it->second);
+  }
+  for (const auto& raw : req.headers().rawList())  // every header as received, typed ones included
+    r.headers.emplace_back(raw.second.name(), std::vector<std::string>{raw.second.value()});
+  r.body = req.body();
+  return r;
+}
+
+rapidjson::Document parse_control_body(const std::string& body, bool allow_empty) {
+  rapidjson::Document d;
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (!allow_empty)
+      throw bad_request("a JSON body is required");
+    d.SetNull();
+    return d;
+  }
+  d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (d.HasParseError())
+    throw bad_request("the body is not valid JSON");
+  return d;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+class handler : public Http::Handler {
+public:
+  HTTP_PROTOTYPE(handler)
+  handler(std::shared_ptr<mock_state> state, std::shared_ptr<delayed_replies> delays, uint16_t port)
+    : state_(std::move(state)), delays_(std::move(delays)), port_(port) {}
+
+  void onRequest(const Http::Request& req, Http::ResponseWriter rw) override {
+    if (http::needs_keep_alive_fix(req))
+      http::apply_keep_alive_fix(rw);
+    auto path = req.resource();
+    std::string control = path.rfind("/mockserver/", 0) == 0 ? path.substr(11) : path;
+    static const std::vector<std::string> control_paths = {"/expectation", "/verify", "/verifySequence", "/retrieve",
+                                                           "/clear", "/reset", "/status"};
+    if (req.method() == Http::Method::Put &&
+        std::find(control_paths.begin(), control_paths.end(), control) != control_paths.end()) {
+      try {
+        control_plane(control, req, rw);
+      } catch (const bad_request& e) {
+        send_text(rw, Http::Code::Bad_Request, std::string{"incorrect request format: "} + e.what());
+      }
+      return;
+    }
+    data_plane(req, std::move(rw));
+  }
+
+private:
+  void control_plane(const std::string& what, const Http::Request& req, Http::ResponseWriter& rw) {
+    if (what == "/expectation") {
+      auto body = parse_control_body(req.body(), false);
+      send_text(rw, Http::Code::Created, state_->upsert(parse_expectations(body)), "application/json; charset=utf-8");
+    } else if (what == "/verify") {
+      auto body = parse_control_body(req.body(), false);
+      if (!body.IsObject() || !body.HasMember("httpRequest"))
+        throw bad_request("verify needs \"httpRequest\"");
+      auto matcher = parse_request_matcher(body["httpRequest"]);
+      int64_t at_least = 1, at_most = 1;  // no times: exactly once
+      if (body.HasMember("times") && body["times"].IsObject()) {
+        const auto& t = body["times"];
+        at_least = t.HasMember("atLeast") && t["atLeast"].IsInt64() ? t["atLeast"].GetInt64() : -1;
+        at_most = t.HasMember("atMost") && t["atMost"].IsInt64() ? t["atMost"].GetInt64() : -1;
+        if (at_least < 0)
+          at_least = 0;
+      }
+      if (auto failure = state_->verify(matcher, to_json(body["httpRequest"]), at_least, at_most))
+        send_text(rw, Http::Code::Not_Acceptable, *failure);
+      else
+        rw.send(Http::Code::Accepted);
+    } else if (what == "/verifySequence") {
+      auto body = parse_control_body(req.body(), false);
+      if (!body.IsObject() || !body.HasMember("httpRequests") || !body["httpRequests"].IsArray())
+        throw bad_request("verifySequence needs \"httpRequests\" as an array");
+      std::vector<request_matcher> matchers;
+      for (const auto& m : body["httpRequests"].GetArray())
+        matchers.push_back(parse_request_matcher(m));
+      if (auto failure = state_->verify_sequence(matchers, to_json(body["httpRequests"])))
+        send_text(rw, Http::Code::Not_Acceptable, *failure);
+      else
+        rw.send(Http::Code::Accepted);
+    } else if (what == "/retrieve") {
+      auto type = lower(req.query().get("type").value_or("requests"));
+      auto format = lower(req.query().get("format").value_or("json"));
+      if (format != "json")
+        throw bad_request("format must be json");
+      auto filter = optional_filter(req.body());
+      if (type == "requests")
+        send_text(rw, Http::Code::Ok, state_->retrieve_requests(filter), "application/json; charset=utf-8");
+      else if (type == "active_expectations")
+        send_text(rw, Http::Code::Ok, state_->retrieve_expectations(filter), "application/json; charset=utf-8");
+      else
+        throw bad_request("type must be one of requests, active_expectations");
+    } else if (what == "/clear") {
+      auto type = lower(req.query().get("type").value_or("all"));
+      if (type != "all" && type != "log" && type != "expectations")
+        throw bad_request("type must be one of all, log, expectations");
+      auto body = parse_control_body(req.body(), true);
+      std::optional<std::string> id;
+      std::optional<request_matcher> filter;
+      if (body.IsObject() && body.HasMember("id") && body["id"].IsString())
+        id = body["id"].GetString();
+      else if (body.IsObject())
+        filter = parse_request_matcher(body.HasMember("httpRequest") ? body["httpRequest"] : body);
+      state_->clear(filter, id, type != "log", type != "expectations");
+      rw.send(Http::Code::Ok);
+    } else if (what == "/reset") {
+      state_->reset();
+      rw.send(Http::Code::Ok);
+    } else {  // status
+      send_text(rw, Http::Code::Ok, "{\"ports\":[" + std::to_string(port_) + "]}", "application/json; charset=utf-8");
+    }
+  }
+
+  std::optional<request_matcher> optional_filter(const std::string& body) {
+    auto d = parse_control_body(body, true);
+    if (d.IsNull())
+      return std::nullopt;
+    return parse_request_matcher(d.IsObject() && d.HasMember("httpRequest") ? d["httpRequest"] : d);
+  }
+
+  void data_plane(const Http::Request& req, Http::ResponseWriter rw) {
+    auto action = state_->handle(record(req));
+    if (!action) {
+      rw.send(Http::Code::Not_Found);  // MockServer's answer to an unmatched request: 404, empty body
+      return;
+    }
+    auto writer = std::make_shared<Http::ResponseWriter>(std::move(rw));
+    if (action->error) {
+      auto drop = [writer] {
+        if (auto peer = writer->getPeer())
+          ::shutdown(peer->fd(), SHUT_RDWR);  // the client sees the connection drop, no response
+      };
+      action->error->delay.count() ? delays_->after(action->error->delay, drop) : drop();
+      return;
+    }
+    auto response = *action->response;
+    auto send = [writer, response] {
+      bool typed = false;
+      for (const auto& [name, values] : response.headers) {
+        if (lower(name) == "content-type")
+          typed = true;
+        if (lower(name) == "content-length")
+          continue;  // Pistache computes it
+        std::string joined;
+        for (const auto& v : values)
+          joined += (joined.empty() ? "" : ", ") + v;
+        writer->headers().add(std::make_shared<named_header>(name, joined));
+      }
+      if (!typed && response.json_body)
+        writer->headers().add(std::make_shared<named_header>("Content-Type", "application/json; charset=utf-8"));
+      writer->send(static_cast<Http::Code>(response.status), response.body);
+    };
+    response.delay.count() ? delays_->after(response.delay, send) : send();
+  }
+
+  std::shared_ptr<mock_state> state_;
+  std::shared_ptr<delayed_replies> delays_;
+  uint16_t port_;
+};
+
+}  // namespace
+
+mock_server::mock_server(std::string host, uint16_t port, int threads)
+  : host_(std::move(host)),
+    port_(port),
+    threads_(threads),
+    state_(std::make_shared<mock_state>()),
+    delays_(std::make_shared<delayed_replies>()) {}
+
+mock_server::~mock_server() { stop(); }
+
+void mock_server::load_stubs(const std::string& json_text) {
+  state_->upsert(parse_expectations(parse_control_body(json_text, false)));
+}
+
+void mock_server::start() {
+  endpoint_ = std::make_unique<Http::Endpoint>(Pistache::Address{host_, Pistache::Port{port_}});
+  endpoint_->init(Http::Endpoint::options()
+                    .threads(threads_)
+                    .flags(Pistache::Tcp::Options::ReuseAddr)
+                    .maxRequestSize(8u << 20)
+                    .headerTimeout(std::chrono::seconds(120))
+                    .bodyTimeout(std::chrono::seconds(120)));
+  endpoint_->setHandler(Http::make_handler<handler>(state_, delays_, port_));
+  try {
+    endpoint_->serveThreaded();
+  } catch (const std::exception& e) {
+    endpoint_.reset();
+    throw std::runtime_error("cannot listen on " + host_ + ":" + std::to_string(port_) + ": " + e.what());
+  }
+}
+
+void mock_server::stop() {
+  if (endpoint_) {
+    endpoint_->shutdown();
+    endpoint_.reset();
+  }
+}
+
+}  // namespace commerce::mock

@@ -1,0 +1,54 @@
+// commerce-mock's state: active expectations and the journal of data-plane requests, shared by
+// the Pistache threads under one mutex (a test mock: correctness over throughput).
+#pragma once
+
+#include "integrations/mock/mock_model.hpp"
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace commerce::mock {
+
+class mock_state {
+public:
+  /// Adds or replaces (same id) each expectation; returns their JSON (ids filled in) as an array.
+  std::string upsert(std::vector<expectation> expectations);
+
+  /// Records the request and returns the action of the first live expectation that matches
+  /// (priority descending, then oldest), consuming one of its remaining times.
+  struct action {
+    std::optional<response_action> response;
+    std::optional<error_action> error;
+  };
+  std::optional<action> handle(const recorded_request& r);
+
+  /// nullopt when `matcher` was seen between at_least and at_most times (at_most < 0: no
+  /// bound); otherwise MockServer's failure text.
+  std::optional<std::string> verify(const request_matcher& matcher, const std::string& matcher_json, int64_t at_least,
+                                    int64_t at_most);
+  /// nullopt when the matchers were seen in this order (gaps allowed).
+  std::optional<std::string> verify_sequence(const std::vector<request_matcher>& matchers, const std::string& expected_json);
+
+  /// JSON array of the recorded requests (or active expectations) that `filter` matches.
+  std::string retrieve_requests(const std::optional<request_matcher>& filter);
+  std::string retrieve_expectations(const std::optional<request_matcher>& filter);
+
+  /// Clears expectations and/or the journal entries `filter` matches (everything without one).
+  void clear(const std::optional<request_matcher>& filter, const std::optional<std::string>& id, bool expectations,
+             bool log);
+  void reset();
+
+private:
+  void drop_expired();
+  std::string journal_json() const;
+
+  std::mutex mtx_;
+  std::vector<expectation> expectations_;
+  std::vector<recorded_request> journal_;
+  uint64_t next_sequence_ = 0;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace commerce::mock
