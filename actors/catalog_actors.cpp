@@ -118,6 +118,9 @@ struct listing_cache {
     persistence::product_page page;
   };
   std::unordered_map<std::string, entry> pages;
+  /// Requests waiting for the query running for their key: when a popular page expires, one
+  /// query refills it instead of every concurrent request querying PostgreSQL at once.
+  std::unordered_map<std::string, std::vector<caf::response_promise>> waiting;
 
   static std::string key_of(const persistence::product_query& q) {
     auto opt = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string{"-"}; };
@@ -153,19 +156,39 @@ caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
     [=](const list_products& cmd) -> caf::result<product_page_reply> {
       auto query = cmd.query;
       auto key = listing_cache::key_of(query);
-      auto& pages = self->state.listings.pages;
-      if (auto hit = pages.find(key); hit != pages.end() && clock::now() - hit->second.at < d.cache_ttl)
+      auto& cache = self->state.listings;
+      if (auto hit = cache.pages.find(key); hit != cache.pages.end() && clock::now() - hit->second.at < d.cache_ttl)
         return product_page_reply{problem::none(), hit->second.page};
-      return reply_from_db<product_page_reply>(self, d.db, [query](pg::connection& c) {
-        return product_page_reply{problem::none(), persistence::list_products(c, query)};
-      }, [self, key](product_page_reply& r) {
-        auto& pages = self->state.listings.pages;
-        if (r.error)
+      auto rp = self->make_response_promise();
+      auto [in_flight, first] = cache.waiting.try_emplace(key);
+      in_flight->second.push_back(rp);
+      if (!first)
+        return rp;  // the same query is already on its way: share its answer
+      auto answer_all = [self, key](const product_page_reply& r) {
+        auto& cache = self->state.listings;
+        auto it = cache.waiting.find(key);
+        if (it == cache.waiting.end())
           return;
-        if (pages.size() >= listing_cache::max_entries)
-          pages.clear();
-        pages[key] = listing_cache::entry{clock::now(), r.page};
-      });
+        auto waiters = std::move(it->second);
+        cache.waiting.erase(it);
+        for (auto& w : waiters)
+          w.deliver(r);
+      };
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [query](pg::connection& c) {
+            return product_page_reply{problem::none(), persistence::list_products(c, query)};
+          }))
+        .then(
+          [=](product_page_reply& r) {
+            auto& cache = self->state.listings;
+            if (d.cache_ttl.count() > 0) {
+              if (cache.pages.size() >= listing_cache::max_entries)
+                cache.pages.clear();
+              cache.pages[key] = listing_cache::entry{clock::now(), r.page};
+            }
+            answer_all(r);
+          },
+          [=](caf::error&) { answer_all(unavailable_reply<product_page_reply>()); });
+      return rp;
     },
     [=](const get_product& cmd) { return self->delegate(product(cmd.id), cmd); },
     [=](const update_product& cmd) {

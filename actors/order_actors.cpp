@@ -242,12 +242,14 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
             return persistence::expire_reservations(c, ttl, 500);
           }))
         .then(
-          [=](std::vector<int64_t>& expired) {
-            if (!expired.empty())
-              spdlog::info("released the stock of {} unpaid orders older than {} s", expired.size(), ttl);
-            for (auto id : expired)  // cached actors hold the old state: let them go
+          [=](persistence::expired_reservations& expired) {
+            if (expired.orders.empty())
+              return;
+            spdlog::info("released the stock of {} unpaid orders older than {} s", expired.orders.size(), ttl);
+            for (auto id : expired.orders)  // cached actors hold the old state: let them go
               if (auto child = self->state.orders.forget(id))
                 self->send(child, stop_atom::value);
+            self->send(d.catalog, invalidate_products{expired.products});
           },
           [=](caf::error& e) { spdlog::warn("reservation sweep failed: {}", to_string(e)); });
       if (d.sweep_interval.count() > 0)

@@ -4,6 +4,7 @@
 
 #include "actors/problem.hpp"
 #include "http/json.hpp"
+#include "http/pistache_compat.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -26,9 +27,6 @@ page_request read_page(const std::map<std::string, std::string>& query, actors::
 /// Writes the envelope; `write_item(i)` writes the i-th result.
 void write_page(json::writer& w, const request_context& ctx, const page_request& p, int64_t count, size_t rows,
                 const std::function<void(size_t)>& write_item);
-
-/// Decodes %XX escapes and '+' in a query-string value.
-std::string url_decode(const std::string& s);
 
 /// Well-formed UTF-8 with no NUL: what may reach a SQL parameter.
 bool clean_text(const std::string& s);

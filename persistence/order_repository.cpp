@@ -226,7 +226,7 @@ std::optional<order_record> transition_order(pg::connection& c, int64_t id, cons
   return load_order(c, id);
 }
 
-std::vector<int64_t> expire_reservations(pg::connection& c, int64_t ttl_seconds, int64_t limit) {
+expired_reservations expire_reservations(pg::connection& c, int64_t ttl_seconds, int64_t limit) {
   pg::transaction tx{c};
   // SKIP LOCKED: two sweepers (two nodes) split the work instead of waiting on each other.
   auto r = tx.exec("UPDATE orders SET status = 'cancelled', version = version + 1, updated_at = now(), "
@@ -236,13 +236,21 @@ std::vector<int64_t> expire_reservations(pg::connection& c, int64_t ttl_seconds,
                    "             ORDER BY created_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED) "
                    "RETURNING id",
                    {std::to_string(ttl_seconds), std::to_string(limit)});
-  std::vector<int64_t> ids;
+  expired_reservations out;
   for (int i = 0; i < r.rows(); ++i) {
-    ids.push_back(r.int64(i, 0));
-    release_stock(tx, ids.back(), "reservation_expired");
+    out.orders.push_back(r.int64(i, 0));
+    release_stock(tx, out.orders.back(), "reservation_expired");
+  }
+  if (!out.orders.empty()) {
+    std::string ids = "{";
+    for (auto id : out.orders)
+      ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+    auto products = tx.exec("SELECT DISTINCT product_id FROM order_items WHERE order_id = ANY($1::bigint[])", {ids + "}"});
+    for (int i = 0; i < products.rows(); ++i)
+      out.products.push_back(products.int64(i, 0));
   }
   tx.commit();
-  return ids;
+  return out;
 }
 
 }  // namespace commerce::persistence

@@ -101,8 +101,12 @@ std::optional<order_record> transition_order(pg::connection& c, int64_t id, cons
                                              int32_t version, const std::string& to, bool release_stock,
                                              const std::string& reason);
 
+struct expired_reservations {
+  std::vector<int64_t> orders;
+  std::vector<int64_t> products;  ///< whose stock came back
+};
 /// Cancels pending unpaid orders older than `ttl_seconds`, releasing their stock
-/// ('reservation_expired'); returns their ids. At most `limit` per call.
-std::vector<int64_t> expire_reservations(pg::connection& c, int64_t ttl_seconds, int64_t limit);
+/// ('reservation_expired'). At most `limit` orders per call.
+expired_reservations expire_reservations(pg::connection& c, int64_t ttl_seconds, int64_t limit);
 
 }  // namespace commerce::persistence

@@ -94,6 +94,16 @@ std::shared_ptr<rapidjson::Document> copy_json(const rapidjson::Value& v) {
   return d;
 }
 
+/// MockServer's body DTO: an object whose "type" names a body type. Any other object, even one
+/// with a "type" member of its own ({"type":"notification",...}), is a plain JSON body.
+bool is_typed_body(const rapidjson::Value& v) {
+  if (!v.IsObject() || !v.HasMember("type") || !v["type"].IsString())
+    return false;
+  static const std::vector<std::string> body_types = {"STRING", "REGEX", "JSON", "JSON_PATH", "JSON_SCHEMA", "XML",
+                                                      "XPATH", "XML_SCHEMA", "PARAMETERS", "BINARY"};
+  return std::find(body_types.begin(), body_types.end(), v["type"].GetString()) != body_types.end();
+}
+
 body_matcher parse_body_matcher(const rapidjson::Value& v) {
   body_matcher m;
   if (v.IsString()) {
@@ -101,7 +111,7 @@ body_matcher parse_body_matcher(const rapidjson::Value& v) {
     m.text = string_of(v, "body");
     return m;
   }
-  if (!v.IsObject() || !v.HasMember("type")) {  // a plain JSON object or array
+  if (!is_typed_body(v)) {  // a plain JSON object or array
     m.type = body_matcher::kind::json_subset;
     m.json = copy_json(v);
     return m;
@@ -174,8 +184,10 @@ response_action parse_response(const rapidjson::Value& v) {
     const auto& b = v["body"];
     if (b.IsString()) {
       r.body = string_of(b, "httpResponse.body");
-    } else if (b.IsObject() && b.HasMember("type")) {
+    } else if (is_typed_body(b)) {
       auto type = string_of(b["type"], "httpResponse.body.type");
+      if (b.HasMember("contentType"))
+        r.content_type = string_of(b["contentType"], "httpResponse.body.contentType");
       if (type == "JSON" && b.HasMember("json")) {
         r.body = b["json"].IsString() ? string_of(b["json"], "json") : to_json(b["json"]);
         r.json_body = true;
@@ -194,9 +206,33 @@ response_action parse_response(const rapidjson::Value& v) {
   return r;
 }
 
+/// Java's DOTALL for ECMAScript: an unescaped '.' outside a character class matches newlines too.
+std::string dotall(const std::string& pattern) {
+  std::string out;
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[++i];
+    } else if (c == '[') {
+      in_class = true;
+      out += c;
+    } else if (c == ']') {
+      in_class = false;
+      out += c;
+    } else if (c == '.' && !in_class) {
+      out += "[\\s\\S]";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 bool regex_full_match(const std::string& pattern, const std::string& actual) {
   try {
-    std::regex re{pattern, std::regex::ECMAScript | std::regex::icase};
+    std::regex re{dotall(pattern), std::regex::ECMAScript | std::regex::icase};
     return std::regex_match(actual, re);
   } catch (const std::regex_error&) {
     return false;  // not a regex: only the literal comparisons apply
@@ -234,7 +270,70 @@ bool string_matcher::matches(const std::string& actual) const {
   return hit != negate;
 }
 
+namespace {
+
+/// JsonUnit placeholders: true/false when `expected` is one, nullopt when it is an ordinary value.
+std::optional<bool> placeholder_match(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+  if (!expected.IsString())
+    return std::nullopt;
+  std::string_view e{expected.GetString(), expected.GetStringLength()};
+  if (e == "${json-unit.any-string}")
+    return actual.IsString();
+  if (e == "${json-unit.any-number}")
+    return actual.IsNumber();
+  if (e == "${json-unit.any-boolean}")
+    return actual.IsBool();
+  if (e == "${json-unit.ignore}" || e == "${json-unit.ignore-element}")
+    return true;
+  constexpr std::string_view regex_prefix = "${json-unit.regex}";
+  if (e.substr(0, regex_prefix.size()) == regex_prefix) {
+    if (!actual.IsString())
+      return false;
+    try {
+      return std::regex_match(std::string{actual.GetString(), actual.GetStringLength()},
+                              std::regex{std::string{e.substr(regex_prefix.size())}});
+    } catch (const std::regex_error&) {
+      return false;
+    }
+  }
+  return std::nullopt;
+}
+
+bool scalar_equal(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+  if (expected.IsNumber() && actual.IsNumber())
+    return expected.GetDouble() == actual.GetDouble();  // 250 == 250.0
+  return expected == actual;
+}
+
+}  // namespace
+
+bool json_strict(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+  if (auto p = placeholder_match(expected, actual))
+    return *p;
+  if (expected.IsObject()) {
+    if (!actual.IsObject() || expected.MemberCount() != actual.MemberCount())
+      return false;
+    for (auto it = expected.MemberBegin(); it != expected.MemberEnd(); ++it) {
+      auto found = actual.FindMember(it->name);
+      if (found == actual.MemberEnd() || !json_strict(it->value, found->value))
+        return false;
+    }
+    return true;
+  }
+  if (expected.IsArray()) {
+    if (!actual.IsArray() || expected.Size() != actual.Size())
+      return false;
+    for (rapidjson::SizeType i = 0; i < expected.Size(); ++i)
+      if (!json_strict(expected[i], actual[i]))
+        return false;
+    return true;
+  }
+  return scalar_equal(expected, actual);
+}
+
 bool json_subset(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+  if (auto p = placeholder_match(expected, actual))
+    return *p;
   if (expected.IsObject()) {
     if (!actual.IsObject())
       return false;
@@ -259,15 +358,7 @@ bool json_subset(const rapidjson::Value& expected, const rapidjson::Value& actua
     }
     return true;
   }
-  if (expected.IsString() && std::string_view{expected.GetString()} == "${json-unit.any-string}")
-    return actual.IsString();
-  if (expected.IsString() && std::string_view{expected.GetString()} == "${json-unit.any-number}")
-    return actual.IsNumber();
-  if (expected.IsString() && std::string_view{expected.GetString()} == "${json-unit.ignore}")
-    return true;
-  if (expected.IsNumber() && actual.IsNumber())
-    return expected.GetDouble() == actual.GetDouble();
-  return expected == actual;
+  return scalar_equal(expected, actual);
 }
 
 bool body_matcher::matches(const std::string& actual) const {
@@ -286,7 +377,7 @@ bool body_matcher::matches(const std::string& actual) const {
       d.Parse<rapidjson::kParseIterativeFlag>(actual.data(), actual.size());
       if (d.HasParseError())
         return false;
-      return type == kind::json_strict ? *json == d : json_subset(*json, d);
+      return type == kind::json_strict ? json_strict(*json, d) : json_subset(*json, d);
     }
   }
   return false;

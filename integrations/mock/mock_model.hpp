@@ -64,7 +64,8 @@ struct response_action {
   int status = 200;
   multi_map headers;
   std::string body;
-  bool json_body = false;  ///< adds Content-Type: application/json when none was given
+  bool json_body = false;    ///< adds Content-Type: application/json when none was given
+  std::string content_type;  ///< a typed body's own contentType, used when no header gives one
   std::chrono::milliseconds delay{0};
 };
 
@@ -93,6 +94,9 @@ std::vector<expectation> parse_expectations(const rapidjson::Value& v);
 /// JSON ONLY_MATCHING_FIELDS: every expected field present and matching, arrays in any order
 /// with extra items allowed.
 bool json_subset(const rapidjson::Value& expected, const rapidjson::Value& actual);
+/// JSON STRICT: the same structure, arrays in order. Both honour JsonUnit's placeholders
+/// ${json-unit.any-string|any-number|any-boolean|ignore|ignore-element} and ${json-unit.regex}<re>.
+bool json_strict(const rapidjson::Value& expected, const rapidjson::Value& actual);
 /// The request as MockServer's retrieve renders it.
 void write_request(rapidjson::Writer<rapidjson::StringBuffer>& w, const recorded_request& r);
 

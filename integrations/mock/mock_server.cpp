@@ -83,14 +83,11 @@ void send_text(Http::ResponseWriter& rw, Http::Code code, const std::string& bod
 recorded_request record(const Http::Request& req) {
   recorded_request r;
   r.method = Http::methodString(req.method());
-  r.path = req.resource();
-  for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {
-    auto found = std::find_if(r.query.begin(), r.query.end(), [&](auto& kv) { return kv.first == it->first; });
-    if (found == r.query.end())
-      r.query.emplace_back(it->first, std::vector<std::string>{it->second});
-    else
-      found->second.push_back(it->second);
-  }
+  r.path = http::url_decode(req.resource(), false);
+  // Pistache keeps one value per query name and per header name (a 0.0.5 limitation), so a
+  // repeated parameter or header is recorded with the value Pistache kept.
+  for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
+    r.query.emplace_back(http::url_decode(it->first), std::vector<std::string>{http::url_decode(it->second)});
   for (const auto& raw : req.headers().rawList())  // every header as received, typed ones included
     r.headers.emplace_back(raw.second.name(), std::vector<std::string>{raw.second.value()});
   r.body = req.body();
@@ -149,9 +146,11 @@ private:
       send_text(rw, Http::Code::Created, state_->upsert(parse_expectations(body)), "application/json; charset=utf-8");
     } else if (what == "/verify") {
       auto body = parse_control_body(req.body(), false);
-      if (!body.IsObject() || !body.HasMember("httpRequest"))
-        throw bad_request("verify needs \"httpRequest\"");
-      auto matcher = parse_request_matcher(body["httpRequest"]);
+      if (!body.IsObject() || (!body.HasMember("httpRequest") && !body.HasMember("expectationId")))
+        throw bad_request("verify needs \"httpRequest\" or \"expectationId\"");
+      auto matcher = body.HasMember("httpRequest") ? parse_request_matcher(body["httpRequest"])
+                                                   : matcher_for_id(body["expectationId"]);
+      auto described = body.HasMember("httpRequest") ? to_json(body["httpRequest"]) : to_json(body["expectationId"]);
       int64_t at_least = 1, at_most = 1;  // no times: exactly once
       if (body.HasMember("times") && body["times"].IsObject()) {
         const auto& t = body["times"];
@@ -160,18 +159,19 @@ private:
         if (at_least < 0)
           at_least = 0;
       }
-      if (auto failure = state_->verify(matcher, to_json(body["httpRequest"]), at_least, at_most))
+      if (auto failure = state_->verify(matcher, described, at_least, at_most))
         send_text(rw, Http::Code::Not_Acceptable, *failure);
       else
         rw.send(Http::Code::Accepted);
     } else if (what == "/verifySequence") {
       auto body = parse_control_body(req.body(), false);
-      if (!body.IsObject() || !body.HasMember("httpRequests") || !body["httpRequests"].IsArray())
-        throw bad_request("verifySequence needs \"httpRequests\" as an array");
+      const char* key = body.IsObject() && body.HasMember("expectationIds") ? "expectationIds" : "httpRequests";
+      if (!body.IsObject() || !body.HasMember(key) || !body[key].IsArray())
+        throw bad_request("verifySequence needs \"httpRequests\" or \"expectationIds\" as an array");
       std::vector<request_matcher> matchers;
-      for (const auto& m : body["httpRequests"].GetArray())
-        matchers.push_back(parse_request_matcher(m));
-      if (auto failure = state_->verify_sequence(matchers, to_json(body["httpRequests"])))
+      for (const auto& m : body[key].GetArray())
+        matchers.push_back(std::string{key} == "httpRequests" ? parse_request_matcher(m) : matcher_for_id(m));
+      if (auto failure = state_->verify_sequence(matchers, to_json(body[key])))
         send_text(rw, Http::Code::Not_Acceptable, *failure);
       else
         rw.send(Http::Code::Accepted);
@@ -206,6 +206,16 @@ private:
     } else {  // status
       send_text(rw, Http::Code::Ok, "{\"ports\":[" + std::to_string(port_) + "]}", "application/json; charset=utf-8");
     }
+  }
+
+  /// {"id": "..."} of an expectation upserted since the last reset.
+  request_matcher matcher_for_id(const rapidjson::Value& ref) {
+    if (!ref.IsObject() || !ref.HasMember("id") || !ref["id"].IsString())
+      throw bad_request("an expectation id must be {\"id\": \"...\"}");
+    auto matcher = state_->matcher_of(ref["id"].GetString());
+    if (!matcher)
+      throw bad_request(std::string{"no expectation with id "} + ref["id"].GetString());
+    return *matcher;
   }
 
   std::optional<request_matcher> optional_filter(const std::string& body) {
@@ -243,7 +253,9 @@ private:
           joined += (joined.empty() ? "" : ", ") + v;
         writer->headers().add(std::make_shared<named_header>(name, joined));
       }
-      if (!typed && response.json_body)
+      if (!typed && !response.content_type.empty())
+        writer->headers().add(std::make_shared<named_header>("Content-Type", response.content_type));
+      else if (!typed && response.json_body)
         writer->headers().add(std::make_shared<named_header>("Content-Type", "application/json; charset=utf-8"));
       writer->send(static_cast<Http::Code>(response.status), response.body);
     };

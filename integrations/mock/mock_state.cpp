@@ -39,6 +39,7 @@ std::string mock_state::upsert(std::vector<expectation> incoming) {
       e.id = "commerce-mock-" + std::to_string(++next_id_);
     e.json = with_id(e.json, e.id);
     e.sequence = next_sequence_++;
+    matchers_by_id_[e.id] = e.request;
     out += (out.size() > 1 ? "," : "") + e.json;
     auto same = std::find_if(expectations_.begin(), expectations_.end(), [&](const expectation& x) { return x.id == e.id; });
     if (same != expectations_.end())
@@ -173,6 +174,15 @@ void mock_state::reset() {
   std::lock_guard<std::mutex> guard{mtx_};
   expectations_.clear();
   journal_.clear();
+  matchers_by_id_.clear();
+}
+
+std::optional<request_matcher> mock_state::matcher_of(const std::string& id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = matchers_by_id_.find(id);
+  if (it == matchers_by_id_.end())
+    return std::nullopt;
+  return it->second;
 }
 
 }  // namespace commerce::mock

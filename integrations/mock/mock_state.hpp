@@ -4,6 +4,7 @@
 
 #include "integrations/mock/mock_model.hpp"
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,6 +41,10 @@ public:
              bool log);
   void reset();
 
+  /// The request matcher of an expectation ever upserted under `id` (since the last reset),
+  /// for verify by expectationId.
+  std::optional<request_matcher> matcher_of(const std::string& id);
+
 private:
   void drop_expired();
   std::string journal_json() const;
@@ -47,6 +52,7 @@ private:
   std::mutex mtx_;
   std::vector<expectation> expectations_;
   std::vector<recorded_request> journal_;
+  std::map<std::string, request_matcher> matchers_by_id_;
   uint64_t next_sequence_ = 0;
   uint64_t next_id_ = 0;
 };

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -748,6 +749,161 @@ std::string jwt_payload(const std::string& token) {
   if (first == std::string::npos || second == std::string::npos)
     throw std::runtime_error("not a JWT: " + token);
   return b64url_decode(token.substr(first + 1, second - first - 1));
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Catalog, cart and order helpers
+
+namespace {
+std::string run_unique_suffix() {
+  static std::atomic<int> counter{0};
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  return std::to_string(getpid()) + "x" + std::to_string(++counter) + "x" + std::to_string(ms);
+}
+}  // namespace
+
+std::string unique_tag(const std::string& prefix) { return prefix + run_unique_suffix(); }
+
+std::string unique_sku(const std::string& prefix) {
+  return (prefix + "-" + run_unique_suffix()).substr(0, 64);
+}
+
+std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+  return out;
+}
+
+std::string product_body(const std::string& name, const std::string& price, int quantity, const std::string& sku,
+                         const std::string& description) {
+  return "{\"name\":" + quote(name) + ",\"price\":" + price + ",\"quantity\":" + std::to_string(quantity) +
+         ",\"sku\":" + quote(sku) + ",\"description\":" + quote(description) + "}";
+}
+
+int64_t create_product(client& c, const std::string& staff_token, const std::string& name, const std::string& price,
+                       int quantity, const std::string& description) {
+  auto r = c.post("/api/products/", product_body(name, price, quantity, unique_sku(), description), staff_token);
+  auto id = r.status == 201 && r.is_json && r.json.IsObject() ? int_of(r.json, "id") : std::nullopt;
+  if (!id)
+    throw std::runtime_error("creating product " + name + " failed: " + r.describe());
+  return *id;
+}
+
+int64_t stock_of(client& c, int64_t product_id) {
+  auto r = c.get("/api/products/" + std::to_string(product_id) + "/");
+  auto q = r.status == 200 && r.is_json && r.json.IsObject() ? int_of(r.json, "quantity") : std::nullopt;
+  if (!q)
+    throw std::runtime_error("reading the stock of product " + std::to_string(product_id) + " failed: " + r.describe());
+  return *q;
+}
+
+std::string address_json(const std::string& city) {
+  return R"({"first_name":"Ivan","last_name":"Petrov","street":"Tverskaya 1","city":)" + quote(city) +
+         R"(,"postal_code":"125009"})";
+}
+
+std::string order_body(const std::vector<std::pair<int64_t, int>>& items) {
+  std::string body = "{";
+  if (!items.empty()) {
+    body += "\"items\":[";
+    for (size_t i = 0; i < items.size(); ++i)
+      body += (i ? "," : "") + std::string{"{\"product_id\":"} + std::to_string(items[i].first) +
+              ",\"quantity\":" + std::to_string(items[i].second) + "}";
+    body += "],";
+  }
+  return body + "\"shipping_address\":" + address_json() + "}";
+}
+
+response post_with_key(client& c, const std::string& path, const std::string& body, const std::string& bearer,
+                       const std::string& key) {
+  request_options o;
+  o.bearer = bearer;
+  o.headers.push_back("Idempotency-Key: " + key);
+  return c.request("POST", path, body, o);
+}
+
+double number_of(const rapidjson::Value& v, const char* key) {
+  if (!v.IsObject())
+    return std::nan("");
+  auto m = v.FindMember(key);
+  return m != v.MemberEnd() && m->value.IsNumber() ? m->value.GetDouble() : std::nan("");
+}
+
+std::optional<int64_t> int_of(const rapidjson::Value& v, const char* key) {
+  if (!v.IsObject())
+    return std::nullopt;
+  auto m = v.FindMember(key);
+  if (m == v.MemberEnd() || !m->value.IsInt64())
+    return std::nullopt;
+  return m->value.GetInt64();
+}
+
+std::string string_of(const rapidjson::Value& v, const char* key) {
+  if (!v.IsObject())
+    return "<missing>";
+  auto m = v.FindMember(key);
+  return m != v.MemberEnd() && m->value.IsString() ? m->value.GetString() : "<missing>";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test database
+
+std::optional<std::string> db_value(const std::string& sql, const std::vector<std::string>& params) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(test_database_url().c_str()), &PQfinish};
+  if (PQstatus(conn.get()) != CONNECTION_OK)
+    throw std::runtime_error("cannot connect to TEST_DATABASE_URL: " + std::string{PQerrorMessage(conn.get())});
+  std::vector<const char*> values;
+  for (const auto& p : params)
+    values.push_back(p.c_str());
+  std::unique_ptr<PGresult, decltype(&PQclear)> res{
+    PQexecParams(conn.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0),
+    &PQclear};
+  if (PQresultStatus(res.get()) != PGRES_TUPLES_OK)
+    throw std::runtime_error("query failed: " + sql + ": " + std::string{PQerrorMessage(conn.get())});
+  if (PQntuples(res.get()) < 1 || PQnfields(res.get()) < 1 || PQgetisnull(res.get(), 0, 0))
+    return std::nullopt;
+  return std::string{PQgetvalue(res.get(), 0, 0)};
+}
+
+int64_t db_int(const std::string& sql, const std::vector<std::string>& params) {
+  auto v = db_value(sql, params);
+  if (!v)
+    throw std::runtime_error("no value from: " + sql);
+  return std::stoll(*v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+void start_gate::arrive_and_wait() {
+  std::unique_lock<std::mutex> lock{m_};
+  ++arrived_;
+  cv_.notify_all();
+  cv_.wait(lock, [this] { return open_; });
+}
+
+void start_gate::wait_for_all() {
+  std::unique_lock<std::mutex> lock{m_};
+  cv_.wait(lock, [this] { return arrived_ >= expected_; });
+}
+
+void start_gate::open() {
+  {
+    std::lock_guard<std::mutex> lock{m_};
+    open_ = true;
+  }
+  cv_.notify_all();
 }
 
 }  // namespace http_test

@@ -12,8 +12,10 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -231,7 +233,87 @@ std::string sign_jwt(const std::string& header_json, const std::string& payload_
 /// The decoded payload JSON of a token.
 std::string jwt_payload(const std::string& token);
 
+// ---------------------------------------------------------------------------------------------
+// Catalog, cart and order helpers
+
+/// A token of letters and digits unique to this run: "<prefix><pid>x<counter>x<ms>". Products
+/// persist in the test database, so names and search terms carry one.
+std::string unique_tag(const std::string& prefix = "t");
+/// A unique, valid SKU ("<prefix>-<pid>x<counter>x<ms>", at most 64 characters).
+std::string unique_sku(const std::string& prefix = "SKU");
+/// Percent-encodes everything but unreserved characters (for query strings).
+std::string url_encode(const std::string& s);
+
+/// A POST /api/products/ body; `price` is inserted as written (a JSON number or a quoted string).
+std::string product_body(const std::string& name, const std::string& price, int quantity, const std::string& sku,
+                         const std::string& description = "");
+/// Creates an active product as staff and returns its id; throws with the response unless 201.
+int64_t create_product(client& c, const std::string& staff_token, const std::string& name, const std::string& price,
+                       int quantity, const std::string& description = "");
+/// GET /api/products/{id}/ -> its quantity; throws unless 200.
+int64_t stock_of(client& c, int64_t product_id);
+
+/// A valid address object (JSON text) without `country`, so the default "RU" applies.
+std::string address_json(const std::string& city = "Moscow");
+/// A POST /api/orders/ body with explicit items (an empty list: from the cart) and address_json().
+std::string order_body(const std::vector<std::pair<int64_t, int>>& items);
+/// POST with an Idempotency-Key header.
+response post_with_key(client& c, const std::string& path, const std::string& body, const std::string& bearer,
+                       const std::string& key);
+
+/// Member `key` of object `v` as a number (money is compared with a 0.005 tolerance), NaN if absent.
+double number_of(const rapidjson::Value& v, const char* key);
+/// Member `key` of object `v` as an integer; std::nullopt if absent or not an integer.
+std::optional<int64_t> int_of(const rapidjson::Value& v, const char* key);
+/// Member `key` of object `v` as a string; "<missing>" if absent or not a string.
+std::string string_of(const rapidjson::Value& v, const char* key);
+/// |a - b| < 0.005 (API.md §0).
+inline bool same_money(double a, double b) { return a - b < 0.005 && b - a < 0.005; }
+
+// ---------------------------------------------------------------------------------------------
+// The test database, read directly (libpq, bound parameters)
+
+/// The first column of the first row of `sql` run on TEST_DATABASE_URL, or std::nullopt for no
+/// row or NULL. Throws on a connection or SQL error.
+std::optional<std::string> db_value(const std::string& sql, const std::vector<std::string>& params = {});
+/// db_value() as an integer; throws when it is absent.
+int64_t db_int(const std::string& sql, const std::vector<std::string>& params = {});
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+/// Releases every waiting thread at once: threads call arrive_and_wait(), the test calls
+/// open() once all `expected` threads have arrived (wait_for_all() blocks until then).
+class start_gate {
+public:
+  explicit start_gate(int expected) : expected_(expected) {}
+  void arrive_and_wait();
+  void wait_for_all();
+  void open();
+
+private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  int expected_;
+  int arrived_ = 0;
+  bool open_ = false;
+};
+
 }  // namespace http_test
+
+/// BOOST_TEST(a == b) prints both sides on failure; std::optional<int64_t> (int_of()) prints its
+/// value or "nullopt".
+namespace boost::test_tools::tt_detail {
+template <>
+struct print_log_value<std::optional<int64_t>> {
+  void operator()(std::ostream& os, const std::optional<int64_t>& v) {
+    if (v)
+      os << *v;
+    else
+      os << "nullopt";
+  }
+};
+}  // namespace boost::test_tools::tt_detail
 
 /// Status checks that print the request and the whole response on failure. Each evaluates its
 /// response argument exactly once, so `CHECK_STATUS(c.get(...), 200)` sends one request.
