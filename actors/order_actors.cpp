@@ -4,6 +4,7 @@
 #include "actors/order_lifecycle.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/order_rules.hpp"
+#include "actors/payment_messages.hpp"
 
 #include <caf/all.hpp>
 
@@ -31,6 +32,7 @@ std::string join_ids(const std::vector<int64_t>& ids) {
 }
 
 // ---- one order ------------------------------------------------------------------------------
+
 
 struct order_state {
   static inline const char* name = "order";
@@ -115,6 +117,101 @@ void transition(order_ptr self, const order_deps& d, int64_t id, std::string to,
       [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
 }
 
+/// The gateway's answer for a new payment: create, then (unless it already succeeded) fetch
+/// the payment's status, which is what counts (API.md §3.5). Runs on the gateway pool.
+integrations::payment_result charge_at_gateway(integrations::payment_gateway& gateway,
+                                               const integrations::charge_request& request) {
+  using integrations::gateway_outcome;
+  auto created = gateway.create(request);
+  if (created.outcome == gateway_outcome::succeeded || created.outcome == gateway_outcome::gateway_error ||
+      created.outcome == gateway_outcome::timeout || created.provider_payment_id.empty())
+    return created;
+  auto fetched = gateway.fetch(created.provider_payment_id);
+  if (fetched.outcome == gateway_outcome::gateway_error || fetched.outcome == gateway_outcome::timeout) {
+    created.detail = "status check failed: " + fetched.detail;
+    return created;  // the payment exists and is pending; a later check settles it
+  }
+  fetched.provider_payment_id = created.provider_payment_id;  // the mock's GET answers another id
+  if (fetched.confirmation_url.empty())
+    fetched.confirmation_url = created.confirmation_url;
+  return fetched;
+}
+
+/// Records the gateway's answer and replies: the payment for succeeded, pending or declined;
+/// 502/504 when the gateway failed (the payment is then recorded as failed and the order is
+/// payable again).
+void settle(order_ptr self, const order_deps& d, int64_t payment_id, const integrations::payment_result& result,
+            caf::response_promise rp) {
+  using integrations::gateway_outcome;
+  auto outcome = result.outcome == gateway_outcome::succeeded ? persistence::charge_outcome::succeeded
+                 : result.outcome == gateway_outcome::pending ? persistence::charge_outcome::pending
+                                                              : persistence::charge_outcome::failed;
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+        return persistence::finish_charge(c, payment_id, outcome, result.provider_payment_id, result.confirmation_url,
+                                          result.detail);
+      }))
+    .await(
+      [=](persistence::finish_result& done) mutable {
+        self->state.cached = done.order;
+        self->state.fetched_at = clock::now();
+        if (result.outcome == gateway_outcome::timeout) {
+          rp.deliver(payment_reply{problem::of("gateway_timeout", "the payment gateway did not answer in time"), {}});
+          return;
+        }
+        if (result.outcome == gateway_outcome::gateway_error) {
+          spdlog::warn("order {}: payment gateway error: {}", done.order.id, result.detail);
+          rp.deliver(payment_reply{problem::of("payment_gateway_error", "the payment gateway failed; retry later"), {}});
+          return;
+        }
+        if (outcome == persistence::charge_outcome::succeeded)
+          self->send(d.notifier, send_order_email{done.order.id, "order_confirmation",
+                                                  "Order #" + std::to_string(done.order.id) + " is confirmed"});
+        rp.deliver(payment_reply{problem::none(), done.payment});
+      },
+      [=](caf::error& e) mutable {
+        spdlog::error("payment {}: recording the gateway's answer failed: {}", payment_id, to_string(e));
+        rp.deliver(payment_reply{problem::unavailable(), {}});
+      });
+}
+
+/// Charges the cached order: begin (SQL), gateway call, finish (SQL), each awaited so that
+/// nothing else touches this order meanwhile. Another node is kept out by the SQL guards.
+void charge(order_ptr self, const order_deps& d, int64_t id, const process_payment& cmd, caf::response_promise rp) {
+  using persistence::begin_outcome;
+  auto method = cmd.payment_method;
+  auto provider = d.payments->provider();
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id, method, provider](pg::connection& c) {
+        return persistence::begin_charge(c, id, method, provider);
+      }))
+    .await(
+      [=](persistence::begin_result& begun) mutable {
+        switch (begun.outcome) {
+          case begin_outcome::already_paid:
+            return rp.deliver(payment_reply{problem::of("order_already_paid", "this order is already paid"), {}});
+          case begin_outcome::in_progress:
+            return rp.deliver(payment_reply{problem::of("payment_in_progress", "a payment for this order is in progress"), {}});
+          case begin_outcome::invalid_state:
+            return rp.deliver(payment_reply{problem::of("invalid_order_state", "this order cannot be paid"), {}});
+          case begin_outcome::started:
+            break;
+        }
+        auto payment = begun.payment;
+        integrations::charge_request request{id, payment.amount_minor, payment.currency, payment.payment_method,
+                                             cmd.payment_token, "Order #" + std::to_string(id), payment.idempotence_key};
+        auto gateway = d.payments;
+        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, request] {
+              return charge_at_gateway(*gateway, request);
+            }))
+          .await(
+            [=](integrations::payment_result& result) mutable { settle(self, d, payment.id, result, rp); },
+            [=](caf::error& e) mutable {
+              settle(self, d, payment.id,
+                     integrations::payment_result{integrations::gateway_outcome::gateway_error, "", "", to_string(e)}, rp);
+            });
+      },
+      [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
+}
+
 caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, order_deps d) {
   log_unhandled_exceptions(self, "order", id);
   return {
@@ -142,6 +239,18 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
           return;
         }
         transition(self, d, id, "cancelled", rp);
+      });
+      return rp;
+    },
+    [=](const process_payment& cmd) {
+      auto rp = self->make_response_promise();
+      with_order(self, d, id, true, [=](problem p) mutable {
+        if (!p && !visible_to(*self->state.cached, cmd.who))
+          p = order_not_found();
+        if (p)
+          rp.deliver(payment_reply{p, {}});
+        else
+          charge(self, d, id, cmd, rp);
       });
       return rp;
     },
@@ -236,6 +345,25 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     [=](const get_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const cancel_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const advance_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const process_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const get_payment& cmd) {
+      auto q = cmd;
+      return reply_from_db<payment_reply>(self, d.db, [q](pg::connection& c) {
+        auto p = persistence::find_payment(c, q.payment_id);
+        if (!p || !(q.who.is_staff || p->user_id == q.who.user_id))
+          return payment_reply{problem::of("not_found", "payment not found"), {}};
+        return payment_reply{problem::none(), *p};
+      });
+    },
+    [=](const list_notifications& cmd) {
+      auto q = cmd;
+      return reply_from_db<notifications_reply>(self, d.db, [q](pg::connection& c) {
+        auto o = persistence::find_order(c, q.order_id);
+        if (!o || !(q.who.is_staff || o->user_id == q.who.user_id))
+          return notifications_reply{problem::of("not_found", "order not found"), {}};
+        return notifications_reply{problem::none(), persistence::notifications_of_order(c, q.order_id)};
+      });
+    },
     [=](sweep_atom) {
       auto ttl = d.reservation_ttl.count();
       self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [ttl](pg::connection& c) {

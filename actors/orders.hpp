@@ -6,6 +6,9 @@
 
 #include "actors/db_calls.hpp"
 #include "actors/supervision.hpp"
+#include "integrations/payment_gateway.hpp"
+
+#include <memory>
 
 #include <caf/fwd.hpp>
 
@@ -19,6 +22,10 @@ struct order_deps {
   caf::actor catalog;  ///< told which products' stock a checkout moved
   std::chrono::seconds reservation_ttl{1800};
   std::chrono::seconds sweep_interval{30};  ///< 0: no periodic sweep (tests send sweep_atom)
+  caf::actor gateway_workers;                ///< blocking pool for gateway calls
+  std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
+  std::shared_ptr<integrations::payment_gateway> payments;
+  caf::actor notifier;
 };
 
 caf::actor spawn_order_supervisor(caf::actor_system& sys, order_deps deps);

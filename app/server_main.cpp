@@ -4,6 +4,7 @@
 #include "actors/cart.hpp"
 #include "actors/catalog.hpp"
 #include "actors/crypto.hpp"
+#include "actors/notifier.hpp"
 #include "actors/orders.hpp"
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
@@ -11,7 +12,11 @@
 #include "config/settings.hpp"
 #include "http/front_door.hpp"
 #include "persistence/embedded_postgres.hpp"
+#include "integrations/email_gateway.hpp"
+#include "integrations/gateway_client.hpp"
+#include "integrations/payment_gateway.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/payment_repository.hpp"
 #include "persistence/pg_pool.hpp"
 #include "persistence/redis_client.hpp"
 
@@ -82,6 +87,26 @@ int run(const config::settings& s) {
   }
   auto jwt_secret = app::load_or_create_jwt_secret(s);
 
+  // Every outbound gateway call is recorded (provider, operation, status, latency; no secrets).
+  integrations::client_settings client_settings;
+  client_settings.total_timeout = std::chrono::milliseconds(s.gateway_timeout_ms);
+  client_settings.connect_timeout = std::min(client_settings.total_timeout, std::chrono::milliseconds(2000));
+  client_settings.max_attempts = 2;
+  auto gateways = std::make_shared<integrations::gateway_client>(client_settings, [db](const integrations::call_record& r) {
+    static const char* failures[] = {"none", "connect", "timeout", "breaker_open", "protocol"};
+    try {
+      auto c = db->acquire(std::chrono::milliseconds(500));
+      persistence::record_gateway_call(*c, r.provider, r.operation, r.method, r.path, r.status,
+                                       failures[static_cast<int>(r.failure)], r.attempts, r.latency.count());
+    } catch (const std::exception& e) {
+      spdlog::warn("could not record a {} {} call: {}", r.provider, r.operation, e.what());
+    }
+  });
+  std::shared_ptr<integrations::payment_gateway> payments =
+    integrations::make_payment_gateway(s.payment_provider, s.payment_service_url, gateways);
+  std::shared_ptr<integrations::email_gateway> email =
+    integrations::make_email_gateway(s.email_provider, s.email_service_url, gateways);
+
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", s.actor_threads);
   auto failed = std::make_shared<std::atomic<bool>>(false);
@@ -90,6 +115,9 @@ int run(const config::settings& s) {
     caf::actor_system sys{cfg};
     auto db_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.db_pool_size), "db");
     auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers), "crypto");
+    auto gateway_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.gateway_workers), "gateway");
+    // A whole gateway job: a create plus a status check, each within GATEWAY_TIMEOUT_MS.
+    auto gateway_job_timeout = std::chrono::milliseconds(4 * s.gateway_timeout_ms + 1000);
 
     auto call_timeout = std::chrono::milliseconds(s.request_timeout_ms);
     auto idle = std::chrono::seconds(s.user_idle_seconds);
@@ -110,10 +138,12 @@ int run(const config::settings& s) {
     app->users = actors::spawn_user_supervisor(sys, user_deps);
     app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl});
     app->carts = actors::spawn_cart_supervisor(sys, actors::cart_deps{db_access, idle, restarts});
+    auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, gateway_workers, gateway_job_timeout, email});
     app->orders = actors::spawn_order_supervisor(
       sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
                               std::chrono::seconds(s.reservation_ttl_seconds),
-                              std::chrono::seconds(s.reservation_sweep_seconds)});
+                              std::chrono::seconds(s.reservation_sweep_seconds), gateway_workers, gateway_job_timeout,
+                              payments, notifier});
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
     std::vector<caf::actor> supervisors{app->users, app->catalog, app->carts, app->orders};
     auto watch = sys.spawn(escalation_watch, supervisors, failed);
@@ -124,6 +154,7 @@ int run(const config::settings& s) {
     http::add_catalog_routes(*routes);
     http::add_cart_routes(*routes);
     http::add_order_routes(*routes);
+    http::add_payment_routes(*routes);
 
     http::front_door door{app, routes};
     door.start();
@@ -134,8 +165,8 @@ int run(const config::settings& s) {
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     door.stop(std::chrono::seconds(10));
-    for (const auto& a : {app->users, app->catalog, app->carts, app->orders, app->probe, watch, db_workers,
-                          crypto_workers})
+    for (const auto& a : {app->users, app->catalog, app->carts, app->orders, app->probe, watch, notifier, db_workers,
+                          crypto_workers, gateway_workers})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     app.reset();
     exit_code = failed->load() ? 1 : 0;

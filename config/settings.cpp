@@ -88,6 +88,15 @@ const std::vector<setting_spec>& specs() {
             &settings::reservation_sweep_seconds, 1, 86400),
     integer("CACHE_TTL_MS", nullptr, "how stale a cached product or order read may be (other nodes' writes)",
             &settings::cache_ttl_ms, 0, 60000),
+    text("PAYMENT_PROVIDER", nullptr, "payment provider: generic (the document's mock API)", &settings::payment_provider),
+    text("PAYMENT_SERVICE_URL", nullptr, "payment gateway base URL (falls back to PAYMENT_MOCK_URL)",
+         &settings::payment_service_url),
+    text("EMAIL_PROVIDER", nullptr, "e-mail provider: generic (the document's mock API)", &settings::email_provider),
+    text("EMAIL_SERVICE_URL", nullptr, "e-mail gateway base URL (falls back to EMAIL_MOCK_URL)",
+         &settings::email_service_url),
+    integer("GATEWAY_TIMEOUT_MS", nullptr, "connect + read limit of one gateway call", &settings::gateway_timeout_ms,
+            100, 120000),
+    integer("GATEWAY_WORKERS", nullptr, "threads making gateway calls", &settings::gateway_workers, 1, 64),
     integer("SUPERVISOR_MAX_RESTARTS", nullptr, "crashes tolerated per window before a supervisor escalates",
             &settings::supervisor_max_restarts, 1, 100000),
     integer("SUPERVISOR_RESTART_WINDOW_SECONDS", nullptr, "the restart-intensity window",
@@ -194,6 +203,13 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
   for (const auto& spec : specs())
     if (auto it = environment.find(spec.env); it != environment.end())
       merged[spec.env] = it->second;
+  // The document's variable names for the gateways' mocks, used when ours are absent.
+  for (auto [ours, theirs] : {std::pair{"PAYMENT_SERVICE_URL", "PAYMENT_MOCK_URL"}, std::pair{"EMAIL_SERVICE_URL", "EMAIL_MOCK_URL"}}) {
+    if (merged.count(ours))
+      continue;
+    if (auto it = environment.find(theirs); it != environment.end())
+      merged[ours] = it->second;
+  }
   for (const auto& [k, v] : cli.overrides)
     merged[k] = v;
 
@@ -208,6 +224,17 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
     throw config_error("JWT_SECRET must be at least 32 bytes long");
   if (s.admin_email.empty() != s.admin_password.empty())
     throw config_error("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
+  for (const auto& [name, url] : {std::pair{"PAYMENT_SERVICE_URL", s.payment_service_url},
+                                  std::pair{"EMAIL_SERVICE_URL", s.email_service_url}})
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+      throw config_error(std::string{name} + " must be an http:// or https:// URL, got '" + url + "'");
+  for (const auto& [name, provider] : {std::pair{"PAYMENT_PROVIDER", s.payment_provider}, std::pair{"EMAIL_PROVIDER", s.email_provider}})
+    if (provider != "generic")
+      throw config_error(std::string{name} + " '" + provider + "' is not available in this build (available: generic)");
+  while (!s.payment_service_url.empty() && s.payment_service_url.back() == '/')
+    s.payment_service_url.pop_back();
+  while (!s.email_service_url.empty() && s.email_service_url.back() == '/')
+    s.email_service_url.pop_back();
   if (s.database_url.empty() && s.data_dir.empty())
     throw config_error("DATA_DIR must not be empty when DATABASE_URL is unset");
   return s;

@@ -34,6 +34,12 @@ struct settings {
   int64_t reservation_ttl_seconds = 1800;
   int64_t reservation_sweep_seconds = 30;
   int64_t cache_ttl_ms = 1000;
+  std::string payment_provider = "generic";
+  std::string payment_service_url = "http://localhost:1080";
+  std::string email_provider = "generic";
+  std::string email_service_url = "http://localhost:1082";
+  int64_t gateway_timeout_ms = 5000;
+  int gateway_workers = 4;
   int supervisor_max_restarts = 10;
   int64_t supervisor_restart_window_seconds = 60;
   std::string log_level = "info";

@@ -190,7 +190,8 @@ void front_door::start() {
   endpoint_ = std::make_unique<Http::Endpoint>(address);
   // Pistache's header/body timers also fire while a handler is still working (TECH-NOTES §3.5):
   // keep them well above the longest time an actor may take to answer.
-  auto backend_limit = std::chrono::milliseconds(s.request_timeout_ms) + std::chrono::seconds(30);
+  auto backend_limit =
+    std::chrono::milliseconds(s.request_timeout_ms + 4 * s.gateway_timeout_ms) + std::chrono::seconds(30);
   auto opts = Http::Endpoint::options()
                 .threads(s.http_threads)
                 .flags(Pistache::Tcp::Options::ReuseAddr)

@@ -53,6 +53,10 @@ struct request_context {
   std::optional<actors::user_view> user;  ///< the authenticated user, once checked
 
   std::chrono::milliseconds timeout() const { return std::chrono::milliseconds(app->settings.request_timeout_ms); }
+  /// For requests that wait on an external gateway: create + status check, each bounded.
+  std::chrono::milliseconds gateway_timeout() const {
+    return timeout() + std::chrono::milliseconds(4 * app->settings.gateway_timeout_ms);
+  }
 };
 
 /// Registers every endpoint of the API on `r`.
@@ -61,6 +65,7 @@ void add_system_routes(router& r);
 void add_catalog_routes(router& r);
 void add_cart_routes(router& r);
 void add_order_routes(router& r);
+void add_payment_routes(router& r);
 
 class front_door {
 public:

@@ -25,8 +25,9 @@ inline int64_t path_id(const ctx_ptr& ctx, const char* name = "id") { return std
 /// Sends `msg` to `dest`; answers the reply's problem, or calls `on_ok(reply)`. An actor that
 /// does not answer in time is a 503.
 template <class Reply, class Msg, class OnOk>
-void ask(caf::event_based_actor* self, const caf::actor& dest, const ctx_ptr& ctx, Msg msg, OnOk on_ok) {
-  self->request(dest, ctx->timeout(), std::move(msg))
+void ask(caf::event_based_actor* self, const caf::actor& dest, const ctx_ptr& ctx, Msg msg, OnOk on_ok,
+         std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  self->request(dest, timeout.count() ? timeout : ctx->timeout(), std::move(msg))
     .then(
       [=](Reply& r) {
         if (r.error)

@@ -1,0 +1,24 @@
+// The notifier: sends the e-mails the domain asks for (order_confirmation after a payment, ...)
+// through the e-mail gateway and records each as a notification, sent or failed. A failed
+// e-mail never fails the request that caused it (API.md §6).
+#pragma once
+
+#include "actors/db_calls.hpp"
+#include "integrations/email_gateway.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <memory>
+
+namespace commerce::actors {
+
+struct notifier_deps {
+  db_access db;
+  caf::actor gateway_workers;
+  std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
+  std::shared_ptr<integrations::email_gateway> email;
+};
+
+caf::actor spawn_notifier(caf::actor_system& sys, notifier_deps deps);
+
+}  // namespace commerce::actors

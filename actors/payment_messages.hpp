@@ -1,0 +1,57 @@
+// The payment and notification protocol. Charges go through the order's actor (one at a
+// time per order); reads go to the order supervisor; e-mails go to the notifier.
+#pragma once
+
+#include "actors/order_messages.hpp"
+#include "integrations/payment_gateway.hpp"
+#include "persistence/payment_repository.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include <string>
+#include <vector>
+
+namespace commerce::actors {
+
+struct process_payment {
+  int64_t order_id = 0;
+  requester who;
+  std::string payment_method = "card";
+  std::string payment_token;
+};
+struct get_payment {
+  int64_t payment_id = 0;
+  requester who;
+};
+struct payment_reply {
+  problem error;
+  persistence::payment_record payment;
+};
+
+struct list_notifications {
+  int64_t order_id = 0;
+  requester who;
+};
+struct notifications_reply {
+  problem error;
+  std::vector<persistence::notification_record> items;
+};
+
+/// Ask the notifier to e-mail the order's owner; it records the outcome as a notification.
+struct send_order_email {
+  int64_t order_id = 0;
+  std::string template_name;
+  std::string subject;
+};
+
+}  // namespace commerce::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::process_payment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_payment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::list_notifications)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::notifications_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::send_order_email)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::begin_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::finish_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::payment_result)

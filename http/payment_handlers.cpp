@@ -1,0 +1,105 @@
+// Payment and notification endpoints (API.md §3.5, §3.7): charges go through the order's actor.
+#include "actors/payment_messages.hpp"
+#include "http/handler_support.hpp"
+
+#include <caf/all.hpp>
+
+namespace commerce::http {
+
+namespace {
+
+using Pistache::Http::Method;
+
+actors::requester who(const ctx_ptr& ctx) { return {ctx->user->id, ctx->user->is_staff}; }
+
+std::string render_payment(const persistence::payment_record& p) {
+  return render([&](json::writer& w) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(p.id);
+    w.Key("order_id");
+    w.Int64(p.order_id);
+    w.Key("status");
+    w.String(p.status == "processing" ? "pending" : p.status);
+    w.Key("amount");
+    json::write_money(w, p.amount_minor);
+    w.Key("currency");
+    w.String(p.currency);
+    w.Key("payment_method");
+    w.String(p.payment_method);
+    w.Key("confirmation_url");
+    json::write_string_or_null(w, p.confirmation_url);
+    w.Key("provider_payment_id");
+    json::write_string_or_null(w, p.provider_payment_id);
+    w.Key("created_at");
+    w.String(p.created_at);
+    w.EndObject();
+  });
+}
+
+void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto order_id = in.integer("order_id", true);
+  auto method = in.string("payment_method", false).value_or("card");
+  auto token = in.string("payment_token", true);
+  if (method != "card")
+    in.add_error("payment_method", "must be \"card\"");
+  if (token && (token->empty() || token->size() > 255))
+    in.add_error("payment_token", "must be 1 to 255 characters");
+  if (order_id && *order_id <= 0)
+    in.add_error("order_id", "must be a positive integer");
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  ask<actors::payment_reply>(
+    self, ctx->app->orders, ctx, actors::process_payment{*order_id, who(ctx), method, *token},
+    [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); }, ctx->gateway_timeout());
+}
+
+void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::payment_reply>(self, ctx->app->orders, ctx, actors::get_payment{path_id(ctx), who(ctx)},
+                             [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); });
+}
+
+void order_notifications(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::notifications_reply>(
+    self, ctx->app->orders, ctx, actors::list_notifications{path_id(ctx), who(ctx)},
+    [ctx](const actors::notifications_reply& r) {
+      ctx->out->json(200, render([&](json::writer& w) {
+                       w.StartArray();
+                       for (const auto& n : r.items) {
+                         w.StartObject();
+                         w.Key("id");
+                         w.Int64(n.id);
+                         w.Key("order_id");
+                         w.Int64(n.order_id);
+                         w.Key("type");
+                         w.String(n.type);
+                         w.Key("provider");
+                         w.String(n.provider);
+                         w.Key("notification_type");
+                         w.String(n.notification_type);
+                         w.Key("status");
+                         w.String(n.status);
+                         w.Key("recipient");
+                         w.String(n.recipient);
+                         w.Key("created_at");
+                         w.String(n.created_at);
+                         w.EndObject();
+                       }
+                       w.EndArray();
+                     }));
+    });
+}
+
+}  // namespace
+
+void add_payment_routes(router& r) {
+  r.add(Method::Post, "/api/payments/process/", access::user, process);
+  r.add(Method::Get, "/api/payments/{id}/", access::user, get);
+  r.add(Method::Get, "/api/notifications/order/{id}/", access::user, order_notifications);
+}
+
+}  // namespace commerce::http

@@ -1,0 +1,51 @@
+// The payment gateway interface: one implementation per provider (integrations/payments/),
+// chosen by PAYMENT_PROVIDER. Calls block (libcurl): run them on the gateway pool.
+#pragma once
+
+#include "integrations/gateway_client.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace commerce::integrations {
+
+struct charge_request {
+  int64_t order_id = 0;
+  int64_t amount_minor = 0;
+  std::string currency = "RUB";
+  std::string payment_method = "card";
+  std::string payment_token;
+  std::string description;
+  std::string idempotency_key;  ///< our payment's UUID; the provider deduplicates on it
+};
+
+/// What a provider said, mapped to our vocabulary (API.md §6): succeeded; pending
+/// (pending, waiting_for_capture); failed (canceled, failed); or no usable answer at all.
+enum class gateway_outcome { succeeded, pending, failed, gateway_error, timeout };
+
+struct payment_result {
+  gateway_outcome outcome = gateway_outcome::gateway_error;
+  std::string provider_payment_id;
+  std::string confirmation_url;
+  std::string detail;  ///< why, for logs and the payment row (never secrets)
+};
+
+class payment_gateway {
+public:
+  virtual ~payment_gateway() = default;
+  virtual const std::string& provider() const = 0;
+  /// Creates (and, where the provider does it in one step, captures) a payment.
+  virtual payment_result create(const charge_request& request) = 0;
+  /// The payment's current status at the provider.
+  virtual payment_result fetch(const std::string& provider_payment_id) = 0;
+};
+
+/// The provider named by PAYMENT_PROVIDER; throws std::invalid_argument for an unknown one.
+std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provider, const std::string& base_url,
+                                                      std::shared_ptr<gateway_client> client);
+
+/// The status words every provider's answers map through.
+gateway_outcome outcome_of_status(const std::string& status);
+
+}  // namespace commerce::integrations

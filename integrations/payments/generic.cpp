@@ -1,0 +1,135 @@
+// The `generic` payment provider: exactly the document's mock API (API.md §6):
+//   POST {base}/api/v1/payments  with Idempotence-Key: <our payment UUID>
+//   GET  {base}/api/v1/payments/{provider id}
+// Replies are parsed as JSON whatever their Content-Type (the document's mock sends none).
+#include "integrations/payment_gateway.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace commerce::integrations {
+
+namespace {
+
+std::string money_text(int64_t minor) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(minor / 100), static_cast<long long>(minor % 100));
+  return buf;
+}
+
+std::string text_of(const rapidjson::Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd())
+    return "";
+  if (it->value.IsString())
+    return {it->value.GetString(), it->value.GetStringLength()};
+  if (it->value.IsNumber()) {  // ids may arrive as numbers
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+    it->value.Accept(w);
+    return buf.GetString();
+  }
+  return "";
+}
+
+/// Maps one HTTP exchange to a payment_result.
+payment_result read_reply(const outbound_response& r) {
+  payment_result out;
+  if (r.failure == outbound_failure::timeout) {
+    out.outcome = gateway_outcome::timeout;
+    out.detail = "gateway timed out";
+    return out;
+  }
+  if (r.failure != outbound_failure::none) {
+    out.detail = "gateway unreachable: " + r.error;
+    return out;
+  }
+  if (r.status < 200 || r.status >= 300) {
+    out.detail = "gateway answered HTTP " + std::to_string(r.status);
+    return out;
+  }
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    out.detail = "gateway answered a body that is not a JSON object";
+    return out;
+  }
+  out.provider_payment_id = text_of(d, "id");
+  out.confirmation_url = text_of(d, "confirmation_url");
+  auto status = text_of(d, "status");
+  out.outcome = outcome_of_status(status);
+  if (out.outcome == gateway_outcome::gateway_error)
+    out.detail = "gateway answered an unknown status '" + status + "'";
+  return out;
+}
+
+class generic_payments final : public payment_gateway {
+public:
+  generic_payments(std::string base_url, std::shared_ptr<gateway_client> client)
+    : base_(std::move(base_url)), client_(std::move(client)) {}
+
+  const std::string& provider() const override { return name_; }
+
+  payment_result create(const charge_request& c) override {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+    w.StartObject();
+    w.Key("order_id");
+    w.Int64(c.order_id);
+    w.Key("amount");
+    auto amount = money_text(c.amount_minor);
+    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    w.Key("currency");
+    w.String(c.currency.c_str());
+    w.Key("payment_method");
+    w.String(c.payment_method.c_str());
+    if (!c.payment_token.empty()) {
+      w.Key("payment_token");
+      w.String(c.payment_token.c_str(), static_cast<rapidjson::SizeType>(c.payment_token.size()));
+    }
+    w.Key("description");
+    w.String(c.description.c_str(), static_cast<rapidjson::SizeType>(c.description.size()));
+    w.EndObject();
+    outbound_request req{name_, "create_payment", "POST", base_ + "/api/v1/payments",
+                         {"Content-Type: application/json", "Idempotence-Key: " + c.idempotency_key},
+                         buf.GetString(),
+                         false};  // never retried automatically (API.md §6), key or not
+    return read_reply(client_->call(req));
+  }
+
+  payment_result fetch(const std::string& provider_payment_id) override {
+    outbound_request req{name_, "get_payment", "GET", base_ + "/api/v1/payments/" + provider_payment_id,
+                         {"Accept: application/json"}, "", true};
+    return read_reply(client_->call(req));
+  }
+
+private:
+  std::string name_ = "generic";
+  std::string base_;
+  std::shared_ptr<gateway_client> client_;
+};
+
+}  // namespace
+
+gateway_outcome outcome_of_status(const std::string& status) {
+  if (status == "succeeded")
+    return gateway_outcome::succeeded;
+  if (status == "pending" || status == "waiting_for_capture")
+    return gateway_outcome::pending;
+  if (status == "canceled" || status == "cancelled" || status == "failed")
+    return gateway_outcome::failed;
+  return gateway_outcome::gateway_error;
+}
+
+std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provider, const std::string& base_url,
+                                                      std::shared_ptr<gateway_client> client) {
+  if (provider == "generic")
+    return std::make_unique<generic_payments>(base_url, std::move(client));
+  throw std::invalid_argument("PAYMENT_PROVIDER '" + provider + "' is not available (available: generic)");
+}
+
+}  // namespace commerce::integrations

@@ -1,0 +1,156 @@
+#include "persistence/payment_repository.hpp"
+
+namespace commerce::persistence {
+
+namespace {
+
+constexpr const char* payment_columns =
+  "p.id, p.order_id, o.user_id, p.status, p.amount_minor, p.currency, p.payment_method, p.provider, "
+  "p.provider_payment_id, p.confirmation_url, p.idempotence_key::text, "
+  "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+payment_record read_payment(const pg::result& r, int row = 0) {
+  payment_record p;
+  p.id = r.int64(row, 0);
+  p.order_id = r.int64(row, 1);
+  p.user_id = r.int64(row, 2);
+  p.status = r.str(row, 3);
+  p.amount_minor = r.int64(row, 4);
+  p.currency = r.str(row, 5);
+  p.payment_method = r.str(row, 6);
+  p.provider = r.str(row, 7);
+  p.provider_payment_id = r.opt_str(row, 8);
+  p.confirmation_url = r.opt_str(row, 9);
+  p.idempotence_key = r.str(row, 10);
+  p.created_at = r.str(row, 11);
+  return p;
+}
+
+payment_record load_payment(pg::transaction& tx, int64_t id) {
+  return read_payment(tx.exec(std::string{"SELECT "} + payment_columns +
+                                " FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.id = $1::bigint",
+                              {pg::to_param(id)}));
+}
+
+notification_record read_notification(const pg::result& r, int row) {
+  return notification_record{r.int64(row, 0), r.int64(row, 1), r.str(row, 2), r.str(row, 3),
+                             r.str(row, 4),   r.str(row, 5),   r.str(row, 6), r.str(row, 7)};
+}
+
+constexpr const char* notification_columns =
+  "id, order_id, type, provider, notification_type, status, recipient, "
+  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+}  // namespace
+
+begin_result begin_charge(pg::connection& c, int64_t order_id, const std::string& payment_method,
+                          const std::string& provider) {
+  begin_result out;
+  pg::transaction tx{c};
+  auto order = tx.exec("SELECT status, payment_status, total_minor, currency FROM orders WHERE id = $1::bigint FOR UPDATE",
+                       {pg::to_param(order_id)});
+  if (order.empty()) {
+    out.outcome = begin_outcome::invalid_state;
+    return out;
+  }
+  auto status = order.str(0, 0), payment_status = order.str(0, 1);
+  if (payment_status == "paid" || payment_status == "partially_refunded" || payment_status == "refunded") {
+    out.outcome = begin_outcome::already_paid;
+    return out;
+  }
+  if (status != "pending" && status != "confirmed") {
+    out.outcome = begin_outcome::invalid_state;
+    return out;
+  }
+  pg::result created{nullptr};
+  try {
+    created = tx.exec("INSERT INTO payments (order_id, status, amount_minor, currency, payment_method, provider) "
+                      "VALUES ($1::bigint, 'processing', $2::bigint, $3, $4, $5) RETURNING id",
+                      {pg::to_param(order_id), order.str(0, 2), order.str(0, 3), payment_method, provider});
+  } catch (const pg::error& e) {
+    if (!e.unique_violation())
+      throw;
+    out.outcome = begin_outcome::in_progress;  // another node's charge is in flight
+    return out;
+  }
+  // From here on the reservation sweep leaves the order alone (it only expires 'unpaid').
+  tx.exec("UPDATE orders SET payment_status = 'pending', version = version + 1, updated_at = now() "
+          "WHERE id = $1::bigint",
+          {pg::to_param(order_id)});
+  out.payment = load_payment(tx, created.int64(0, 0));
+  tx.commit();
+  return out;
+}
+
+finish_result finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
+                            const std::string& provider_payment_id, const std::string& confirmation_url,
+                            const std::string& failure) {
+  pg::transaction tx{c};
+  const char* status = outcome == charge_outcome::succeeded ? "succeeded" : outcome == charge_outcome::pending ? "pending" : "failed";
+  auto moved = tx.exec("UPDATE payments SET status = $2, provider_payment_id = NULLIF($3, ''), "
+                       "confirmation_url = NULLIF($4, ''), failure = NULLIF($5, ''), updated_at = now() "
+                       "WHERE id = $1::bigint AND status = 'processing' RETURNING order_id",
+                       {pg::to_param(payment_id), std::string{status}, provider_payment_id, confirmation_url, failure});
+  if (moved.empty())
+    throw pg::error("payment " + std::to_string(payment_id) + " is no longer processing", "");
+  auto order_id = moved.int64(0, 0);
+  if (outcome == charge_outcome::succeeded)
+    tx.exec("UPDATE orders SET payment_status = 'paid', payment_processed = true, "
+            "status = CASE WHEN status = 'pending' THEN 'confirmed' ELSE status END, "
+            "version = version + 1, updated_at = now() WHERE id = $1::bigint",
+            {pg::to_param(order_id)});
+  else
+    tx.exec("UPDATE orders SET payment_status = $2, version = version + 1, updated_at = now() "
+            "WHERE id = $1::bigint AND payment_status = 'pending'",
+            {pg::to_param(order_id), std::string{outcome == charge_outcome::pending ? "pending" : "unpaid"}});
+  finish_result out{load_payment(tx, payment_id), {}};
+  tx.commit();
+  out.order = *find_order(c, order_id);
+  return out;
+}
+
+std::optional<payment_record> find_payment(pg::connection& c, int64_t id) {
+  auto r = c.exec(std::string{"SELECT "} + payment_columns +
+                    " FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.id = $1::bigint",
+                  {pg::to_param(id)});
+  if (r.empty())
+    return std::nullopt;
+  return read_payment(r);
+}
+
+notification_record record_notification(pg::connection& c, const notification_record& n, int64_t user_id) {
+  auto r = c.exec(std::string{"INSERT INTO notifications (order_id, user_id, type, provider, notification_type, status, "
+                              "recipient) VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6, $7) RETURNING "} +
+                    notification_columns,
+                  {pg::to_param(n.order_id), pg::to_param(user_id), n.type, n.provider, n.notification_type, n.status,
+                   n.recipient});
+  return read_notification(r, 0);
+}
+
+std::vector<notification_record> notifications_of_order(pg::connection& c, int64_t order_id) {
+  auto r = c.exec(std::string{"SELECT "} + notification_columns + " FROM notifications WHERE order_id = $1::bigint ORDER BY id",
+                  {pg::to_param(order_id)});
+  std::vector<notification_record> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(read_notification(r, i));
+  return out;
+}
+
+std::optional<std::string> order_owner_email(pg::connection& c, int64_t order_id) {
+  auto r = c.exec("SELECT u.email FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1::bigint",
+                  {pg::to_param(order_id)});
+  if (r.empty())
+    return std::nullopt;
+  return r.str(0, 0);
+}
+
+void record_gateway_call(pg::connection& c, const std::string& provider, const std::string& operation,
+                         const std::string& method, const std::string& path, long status, const std::string& failure,
+                         int attempts, int64_t latency_ms) {
+  c.exec("INSERT INTO gateway_calls (provider, operation, method, path, status, failure, attempts, latency_ms) "
+         "VALUES ($1, $2, $3, $4, $5::int, $6, $7::int, $8::int)",
+         {provider, operation, method, path, std::to_string(status), failure, std::to_string(attempts),
+          std::to_string(latency_ms)});
+}
+
+}  // namespace commerce::persistence

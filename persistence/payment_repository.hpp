@@ -1,0 +1,76 @@
+// SQL for payments, notifications and the gateway-call audit. A charge runs in three steps so
+// that no gateway call ever happens inside a database transaction:
+//   begin_charge  (order -> payment_status pending, a 'processing' payment row; the partial
+//                  unique index allows one in flight per order, across nodes)
+//   ... the gateway call ...
+//   finish_charge (the payment's outcome and the order's payment state, in one transaction)
+#pragma once
+
+#include "persistence/order_repository.hpp"
+#include "persistence/pg.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace commerce::persistence {
+
+struct payment_record {
+  int64_t id = 0;
+  int64_t order_id = 0;
+  int64_t user_id = 0;  ///< the order's owner
+  std::string status;   ///< processing, pending, succeeded, failed
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string payment_method;
+  std::string provider;
+  std::optional<std::string> provider_payment_id;
+  std::optional<std::string> confirmation_url;
+  std::string idempotence_key;
+  std::string created_at;
+};
+
+enum class begin_outcome { started, already_paid, in_progress, invalid_state };
+struct begin_result {
+  begin_outcome outcome = begin_outcome::started;
+  payment_record payment;
+};
+/// Starts a charge of the order's total, if the order can be paid and none is in flight.
+begin_result begin_charge(pg::connection& c, int64_t order_id, const std::string& payment_method,
+                          const std::string& provider);
+
+enum class charge_outcome { succeeded, pending, failed };
+struct finish_result {
+  payment_record payment;
+  order_record order;
+};
+/// Records the gateway's answer: succeeded -> order paid (and confirmed if it was pending);
+/// pending -> order payment_status pending; failed -> order payment_status back to unpaid.
+finish_result finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
+                            const std::string& provider_payment_id, const std::string& confirmation_url,
+                            const std::string& failure);
+
+std::optional<payment_record> find_payment(pg::connection& c, int64_t id);
+
+struct notification_record {
+  int64_t id = 0;
+  int64_t order_id = 0;
+  std::string type;
+  std::string provider;
+  std::string notification_type;
+  std::string status;
+  std::string recipient;
+  std::string created_at;
+};
+notification_record record_notification(pg::connection& c, const notification_record& n, int64_t user_id);
+std::vector<notification_record> notifications_of_order(pg::connection& c, int64_t order_id);
+
+/// The e-mail of the order's owner.
+std::optional<std::string> order_owner_email(pg::connection& c, int64_t order_id);
+
+void record_gateway_call(pg::connection& c, const std::string& provider, const std::string& operation,
+                         const std::string& method, const std::string& path, long status, const std::string& failure,
+                         int attempts, int64_t latency_ms);
+
+}  // namespace commerce::persistence
