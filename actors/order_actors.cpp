@@ -5,6 +5,7 @@
 #include "actors/order_messages.hpp"
 #include "actors/order_rules.hpp"
 #include "actors/payment_messages.hpp"
+#include "actors/shipping_messages.hpp"
 
 #include <caf/all.hpp>
 
@@ -212,6 +213,64 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
       [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
 }
 
+problem carrier_problem(const std::string& detail, integrations::gateway_outcome outcome) {
+  if (outcome == integrations::gateway_outcome::timeout)
+    return problem::of("gateway_timeout", "the shipping gateway did not answer in time");
+  spdlog::warn("shipping gateway error: {}", detail);
+  return problem::of("shipping_gateway_error", "the shipping gateway failed; retry later");
+}
+
+/// Books the order's shipment: claim (SQL), the carrier call, finish (SQL), each awaited.
+void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create_shipment& cmd, caf::response_promise rp) {
+  using persistence::claim_outcome;
+  auto service = cmd.service;
+  auto recipient = cmd.recipient_json;
+  auto provider = d.shipping->provider();
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+        return persistence::claim_shipment(c, id, service, provider, recipient);
+      }))
+    .await(
+      [=](persistence::claim_result& claim) mutable {
+        switch (claim.outcome) {
+          case claim_outcome::exists:
+            return rp.deliver(shipment_reply{problem::of("shipment_exists", "this order already has a shipment"), {}});
+          case claim_outcome::invalid_state:
+            return rp.deliver(shipment_reply{problem::of("invalid_order_state", "a cancelled or refunded order is not shipped"), {}});
+          case claim_outcome::not_found:
+            return rp.deliver(shipment_reply{order_not_found(), {}});
+          case claim_outcome::claimed:
+            break;
+        }
+        integrations::shipment_request request{id, service, recipient, {}};
+        for (const auto& item : claim.items)
+          request.items.push_back({item.sku, item.quantity});
+        auto carrier = d.shipping;
+        auto shipment_id = claim.shipment_id;
+        auto finish = [=](const integrations::shipment_result& booked) mutable {
+          bool ok = booked.outcome == integrations::gateway_outcome::succeeded;
+          self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+                return persistence::finish_shipment(c, shipment_id, ok, booked.provider_shipment_id,
+                                                    booked.tracking_number, booked.status);
+              }))
+            .await(
+              [=](std::optional<persistence::shipment_record>& s) mutable {
+                if (!s)
+                  return rp.deliver(shipment_reply{carrier_problem(booked.detail, booked.outcome), {}});
+                if (self->state.cached)
+                  self->state.cached->shipping_created = true;
+                rp.deliver(shipment_reply{problem::none(), *s});
+              },
+              [=](caf::error&) mutable { rp.deliver(shipment_reply{problem::unavailable(), {}}); });
+        };
+        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([carrier, request] { return carrier->create(request); }))
+          .await([=](integrations::shipment_result& booked) mutable { finish(booked); },
+                 [=](caf::error& e) mutable {
+                   finish(integrations::shipment_result{integrations::gateway_outcome::gateway_error, "", "", "", to_string(e)});
+                 });
+      },
+      [=](caf::error&) mutable { rp.deliver(shipment_reply{problem::unavailable(), {}}); });
+}
+
 caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, order_deps d) {
   log_unhandled_exceptions(self, "order", id);
   return {
@@ -251,6 +310,18 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
           rp.deliver(payment_reply{p, {}});
         else
           charge(self, d, id, cmd, rp);
+      });
+      return rp;
+    },
+    [=](const create_shipment& cmd) {
+      auto rp = self->make_response_promise();
+      with_order(self, d, id, true, [=](problem p) mutable {
+        if (!p && !visible_to(*self->state.cached, cmd.who))
+          p = order_not_found();
+        if (p)
+          rp.deliver(shipment_reply{p, {}});
+        else
+          book_shipment(self, d, id, cmd, rp);
       });
       return rp;
     },
@@ -346,6 +417,51 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     [=](const cancel_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const advance_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const process_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const create_shipment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const get_shipment& cmd) {
+      auto q = cmd;
+      return reply_from_db<shipment_reply>(self, d.db, [q](pg::connection& c) {
+        auto s = persistence::find_shipment(c, q.shipment_id);
+        if (!s || !(q.who.is_staff || s->user_id == q.who.user_id))
+          return shipment_reply{problem::of("not_found", "shipment not found"), {}};
+        return shipment_reply{problem::none(), *s};
+      });
+    },
+    [=](const quote_shipping& cmd) {
+      auto rp = self->make_response_promise();
+      auto ask_carrier = [=]() mutable {
+        auto carrier = d.shipping;
+        auto request = cmd.request;
+        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([carrier, request] { return carrier->quote(request); }))
+          .then(
+            [=](integrations::quote_result& q) mutable {
+              if (q.outcome == integrations::gateway_outcome::succeeded)
+                rp.deliver(quote_reply{problem::none(), q});
+              else
+                rp.deliver(quote_reply{carrier_problem(q.detail, q.outcome), {}});
+            },
+            [=](caf::error& e) mutable { rp.deliver(quote_reply{carrier_problem(to_string(e), integrations::gateway_outcome::gateway_error), {}}); });
+      };
+      if (!cmd.order_id) {
+        ask_carrier();
+        return rp;
+      }
+      auto order_id = *cmd.order_id;
+      auto who = cmd.who;
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [order_id](pg::connection& c) {
+            auto o = persistence::find_order(c, order_id);
+            return o ? o->user_id : int64_t{0};
+          }))
+        .then(
+          [=](int64_t owner) mutable {
+            if (owner == 0 || !(who.is_staff || owner == who.user_id))
+              rp.deliver(quote_reply{order_not_found(), {}});
+            else
+              ask_carrier();
+          },
+          [=](caf::error&) mutable { rp.deliver(quote_reply{problem::unavailable(), {}}); });
+      return rp;
+    },
     [=](const get_payment& cmd) {
       auto q = cmd;
       return reply_from_db<payment_reply>(self, d.db, [q](pg::connection& c) {

@@ -7,6 +7,7 @@
 #include "actors/db_calls.hpp"
 #include "actors/supervision.hpp"
 #include "integrations/payment_gateway.hpp"
+#include "integrations/shipping_gateway.hpp"
 
 #include <memory>
 
@@ -26,6 +27,7 @@ struct order_deps {
   std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
   std::shared_ptr<integrations::payment_gateway> payments;
   caf::actor notifier;
+  std::shared_ptr<integrations::shipping_gateway> shipping;
 };
 
 caf::actor spawn_order_supervisor(caf::actor_system& sys, order_deps deps);

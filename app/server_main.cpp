@@ -15,6 +15,7 @@
 #include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
 #include "integrations/payment_gateway.hpp"
+#include "integrations/shipping_gateway.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/payment_repository.hpp"
 #include "persistence/pg_pool.hpp"
@@ -104,6 +105,8 @@ int run(const config::settings& s) {
   });
   std::shared_ptr<integrations::payment_gateway> payments =
     integrations::make_payment_gateway(s.payment_provider, s.payment_service_url, gateways);
+  std::shared_ptr<integrations::shipping_gateway> shipping =
+    integrations::make_shipping_gateway(s.shipping_provider, s.shipping_service_url, gateways);
   std::shared_ptr<integrations::email_gateway> email =
     integrations::make_email_gateway(s.email_provider, s.email_service_url, gateways);
 
@@ -143,7 +146,7 @@ int run(const config::settings& s) {
       sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
                               std::chrono::seconds(s.reservation_ttl_seconds),
                               std::chrono::seconds(s.reservation_sweep_seconds), gateway_workers, gateway_job_timeout,
-                              payments, notifier});
+                              payments, notifier, shipping});
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
     std::vector<caf::actor> supervisors{app->users, app->catalog, app->carts, app->orders};
     auto watch = sys.spawn(escalation_watch, supervisors, failed);
@@ -155,6 +158,7 @@ int run(const config::settings& s) {
     http::add_cart_routes(*routes);
     http::add_order_routes(*routes);
     http::add_payment_routes(*routes);
+    http::add_shipping_routes(*routes);
 
     http::front_door door{app, routes};
     door.start();

@@ -91,6 +91,9 @@ const std::vector<setting_spec>& specs() {
     text("PAYMENT_PROVIDER", nullptr, "payment provider: generic (the document's mock API)", &settings::payment_provider),
     text("PAYMENT_SERVICE_URL", nullptr, "payment gateway base URL (falls back to PAYMENT_MOCK_URL)",
          &settings::payment_service_url),
+    text("SHIPPING_PROVIDER", nullptr, "carrier: generic (the document's mock API)", &settings::shipping_provider),
+    text("SHIPPING_SERVICE_URL", nullptr, "shipping gateway base URL (falls back to SHIPPING_MOCK_URL)",
+         &settings::shipping_service_url),
     text("EMAIL_PROVIDER", nullptr, "e-mail provider: generic (the document's mock API)", &settings::email_provider),
     text("EMAIL_SERVICE_URL", nullptr, "e-mail gateway base URL (falls back to EMAIL_MOCK_URL)",
          &settings::email_service_url),
@@ -204,7 +207,9 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
     if (auto it = environment.find(spec.env); it != environment.end())
       merged[spec.env] = it->second;
   // The document's variable names for the gateways' mocks, used when ours are absent.
-  for (auto [ours, theirs] : {std::pair{"PAYMENT_SERVICE_URL", "PAYMENT_MOCK_URL"}, std::pair{"EMAIL_SERVICE_URL", "EMAIL_MOCK_URL"}}) {
+  for (auto [ours, theirs] : {std::pair{"PAYMENT_SERVICE_URL", "PAYMENT_MOCK_URL"},
+                              std::pair{"SHIPPING_SERVICE_URL", "SHIPPING_MOCK_URL"},
+                              std::pair{"EMAIL_SERVICE_URL", "EMAIL_MOCK_URL"}}) {
     if (merged.count(ours))
       continue;
     if (auto it = environment.find(theirs); it != environment.end())
@@ -225,16 +230,18 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
   if (s.admin_email.empty() != s.admin_password.empty())
     throw config_error("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
   for (const auto& [name, url] : {std::pair{"PAYMENT_SERVICE_URL", s.payment_service_url},
+                                  std::pair{"SHIPPING_SERVICE_URL", s.shipping_service_url},
                                   std::pair{"EMAIL_SERVICE_URL", s.email_service_url}})
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
       throw config_error(std::string{name} + " must be an http:// or https:// URL, got '" + url + "'");
-  for (const auto& [name, provider] : {std::pair{"PAYMENT_PROVIDER", s.payment_provider}, std::pair{"EMAIL_PROVIDER", s.email_provider}})
+  for (const auto& [name, provider] : {std::pair{"PAYMENT_PROVIDER", s.payment_provider},
+                                       std::pair{"SHIPPING_PROVIDER", s.shipping_provider},
+                                       std::pair{"EMAIL_PROVIDER", s.email_provider}})
     if (provider != "generic")
       throw config_error(std::string{name} + " '" + provider + "' is not available in this build (available: generic)");
-  while (!s.payment_service_url.empty() && s.payment_service_url.back() == '/')
-    s.payment_service_url.pop_back();
-  while (!s.email_service_url.empty() && s.email_service_url.back() == '/')
-    s.email_service_url.pop_back();
+  for (auto* url : {&s.payment_service_url, &s.shipping_service_url, &s.email_service_url})
+    while (!url->empty() && url->back() == '/')
+      url->pop_back();
   if (s.database_url.empty() && s.data_dir.empty())
     throw config_error("DATA_DIR must not be empty when DATABASE_URL is unset");
   return s;

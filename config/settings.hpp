@@ -36,6 +36,8 @@ struct settings {
   int64_t cache_ttl_ms = 1000;
   std::string payment_provider = "generic";
   std::string payment_service_url = "http://localhost:1080";
+  std::string shipping_provider = "generic";
+  std::string shipping_service_url = "http://localhost:1081";
   std::string email_provider = "generic";
   std::string email_service_url = "http://localhost:1082";
   int64_t gateway_timeout_ms = 5000;

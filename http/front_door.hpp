@@ -66,6 +66,7 @@ void add_catalog_routes(router& r);
 void add_cart_routes(router& r);
 void add_order_routes(router& r);
 void add_payment_routes(router& r);
+void add_shipping_routes(router& r);
 
 class front_door {
 public:

@@ -46,3 +46,18 @@ CREATE TABLE gateway_calls (
     latency_ms   integer     NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now()
 );
+
+-- One shipment per order. A 'creating' row is claimed before the carrier is called, so two
+-- nodes can never both book a shipment for the same order.
+CREATE TABLE shipments (
+    id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id              bigint      NOT NULL UNIQUE REFERENCES orders (id),
+    service               text        NOT NULL,
+    status                text        NOT NULL,
+    provider              text        NOT NULL,
+    provider_shipment_id  text,
+    tracking_number       text,
+    recipient             jsonb       NOT NULL,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    updated_at            timestamptz NOT NULL DEFAULT now()
+);

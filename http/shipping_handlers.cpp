@@ -1,0 +1,162 @@
+// Shipping endpoints (API.md §3.6): quotes, booking through the order's actor, tracking from
+// our own records (never from the carrier, so it never fails because the carrier is down).
+#include "actors/shipping_messages.hpp"
+#include "http/handler_support.hpp"
+
+#include <caf/all.hpp>
+
+namespace commerce::http {
+
+namespace {
+
+using Pistache::Http::Method;
+
+actors::requester who(const ctx_ptr& ctx) { return {ctx->user->id, ctx->user->is_staff}; }
+
+/// Checks that `obj` has non-blank string members `names`; reports them as `prefix.name`.
+void require_strings(json::reader& in, const rapidjson::Value& obj, const std::string& prefix,
+                     std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    auto it = obj.FindMember(name);
+    if (it == obj.MemberEnd() || !it->value.IsString() ||
+        std::string_view{it->value.GetString()}.find_first_not_of(" \t") == std::string_view::npos)
+      in.add_error(prefix + "." + name, "this field is required and must be a non-blank string");
+  }
+}
+
+bool positive_number(const rapidjson::Value& v, double max) {
+  return v.IsNumber() && v.GetDouble() > 0 && v.GetDouble() <= max;
+}
+
+std::string read_service(json::reader& in) {
+  auto service = in.string("service", false).value_or("standard");
+  if (service != "standard" && service != "express")
+    in.add_error("service", "must be \"standard\" or \"express\"");
+  return service;
+}
+
+void calculate(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  actors::quote_shipping cmd;
+  cmd.who = who(ctx);
+  cmd.order_id = in.integer("order_id", false);
+  cmd.request.service = read_service(in);
+  if (const auto* destination = in.object("destination", true)) {
+    require_strings(in, *destination, "destination", {"city", "postal_code"});
+    cmd.request.destination_json = json::canonical(*destination);
+  }
+  if (const auto* packages = in.array("packages", true)) {
+    if (packages->Empty() || packages->Size() > 50)
+      in.add_error("packages", "must hold 1 to 50 packages");
+    for (rapidjson::SizeType i = 0; i < packages->Size(); ++i) {
+      auto prefix = "packages." + std::to_string(i);
+      const auto& p = (*packages)[i];
+      if (!p.IsObject()) {
+        in.add_error(prefix, "must be an object");
+        continue;
+      }
+      if (!p.HasMember("weight") || !positive_number(p["weight"], 1000))
+        in.add_error(prefix + ".weight", "must be a number above 0 and at most 1000 (kg)");
+      if (p.HasMember("dimensions")) {
+        const auto& dim = p["dimensions"];
+        for (const char* side : {"length", "width", "height"})
+          if (!dim.IsObject() || !dim.HasMember(side) || !positive_number(dim[side], 10000))
+            in.add_error(prefix + ".dimensions." + side, "must be a positive number");
+      }
+    }
+    cmd.request.packages_json = json::canonical(*packages);
+  }
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  ask<actors::quote_reply>(
+    self, ctx->app->orders, ctx, std::move(cmd),
+    [ctx](const actors::quote_reply& r) {
+      ctx->out->json(200, render([&](json::writer& w) {
+                       w.StartObject();
+                       w.Key("cost");
+                       json::write_money(w, r.quote.cost_minor);
+                       w.Key("currency");
+                       w.String("RUB");
+                       w.Key("delivery_days");
+                       w.Int64(r.quote.delivery_days);
+                       w.Key("service");
+                       w.String(r.quote.service);
+                       w.EndObject();
+                     }));
+    },
+    ctx->gateway_timeout());
+}
+
+void write_shipment(json::writer& w, const persistence::shipment_record& s, bool tracking) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(s.id);
+  w.Key("order_id");
+  w.Int64(s.order_id);
+  w.Key("service");
+  w.String(s.service);
+  w.Key("tracking_number");
+  json::write_string_or_null(w, s.tracking_number);
+  w.Key("status");
+  w.String(s.status);
+  if (tracking) {
+    w.Key("events");  // filled by the carrier status refresh job, when a carrier offers tracking
+    w.StartArray();
+    w.EndArray();
+  } else {
+    w.Key("provider_shipment_id");
+    json::write_string_or_null(w, s.provider_shipment_id);
+    w.Key("created_at");
+    w.String(s.created_at);
+  }
+  w.EndObject();
+}
+
+void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto order_id = in.integer("order_id", true);
+  actors::create_shipment cmd;
+  cmd.service = read_service(in);
+  if (const auto* recipient = in.object("recipient", true)) {
+    require_strings(in, *recipient, "recipient", {"name", "phone"});
+    auto address = recipient->FindMember("address");
+    if (address == recipient->MemberEnd() || !address->value.IsObject())
+      in.add_error("recipient.address", "this field is required and must be an object");
+    else
+      require_strings(in, address->value, "recipient.address", {"city", "postal_code"});
+    cmd.recipient_json = json::canonical(*recipient);
+  }
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  cmd.order_id = *order_id;
+  cmd.who = who(ctx);
+  ask<actors::shipment_reply>(
+    self, ctx->app->orders, ctx, std::move(cmd),
+    [ctx](const actors::shipment_reply& r) {
+      ctx->out->json(201, render([&](json::writer& w) { write_shipment(w, r.shipment, false); }));
+    },
+    ctx->gateway_timeout());
+}
+
+void tracking(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::shipment_reply>(self, ctx->app->orders, ctx, actors::get_shipment{path_id(ctx), who(ctx)},
+                              [ctx](const actors::shipment_reply& r) {
+                                ctx->out->json(200, render([&](json::writer& w) { write_shipment(w, r.shipment, true); }));
+                              });
+}
+
+}  // namespace
+
+void add_shipping_routes(router& r) {
+  r.add(Method::Post, "/api/shipping/calculate/", access::user, calculate);
+  r.add(Method::Post, "/api/shipping/create/", access::user, create);
+  r.add(Method::Get, "/api/shipping/tracking/{id}/", access::user, tracking);
+}
+
+}  // namespace commerce::http

@@ -1,0 +1,163 @@
+// The `generic` carrier: the document's mock API (API.md §6):
+//   POST {base}/api/v1/shipping/calculate  {destination, packages, service}
+//   POST {base}/api/v1/shipping/orders     {order_id, service, recipient, items:[{sku, quantity}]}
+#include "integrations/shipping_gateway.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+
+namespace commerce::integrations {
+
+namespace {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Common failure mapping; on success parses the JSON object into `doc`.
+template <class Result>
+bool read_json(const outbound_response& r, rapidjson::Document& doc, Result& out) {
+  if (r.failure == outbound_failure::timeout) {
+    out.outcome = gateway_outcome::timeout;
+    out.detail = "carrier timed out";
+    return false;
+  }
+  if (r.failure != outbound_failure::none || r.status < 200 || r.status >= 300) {
+    out.detail = r.failure != outbound_failure::none ? "carrier unreachable: " + r.error : "carrier answered HTTP " + std::to_string(r.status);
+    return false;
+  }
+  doc.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    out.detail = "carrier answered a body that is not a JSON object";
+    return false;
+  }
+  return true;
+}
+
+std::string text(const rapidjson::Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd())
+    return "";
+  if (it->value.IsString())
+    return it->value.GetString();
+  if (it->value.IsNumber()) {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    it->value.Accept(w);
+    return buf.GetString();
+  }
+  return "";
+}
+
+/// A number or a numeric string (API.md §6: numbers may arrive as strings).
+std::optional<double> number(const rapidjson::Value& obj, const char* name) {
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd())
+    return std::nullopt;
+  if (it->value.IsNumber())
+    return it->value.GetDouble();
+  if (it->value.IsString()) {
+    try {
+      return std::stod(it->value.GetString());
+    } catch (const std::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+class generic_shipping final : public shipping_gateway {
+public:
+  generic_shipping(std::string base_url, std::shared_ptr<gateway_client> client)
+    : base_(std::move(base_url)), client_(std::move(client)) {}
+
+  const std::string& provider() const override { return name_; }
+
+  quote_result quote(const quote_request& q) override {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    w.Key("destination");
+    w.RawValue(q.destination_json.c_str(), q.destination_json.size(), rapidjson::kObjectType);
+    w.Key("packages");
+    w.RawValue(q.packages_json.c_str(), q.packages_json.size(), rapidjson::kArrayType);
+    w.Key("service");
+    w.String(q.service.c_str());
+    w.EndObject();
+    // A quote changes nothing at the carrier: safe to retry.
+    auto r = client_->call({name_, "calculate_shipping", "POST", base_ + "/api/v1/shipping/calculate",
+                            {"Content-Type: application/json"}, buf.GetString(), true});
+    quote_result out;
+    rapidjson::Document d;
+    if (!read_json(r, d, out))
+      return out;
+    auto cost = number(d, "cost");
+    if (!cost || !std::isfinite(*cost) || *cost < 0) {
+      out.detail = "carrier answered no usable cost";
+      return out;
+    }
+    out.outcome = gateway_outcome::succeeded;
+    out.cost_minor = std::llround(*cost * 100);
+    out.delivery_days = static_cast<int64_t>(number(d, "delivery_days").value_or(0));
+    out.service = text(d, "service");
+    if (out.service.empty())
+      out.service = q.service;
+    return out;
+  }
+
+  shipment_result create(const shipment_request& s) override {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    w.Key("order_id");
+    w.Int64(s.order_id);
+    w.Key("service");
+    w.String(s.service.c_str());
+    w.Key("recipient");
+    w.RawValue(s.recipient_json.c_str(), s.recipient_json.size(), rapidjson::kObjectType);
+    w.Key("items");
+    w.StartArray();
+    for (const auto& item : s.items) {
+      w.StartObject();
+      w.Key("sku");
+      w.String(item.sku.c_str());
+      w.Key("quantity");
+      w.Int(item.quantity);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    // Booking a shipment is not idempotent at the generic carrier: never retried.
+    auto r = client_->call({name_, "create_shipment", "POST", base_ + "/api/v1/shipping/orders",
+                            {"Content-Type: application/json"}, buf.GetString(), false});
+    shipment_result out;
+    rapidjson::Document d;
+    if (!read_json(r, d, out))
+      return out;
+    out.outcome = gateway_outcome::succeeded;
+    out.provider_shipment_id = text(d, "id");
+    out.tracking_number = text(d, "tracking_number");
+    out.status = text(d, "status");
+    if (out.status.empty())
+      out.status = "created";
+    return out;
+  }
+
+private:
+  std::string name_ = "generic";
+  std::string base_;
+  std::shared_ptr<gateway_client> client_;
+};
+
+}  // namespace
+
+std::unique_ptr<shipping_gateway> make_shipping_gateway(const std::string& provider, const std::string& base_url,
+                                                        std::shared_ptr<gateway_client> client) {
+  if (provider == "generic")
+    return std::make_unique<generic_shipping>(base_url, std::move(client));
+  throw std::invalid_argument("SHIPPING_PROVIDER '" + provider + "' is not available (available: generic)");
+}
+
+}  // namespace commerce::integrations
