@@ -138,6 +138,13 @@ integrations::payment_result charge_at_gateway(integrations::payment_gateway& ga
   return fetched;
 }
 
+problem payment_gateway_problem(const std::string& detail, integrations::gateway_outcome outcome) {
+  if (outcome == integrations::gateway_outcome::timeout)
+    return problem::of("gateway_timeout", "the payment gateway did not answer in time");
+  spdlog::warn("payment gateway error: {}", detail);
+  return problem::of("payment_gateway_error", "the payment gateway failed; retry later");
+}
+
 /// Records the gateway's answer and replies: the payment for succeeded, pending or declined;
 /// 502/504 when the gateway failed (the payment is then recorded as failed and the order is
 /// payable again).
@@ -155,13 +162,8 @@ void settle(order_ptr self, const order_deps& d, int64_t payment_id, const integ
       [=](persistence::finish_result& done) mutable {
         self->state.cached = done.order;
         self->state.fetched_at = clock::now();
-        if (result.outcome == gateway_outcome::timeout) {
-          rp.deliver(payment_reply{problem::of("gateway_timeout", "the payment gateway did not answer in time"), {}});
-          return;
-        }
-        if (result.outcome == gateway_outcome::gateway_error) {
-          spdlog::warn("order {}: payment gateway error: {}", done.order.id, result.detail);
-          rp.deliver(payment_reply{problem::of("payment_gateway_error", "the payment gateway failed; retry later"), {}});
+        if (result.outcome == gateway_outcome::timeout || result.outcome == gateway_outcome::gateway_error) {
+          rp.deliver(payment_reply{payment_gateway_problem(result.detail, result.outcome), {}});
           return;
         }
         if (outcome == persistence::charge_outcome::succeeded)
@@ -211,6 +213,59 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
             });
       },
       [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
+}
+
+/// Refunds part or all of the order's payment: reserve (SQL), the gateway call, confirm or
+/// release (SQL), each awaited. The reservation keeps any number of nodes within what was paid.
+void refund(order_ptr self, const order_deps& d, int64_t id, const refund_payment& cmd, caf::response_promise rp) {
+  using persistence::refund_begin_outcome;
+  auto amount = cmd.amount_minor;
+  auto reason = cmd.reason;
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+        return persistence::begin_refund(c, id, amount, reason);
+      }))
+    .await(
+      [=](persistence::refund_begin_result& begun) mutable {
+        switch (begun.outcome) {
+          case refund_begin_outcome::invalid_state:
+            return rp.deliver(refund_reply{problem::of("invalid_order_state", "only a paid order can be refunded"), {}});
+          case refund_begin_outcome::not_positive:
+            return rp.deliver(refund_reply{problem::validation({{"amount", {"must be above 0"}}}), {}});
+          case refund_begin_outcome::exceeds_paid:
+            return rp.deliver(refund_reply{problem{"refund_exceeds_paid", "the amount exceeds what is left to refund",
+                                                   {{"amount", {"exceeds the paid amount minus earlier refunds"}}}},
+                                           {}});
+          case refund_begin_outcome::started:
+            break;
+        }
+        auto pending = begun.refund;
+        integrations::refund_request request{begun.provider_payment_id, pending.amount_minor, pending.currency,
+                                             pending.reason, pending.idempotence_key};
+        auto gateway = d.payments;
+        auto finish = [=](const integrations::refund_result& answer) mutable {
+          bool accepted = answer.outcome == integrations::gateway_outcome::succeeded;
+          self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+                return persistence::finish_refund(c, pending.id, accepted, answer.status, answer.provider_refund_id);
+              }))
+            .await(
+              [=](std::optional<persistence::refund_finish_result>& done) mutable {
+                if (!done)
+                  return rp.deliver(refund_reply{payment_gateway_problem(answer.detail, answer.outcome), {}});
+                self->state.cached = done->order;
+                self->state.fetched_at = clock::now();
+                self->send(d.notifier, send_order_email{id, "order_refunded",
+                                                        "Order #" + std::to_string(id) + " has been refunded"});
+                rp.deliver(refund_reply{problem::none(), done->refund});
+              },
+              [=](caf::error&) mutable { rp.deliver(refund_reply{problem::unavailable(), {}}); });
+        };
+        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, request] { return gateway->refund(request); }))
+          .await([=](integrations::refund_result& answer) mutable { finish(answer); },
+                 [=](caf::error& e) mutable {
+                   finish(integrations::refund_result{integrations::gateway_outcome::gateway_error, "", "", to_string(e)});
+                 });
+      },
+      [=](caf::error&) mutable { rp.deliver(refund_reply{problem::unavailable(), {}}); });
 }
 
 problem carrier_problem(const std::string& detail, integrations::gateway_outcome outcome) {
@@ -310,6 +365,18 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
           rp.deliver(payment_reply{p, {}});
         else
           charge(self, d, id, cmd, rp);
+      });
+      return rp;
+    },
+    [=](const refund_payment& cmd) {
+      auto rp = self->make_response_promise();
+      with_order(self, d, id, true, [=](problem p) mutable {
+        if (!p && !visible_to(*self->state.cached, cmd.who))
+          p = order_not_found();
+        if (p)
+          rp.deliver(refund_reply{p, {}});
+        else
+          refund(self, d, id, cmd, rp);
       });
       return rp;
     },
@@ -418,6 +485,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     [=](const advance_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const process_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const create_shipment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const refund_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const get_shipment& cmd) {
       auto q = cmd;
       return reply_from_db<shipment_reply>(self, d.db, [q](pg::connection& c) {

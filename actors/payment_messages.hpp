@@ -8,6 +8,7 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,17 @@ struct get_payment {
 struct payment_reply {
   problem error;
   persistence::payment_record payment;
+};
+
+struct refund_payment {
+  int64_t order_id = 0;
+  requester who;
+  std::optional<int64_t> amount_minor;  ///< nullopt: everything not yet refunded
+  std::string reason;
+};
+struct refund_reply {
+  problem error;
+  persistence::refund_record refund;
 };
 
 struct list_notifications {
@@ -55,3 +67,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::send_order_email)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::begin_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::finish_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::payment_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_payment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::refund_begin_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::refund_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<commerce::persistence::refund_finish_result>)

@@ -58,6 +58,46 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
     [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); }, ctx->gateway_timeout());
 }
 
+void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto order_id = in.integer("order_id", true);
+  auto amount = in.money("amount", false);
+  auto reason = in.string("reason", false).value_or("");
+  if (reason.size() > 255)
+    in.add_error("reason", "must be at most 255 characters");
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  ask<actors::refund_reply>(
+    self, ctx->app->orders, ctx, actors::refund_payment{*order_id, who(ctx), amount, reason},
+    [ctx](const actors::refund_reply& r) {
+      const auto& f = r.refund;
+      ctx->out->json(201, render([&](json::writer& w) {
+                       w.StartObject();
+                       w.Key("id");
+                       w.Int64(f.id);
+                       w.Key("order_id");
+                       w.Int64(f.order_id);
+                       w.Key("payment_id");
+                       w.Int64(f.payment_id);
+                       w.Key("amount");
+                       json::write_money(w, f.amount_minor);
+                       w.Key("currency");
+                       w.String(f.currency);
+                       w.Key("status");
+                       w.String(f.status);
+                       w.Key("reason");
+                       w.String(f.reason);
+                       w.Key("created_at");
+                       w.String(f.created_at);
+                       w.EndObject();
+                     }));
+    },
+    ctx->gateway_timeout());
+}
+
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::payment_reply>(self, ctx->app->orders, ctx, actors::get_payment{path_id(ctx), who(ctx)},
                              [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); });
@@ -98,6 +138,7 @@ void order_notifications(caf::event_based_actor* self, const ctx_ptr& ctx) {
 
 void add_payment_routes(router& r) {
   r.add(Method::Post, "/api/payments/process/", access::user, process);
+  r.add(Method::Post, "/api/payments/refund/", access::user, refund);
   r.add(Method::Get, "/api/payments/{id}/", access::user, get);
   r.add(Method::Get, "/api/notifications/order/{id}/", access::user, order_notifications);
 }

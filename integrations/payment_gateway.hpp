@@ -31,6 +31,21 @@ struct payment_result {
   std::string detail;  ///< why, for logs and the payment row (never secrets)
 };
 
+struct refund_request {
+  std::string provider_payment_id;
+  int64_t amount_minor = 0;
+  std::string currency = "RUB";
+  std::string reason;
+  std::string idempotency_key;  ///< our refund's UUID
+};
+
+struct refund_result {
+  gateway_outcome outcome = gateway_outcome::gateway_error;  ///< succeeded when the gateway accepted it
+  std::string provider_refund_id;
+  std::string status;  ///< the gateway's word: pending, succeeded, ...
+  std::string detail;
+};
+
 class payment_gateway {
 public:
   virtual ~payment_gateway() = default;
@@ -39,6 +54,8 @@ public:
   virtual payment_result create(const charge_request& request) = 0;
   /// The payment's current status at the provider.
   virtual payment_result fetch(const std::string& provider_payment_id) = 0;
+  /// Refunds part or all of a captured payment.
+  virtual refund_result refund(const refund_request& request) = 0;
 };
 
 /// The provider named by PAYMENT_PROVIDER; throws std::invalid_argument for an unknown one.

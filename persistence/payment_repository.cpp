@@ -109,6 +109,84 @@ finish_result finish_charge(pg::connection& c, int64_t payment_id, charge_outcom
   return out;
 }
 
+namespace {
+
+constexpr const char* refund_columns =
+  "id, order_id, payment_id, amount_minor, currency, status, reason, idempotence_key::text, "
+  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+
+refund_record read_refund(const pg::result& r) {
+  return refund_record{r.int64(0, 0), r.int64(0, 1), r.int64(0, 2), r.int64(0, 3), r.str(0, 4),
+                       r.str(0, 5),   r.str(0, 6),   r.str(0, 7),   r.str(0, 8)};
+}
+
+}  // namespace
+
+refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optional<int64_t> amount_minor,
+                                 const std::string& reason) {
+  refund_begin_result out;
+  pg::transaction tx{c};
+  auto order = tx.exec("SELECT payment_status, total_minor, refunded_minor, currency FROM orders "
+                       "WHERE id = $1::bigint FOR UPDATE",
+                       {pg::to_param(order_id)});
+  if (order.empty() || (order.str(0, 0) != "paid" && order.str(0, 0) != "partially_refunded")) {
+    out.outcome = refund_begin_outcome::invalid_state;
+    return out;
+  }
+  auto payment = tx.exec("SELECT id, amount_minor, provider_payment_id FROM payments "
+                         "WHERE order_id = $1::bigint AND status = 'succeeded'",
+                         {pg::to_param(order_id)});
+  if (payment.empty()) {
+    out.outcome = refund_begin_outcome::invalid_state;
+    return out;
+  }
+  int64_t refundable = payment.int64(0, 1) - order.int64(0, 2);
+  int64_t amount = amount_minor.value_or(refundable);
+  if (amount <= 0) {
+    out.outcome = amount_minor ? refund_begin_outcome::not_positive : refund_begin_outcome::invalid_state;
+    return out;
+  }
+  if (amount > refundable) {
+    out.outcome = refund_begin_outcome::exceeds_paid;
+    return out;
+  }
+  auto created = tx.exec(std::string{"INSERT INTO refunds (order_id, payment_id, amount_minor, currency, status, reason) "
+                                     "VALUES ($1::bigint, $2::bigint, $3::bigint, $4, 'processing', $5) RETURNING "} +
+                           refund_columns,
+                         {pg::to_param(order_id), payment.str(0, 0), std::to_string(amount), order.str(0, 3), reason});
+  tx.exec("UPDATE orders SET refunded_minor = refunded_minor + $2::bigint, updated_at = now() WHERE id = $1::bigint",
+          {pg::to_param(order_id), std::to_string(amount)});
+  out.refund = read_refund(created);
+  out.provider_payment_id = payment.opt_str(0, 2).value_or("");
+  tx.commit();
+  return out;
+}
+
+std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, bool accepted,
+                                                  const std::string& status, const std::string& provider_refund_id) {
+  pg::transaction tx{c};
+  if (!accepted) {
+    auto undone = tx.exec("DELETE FROM refunds WHERE id = $1::bigint AND status = 'processing' RETURNING order_id, amount_minor",
+                          {pg::to_param(refund_id)});
+    if (!undone.empty())
+      tx.exec("UPDATE orders SET refunded_minor = refunded_minor - $2::bigint, updated_at = now() WHERE id = $1::bigint",
+              {undone.str(0, 0), undone.str(0, 1)});
+    tx.commit();
+    return std::nullopt;
+  }
+  auto r = tx.exec(std::string{"UPDATE refunds SET status = $2, provider_refund_id = NULLIF($3, '') WHERE id = $1::bigint RETURNING "} +
+                     refund_columns,
+                   {pg::to_param(refund_id), status, provider_refund_id});
+  auto refund = read_refund(r);
+  tx.exec("UPDATE orders SET "
+          "payment_status = CASE WHEN refunded_minor >= total_minor THEN 'refunded' ELSE 'partially_refunded' END, "
+          "status = CASE WHEN refunded_minor >= total_minor THEN 'refunded' ELSE status END, "
+          "version = version + 1, updated_at = now() WHERE id = $1::bigint",
+          {pg::to_param(refund.order_id)});
+  tx.commit();
+  return refund_finish_result{refund, *find_order(c, refund.order_id)};
+}
+
 std::optional<payment_record> find_payment(pg::connection& c, int64_t id) {
   auto r = c.exec(std::string{"SELECT "} + payment_columns +
                     " FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.id = $1::bigint",

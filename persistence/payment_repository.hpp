@@ -53,6 +53,39 @@ finish_result finish_charge(pg::connection& c, int64_t payment_id, charge_outcom
 
 std::optional<payment_record> find_payment(pg::connection& c, int64_t id);
 
+struct refund_record {
+  int64_t id = 0;
+  int64_t order_id = 0;
+  int64_t payment_id = 0;
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string status;
+  std::string reason;
+  std::string idempotence_key;
+  std::string created_at;
+};
+
+enum class refund_begin_outcome { started, invalid_state, not_positive, exceeds_paid };
+struct refund_begin_result {
+  refund_begin_outcome outcome = refund_begin_outcome::started;
+  refund_record refund;
+  std::string provider_payment_id;  ///< of the order's successful payment
+};
+/// Reserves a refund of `amount_minor` (nullopt: everything not yet refunded) under the order's
+/// row lock: the refund row (status processing) and refunded_minor raised at once, so
+/// concurrent refunds (any node) can never exceed what was paid.
+refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optional<int64_t> amount_minor,
+                                 const std::string& reason);
+
+struct refund_finish_result {
+  refund_record refund;
+  order_record order;
+};
+/// Accepted: the gateway's status on the refund, and the order partially_refunded, or refunded
+/// (payment_status and status) when nothing is left. Rejected: the reservation is undone.
+std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, bool accepted,
+                                                  const std::string& status, const std::string& provider_refund_id);
+
 struct notification_record {
   int64_t id = 0;
   int64_t order_id = 0;

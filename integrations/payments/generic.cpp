@@ -36,28 +36,37 @@ std::string text_of(const rapidjson::Value& obj, const char* name) {
   return "";
 }
 
+/// A 2xx answer with a JSON object body (whatever its Content-Type), parsed into `doc`;
+/// otherwise false with the outcome (timeout or gateway_error) and why.
+bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail) {
+  outcome = gateway_outcome::gateway_error;
+  if (r.failure == outbound_failure::timeout) {
+    outcome = gateway_outcome::timeout;
+    detail = "gateway timed out";
+    return false;
+  }
+  if (r.failure != outbound_failure::none) {
+    detail = "gateway unreachable: " + r.error;
+    return false;
+  }
+  if (r.status < 200 || r.status >= 300) {
+    detail = "gateway answered HTTP " + std::to_string(r.status);
+    return false;
+  }
+  doc.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    detail = "gateway answered a body that is not a JSON object";
+    return false;
+  }
+  return true;
+}
+
 /// Maps one HTTP exchange to a payment_result.
 payment_result read_reply(const outbound_response& r) {
   payment_result out;
-  if (r.failure == outbound_failure::timeout) {
-    out.outcome = gateway_outcome::timeout;
-    out.detail = "gateway timed out";
-    return out;
-  }
-  if (r.failure != outbound_failure::none) {
-    out.detail = "gateway unreachable: " + r.error;
-    return out;
-  }
-  if (r.status < 200 || r.status >= 300) {
-    out.detail = "gateway answered HTTP " + std::to_string(r.status);
-    return out;
-  }
   rapidjson::Document d;
-  d.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) {
-    out.detail = "gateway answered a body that is not a JSON object";
+  if (!usable_answer(r, d, out.outcome, out.detail))
     return out;
-  }
   out.provider_payment_id = text_of(d, "id");
   out.confirmation_url = text_of(d, "confirmation_url");
   auto status = text_of(d, "status");
@@ -105,6 +114,36 @@ public:
     outbound_request req{name_, "get_payment", "GET", base_ + "/api/v1/payments/" + provider_payment_id,
                          {"Accept: application/json"}, "", true};
     return read_reply(client_->call(req));
+  }
+
+  refund_result refund(const refund_request& r) override {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+    w.StartObject();
+    w.Key("payment_id");
+    w.String(r.provider_payment_id.c_str(), static_cast<rapidjson::SizeType>(r.provider_payment_id.size()));
+    w.Key("amount");
+    auto amount = money_text(r.amount_minor);
+    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    w.Key("currency");
+    w.String(r.currency.c_str());
+    w.Key("reason");
+    w.String(r.reason.c_str(), static_cast<rapidjson::SizeType>(r.reason.size()));
+    w.EndObject();
+    auto reply = client_->call({name_, "create_refund", "POST", base_ + "/api/v1/refunds",
+                                {"Content-Type: application/json", "Idempotence-Key: " + r.idempotency_key},
+                                buf.GetString(), false});
+    refund_result out;
+    rapidjson::Document d;
+    if (!usable_answer(reply, d, out.outcome, out.detail))
+      return out;
+    // Any 2xx with a JSON object is an accepted refund; its status is the gateway's word.
+    out.outcome = gateway_outcome::succeeded;
+    out.provider_refund_id = text_of(d, "id");
+    out.status = text_of(d, "status");
+    if (out.status.empty())
+      out.status = "pending";
+    return out;
   }
 
 private:

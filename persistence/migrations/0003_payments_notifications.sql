@@ -61,3 +61,18 @@ CREATE TABLE shipments (
     created_at            timestamptz NOT NULL DEFAULT now(),
     updated_at            timestamptz NOT NULL DEFAULT now()
 );
+
+CREATE TABLE refunds (
+    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    order_id            bigint      NOT NULL REFERENCES orders (id),
+    payment_id          bigint      NOT NULL REFERENCES payments (id),
+    amount_minor        bigint      NOT NULL CHECK (amount_minor > 0),
+    currency            text        NOT NULL,
+    -- processing while the gateway is asked; then the gateway's status (pending, succeeded, ...)
+    status              text        NOT NULL,
+    reason              text        NOT NULL DEFAULT '',
+    provider_refund_id  text,
+    idempotence_key     uuid        NOT NULL DEFAULT gen_random_uuid(),
+    created_at          timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX refunds_order ON refunds (order_id);
