@@ -155,11 +155,17 @@ void settle(order_ptr self, const order_deps& d, int64_t payment_id, const integ
                  : result.outcome == gateway_outcome::pending ? persistence::charge_outcome::pending
                                                               : persistence::charge_outcome::failed;
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
-        return persistence::finish_charge(c, payment_id, outcome, result.provider_payment_id, result.confirmation_url,
-                                          result.detail);
+        auto done = persistence::finish_charge(c, payment_id, outcome, result.provider_payment_id,
+                                               result.confirmation_url, result.detail);
+        return charge_settlement{done, done ? std::nullopt : persistence::find_payment(c, payment_id)};
       }))
     .await(
-      [=](persistence::finish_result& done) mutable {
+      [=](charge_settlement& s) mutable {
+        if (!s.done) {  // settled meanwhile (another confirm, any node): report it, change nothing
+          rp.deliver(s.current ? payment_reply{problem::none(), *s.current} : payment_reply{problem::unavailable(), {}});
+          return;
+        }
+        auto& done = *s.done;
         self->state.cached = done.order;
         self->state.fetched_at = clock::now();
         if (result.outcome == gateway_outcome::timeout || result.outcome == gateway_outcome::gateway_error) {
@@ -175,6 +181,44 @@ void settle(order_ptr self, const order_deps& d, int64_t payment_id, const integ
         spdlog::error("payment {}: recording the gateway's answer failed: {}", payment_id, to_string(e));
         rp.deliver(payment_reply{problem::unavailable(), {}});
       });
+}
+
+/// Settles a pending payment of the cached order with the provider's current status.
+void confirm(order_ptr self, const order_deps& d, int64_t id, int64_t payment_id, caf::response_promise rp) {
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [payment_id](pg::connection& c) {
+        return persistence::find_payment(c, payment_id);
+      }))
+    .await(
+      [=](std::optional<persistence::payment_record>& found) mutable {
+        if (!found || found->order_id != id)
+          return rp.deliver(payment_reply{problem::of("not_found", "payment not found"), {}});
+        const auto& p = *found;
+        if (p.status == "succeeded" || p.status == "failed")
+          return rp.deliver(payment_reply{problem::none(), p});  // settled already: unchanged, no e-mail
+        if (self->state.cached->payment_status == "paid")
+          return rp.deliver(payment_reply{problem::of("order_already_paid", "this order was paid by another payment"), {}});
+        if (p.status != "pending" || !p.provider_payment_id)
+          return rp.deliver(payment_reply{problem::of("payment_in_progress", "this payment is still being created"), {}});
+        auto gateway = d.payments;
+        auto provider_id = *p.provider_payment_id;
+        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, provider_id] {
+              auto r = gateway->fetch(provider_id);
+              r.provider_payment_id = provider_id;  // keep ours: the mock's GET answers another id
+              return r;
+            }))
+          .await([=](integrations::payment_result& r) mutable {
+                   if (r.outcome == integrations::gateway_outcome::gateway_error ||
+                       r.outcome == integrations::gateway_outcome::timeout)
+                     return rp.deliver(payment_reply{payment_gateway_problem(r.detail, r.outcome), {}});  // still pending
+                   if (r.confirmation_url.empty() && p.confirmation_url)
+                     r.confirmation_url = *p.confirmation_url;
+                   settle(self, d, payment_id, r, rp);
+                 },
+                 [=](caf::error& e) mutable {
+                   rp.deliver(payment_reply{payment_gateway_problem(to_string(e), integrations::gateway_outcome::gateway_error), {}});
+                 });
+      },
+      [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
 }
 
 /// Charges the cached order: begin (SQL), gateway call, finish (SQL), each awaited so that
@@ -200,10 +244,13 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
         }
         auto payment = begun.payment;
         integrations::charge_request request{id, payment.amount_minor, payment.currency, payment.payment_method,
-                                             cmd.payment_token, "Order #" + std::to_string(id), payment.idempotence_key};
+                                             cmd.payment_token, "Order #" + std::to_string(id), payment.idempotence_key,
+                                             cmd.return_url};
         auto gateway = d.payments;
-        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, request] {
-              return charge_at_gateway(*gateway, request);
+        bool two_step = cmd.two_step;
+        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, request, two_step] {
+              // Two-step: the buyer confirms at confirmation_url; confirm_payment checks later.
+              return two_step ? gateway->create(request) : charge_at_gateway(*gateway, request);
             }))
           .await(
             [=](integrations::payment_result& result) mutable { settle(self, d, payment.id, result, rp); },
@@ -361,10 +408,26 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
       with_order(self, d, id, true, [=](problem p) mutable {
         if (!p && !visible_to(*self->state.cached, cmd.who))
           p = order_not_found();
+        if (!p && cmd.expected_amount && *cmd.expected_amount != self->state.cached->total_minor)
+          p = problem{"amount_mismatch", "the amount must equal the order's total",
+                      {{"amount", {"must equal the order's total"}}}};
         if (p)
           rp.deliver(payment_reply{p, {}});
         else
           charge(self, d, id, cmd, rp);
+      });
+      return rp;
+    },
+    [=](const confirm_payment& cmd) {
+      auto rp = self->make_response_promise();
+      with_order(self, d, id, true, [=](problem p) mutable {
+        if (!p && !visible_to(*self->state.cached, cmd.who))
+          p = order_not_found();
+        if (p) {
+          rp.deliver(payment_reply{p, {}});
+          return;
+        }
+        confirm(self, d, id, cmd.payment_id, rp);
       });
       return rp;
     },
@@ -484,6 +547,23 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     [=](const cancel_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const advance_order& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const process_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const confirm_payment& cmd) {
+      auto rp = self->make_response_promise();
+      auto q = cmd;
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [q](pg::connection& c) {
+            return persistence::find_payment(c, q.payment_id);
+          }))
+        .then(
+          [=](std::optional<persistence::payment_record>& found) mutable {
+            if (!found || !(q.who.is_staff || found->user_id == q.who.user_id))
+              return rp.deliver(payment_reply{problem::of("not_found", "payment not found"), {}});
+            auto routed = q;
+            routed.order_id = found->order_id;
+            rp.delegate(order(found->order_id), routed);
+          },
+          [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
+      return rp;
+    },
     [=](const create_shipment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const refund_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const get_shipment& cmd) {
@@ -577,3 +657,4 @@ caf::actor spawn_order_supervisor(caf::actor_system& sys, order_deps deps) {
 }
 
 }  // namespace commerce::actors
+

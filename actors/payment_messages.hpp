@@ -14,11 +14,22 @@
 
 namespace commerce::actors {
 
+/// A charge: one step (process: create, then check the status) or the first of two (create:
+/// the buyer confirms at the provider, then confirm_payment settles it).
 struct process_payment {
   int64_t order_id = 0;
   requester who;
   std::string payment_method = "card";
   std::string payment_token;
+  bool two_step = false;
+  std::optional<int64_t> expected_amount;  ///< two-step: must equal the order's total
+  std::string return_url;
+};
+/// Settles a pending payment with the provider's current status.
+struct confirm_payment {
+  int64_t payment_id = 0;
+  requester who;
+  int64_t order_id = 0;  ///< resolved by the order supervisor
 };
 struct get_payment {
   int64_t payment_id = 0;
@@ -27,6 +38,13 @@ struct get_payment {
 struct payment_reply {
   problem error;
   persistence::payment_record payment;
+};
+
+/// What recording a gateway's answer gave: the settled payment and order, or (when another
+/// confirm settled it first, on any node) the payment as it stands.
+struct charge_settlement {
+  std::optional<persistence::finish_result> done;
+  std::optional<persistence::payment_record> current;
 };
 
 struct refund_payment {
@@ -60,12 +78,14 @@ struct send_order_email {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::process_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_payment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::confirm_payment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_settlement)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<commerce::persistence::payment_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::list_notifications)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::notifications_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::send_order_email)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::begin_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::finish_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::payment_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_reply)

@@ -58,6 +58,47 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
     [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); }, ctx->gateway_timeout());
 }
 
+void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  actors::process_payment cmd;
+  cmd.two_step = true;
+  auto order_id = in.integer("order_id", true);
+  cmd.expected_amount = in.money("amount", false);
+  auto currency = in.string("currency", false).value_or("RUB");
+  cmd.payment_method = in.string("payment_method", false).value_or("card");
+  cmd.return_url = in.string("return_url", false).value_or("");
+  if (currency != "RUB")
+    in.add_error("currency", "must be RUB");
+  if (cmd.payment_method != "card")
+    in.add_error("payment_method", "must be \"card\"");
+  if (!cmd.return_url.empty() && cmd.return_url.rfind("http://", 0) != 0 && cmd.return_url.rfind("https://", 0) != 0)
+    in.add_error("return_url", "must be an http(s) URL");
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  cmd.order_id = *order_id;
+  cmd.who = who(ctx);
+  ask<actors::payment_reply>(
+    self, ctx->app->orders, ctx, std::move(cmd),
+    [ctx](const actors::payment_reply& r) { ctx->out->json(201, render_payment(r.payment)); }, ctx->gateway_timeout());
+}
+
+void confirm(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto payment_id = in.integer("payment_id", true);
+  in.string("confirmation_token", false);  // type-checked; the gateway's status is what counts
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  ask<actors::payment_reply>(
+    self, ctx->app->orders, ctx, actors::confirm_payment{*payment_id, who(ctx), 0},
+    [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); }, ctx->gateway_timeout());
+}
+
 void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
   rapidjson::Document doc;
   if (!parse_body(ctx, doc))
@@ -138,6 +179,8 @@ void order_notifications(caf::event_based_actor* self, const ctx_ptr& ctx) {
 
 void add_payment_routes(router& r) {
   r.add(Method::Post, "/api/payments/process/", access::user, process);
+  r.add(Method::Post, "/api/payments/create/", access::user, create);
+  r.add(Method::Post, "/api/payments/confirm/", access::user, confirm);
   r.add(Method::Post, "/api/payments/refund/", access::user, refund);
   r.add(Method::Get, "/api/payments/{id}/", access::user, get);
   r.add(Method::Get, "/api/notifications/order/{id}/", access::user, order_notifications);

@@ -18,6 +18,7 @@ struct charge_request {
   std::string payment_token;
   std::string description;
   std::string idempotency_key;  ///< our payment's UUID; the provider deduplicates on it
+  std::string return_url;       ///< two-step payments: where the provider sends the buyer back
 };
 
 /// What a provider said, mapped to our vocabulary (API.md §6): succeeded; pending

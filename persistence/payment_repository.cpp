@@ -82,17 +82,17 @@ begin_result begin_charge(pg::connection& c, int64_t order_id, const std::string
   return out;
 }
 
-finish_result finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
+std::optional<finish_result> finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
                             const std::string& provider_payment_id, const std::string& confirmation_url,
                             const std::string& failure) {
   pg::transaction tx{c};
   const char* status = outcome == charge_outcome::succeeded ? "succeeded" : outcome == charge_outcome::pending ? "pending" : "failed";
   auto moved = tx.exec("UPDATE payments SET status = $2, provider_payment_id = NULLIF($3, ''), "
                        "confirmation_url = NULLIF($4, ''), failure = NULLIF($5, ''), updated_at = now() "
-                       "WHERE id = $1::bigint AND status = 'processing' RETURNING order_id",
+                       "WHERE id = $1::bigint AND status IN ('processing', 'pending') RETURNING order_id",
                        {pg::to_param(payment_id), std::string{status}, provider_payment_id, confirmation_url, failure});
   if (moved.empty())
-    throw pg::error("payment " + std::to_string(payment_id) + " is no longer processing", "");
+    return std::nullopt;
   auto order_id = moved.int64(0, 0);
   if (outcome == charge_outcome::succeeded)
     tx.exec("UPDATE orders SET payment_status = 'paid', payment_processed = true, "
@@ -101,12 +101,12 @@ finish_result finish_charge(pg::connection& c, int64_t payment_id, charge_outcom
             {pg::to_param(order_id)});
   else
     tx.exec("UPDATE orders SET payment_status = $2, version = version + 1, updated_at = now() "
-            "WHERE id = $1::bigint AND payment_status = 'pending'",
+            "WHERE id = $1::bigint AND payment_status IN ('unpaid', 'pending')",
             {pg::to_param(order_id), std::string{outcome == charge_outcome::pending ? "pending" : "unpaid"}});
   finish_result out{load_payment(tx, payment_id), {}};
   tx.commit();
   out.order = *find_order(c, order_id);
-  return out;
+  return std::optional<finish_result>{std::move(out)};
 }
 
 namespace {

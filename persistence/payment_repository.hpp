@@ -45,9 +45,11 @@ struct finish_result {
   payment_record payment;
   order_record order;
 };
-/// Records the gateway's answer: succeeded -> order paid (and confirmed if it was pending);
-/// pending -> order payment_status pending; failed -> order payment_status back to unpaid.
-finish_result finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
+/// Records the gateway's answer for a processing or pending payment: succeeded -> order paid
+/// (and confirmed if it was pending); pending -> order payment_status pending; failed -> order
+/// payment_status back to unpaid. nullopt when the payment was already settled (by another
+/// confirm, on any node): nothing changes.
+std::optional<finish_result> finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
                             const std::string& provider_payment_id, const std::string& confirmation_url,
                             const std::string& failure);
 

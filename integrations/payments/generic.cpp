@@ -100,6 +100,10 @@ public:
       w.Key("payment_token");
       w.String(c.payment_token.c_str(), static_cast<rapidjson::SizeType>(c.payment_token.size()));
     }
+    if (!c.return_url.empty()) {
+      w.Key("return_url");
+      w.String(c.return_url.c_str(), static_cast<rapidjson::SizeType>(c.return_url.size()));
+    }
     w.Key("description");
     w.String(c.description.c_str(), static_cast<rapidjson::SizeType>(c.description.size()));
     w.EndObject();
