@@ -619,6 +619,32 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
         return payment_reply{problem::none(), *p};
       });
     },
+    [=](const get_refund& cmd) {
+      auto q = cmd;
+      return reply_from_db<refund_reply>(self, d.db, [q](pg::connection& c) {
+        auto f = persistence::find_refund(c, q.refund_id);
+        auto o = f ? persistence::find_order(c, f->order_id) : std::nullopt;
+        if (!f || !o || !(q.who.is_staff || o->user_id == q.who.user_id))
+          return refund_reply{problem::of("not_found", "refund not found"), {}};
+        return refund_reply{problem::none(), *f};
+      });
+    },
+    [=](const claim_idempotency& cmd) {
+      auto q = cmd;
+      return reply_from_db<claim_reply>(self, d.db, [q](pg::connection& c) {
+        return claim_reply{problem::none(), persistence::claim_idempotency_key(c, q.user_id, q.endpoint, q.key, q.request_hash)};
+      });
+    },
+    [=](const settle_idempotency& cmd) {
+      auto q = cmd;
+      return reply_from_db<claim_reply>(self, d.db, [q](pg::connection& c) {
+        if (q.resource_id)
+          persistence::complete_idempotency_key(c, q.user_id, q.endpoint, q.key, q.resource_id);
+        else
+          persistence::release_idempotency_key(c, q.user_id, q.endpoint, q.key);
+        return claim_reply{};
+      });
+    },
     [=](const list_notifications& cmd) {
       auto q = cmd;
       return reply_from_db<notifications_reply>(self, d.db, [q](pg::connection& c) {

@@ -58,6 +58,31 @@ struct refund_reply {
   persistence::refund_record refund;
 };
 
+struct get_refund {
+  int64_t refund_id = 0;
+  requester who;
+};
+
+/// Idempotency-Key bookkeeping for payments and refunds (API.md §4), asked of the order
+/// supervisor by the front door around the operation itself.
+struct claim_idempotency {
+  int64_t user_id = 0;
+  std::string endpoint;
+  std::string key;
+  std::string request_hash;
+};
+struct claim_reply {
+  problem error;
+  persistence::key_claim_result claim;
+};
+/// resource_id 0 releases the key (the operation failed; the client may retry with it).
+struct settle_idempotency {
+  int64_t user_id = 0;
+  std::string endpoint;
+  std::string key;
+  int64_t resource_id = 0;
+};
+
 struct list_notifications {
   int64_t order_id = 0;
   requester who;
@@ -80,6 +105,10 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::process_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::confirm_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_settlement)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_refund)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::claim_idempotency)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::claim_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::settle_idempotency)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<commerce::persistence::payment_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::list_notifications)

@@ -6,6 +6,8 @@
 
 #include <caf/event_based_actor.hpp>
 
+#include <algorithm>
+
 namespace commerce::http {
 
 using ctx_ptr = std::shared_ptr<request_context>;
@@ -36,6 +38,12 @@ void ask(caf::event_based_actor* self, const caf::actor& dest, const ctx_ptr& ct
           on_ok(r);
       },
       [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+}
+
+/// An Idempotency-Key is 1..255 visible ASCII characters (API.md §4).
+inline bool valid_idempotency_key(const std::string& key) {
+  return !key.empty() && key.size() <= 255 &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 /// Renders with a fresh writer.

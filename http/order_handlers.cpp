@@ -94,12 +94,6 @@ persistence::postal_address read_address(json::reader& in, const rapidjson::Valu
   return a;
 }
 
-/// An Idempotency-Key is 1..255 visible ASCII characters (API.md §4).
-bool valid_key(const std::string& key) {
-  return !key.empty() && key.size() <= 255 &&
-         std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
-
 void place(caf::event_based_actor* self, const ctx_ptr& ctx) {
   rapidjson::Document doc;
   if (!parse_body(ctx, doc))
@@ -138,7 +132,7 @@ void place(caf::event_based_actor* self, const ctx_ptr& ctx) {
     o.billing_address = o.shipping_address;
   o.payment_method = in.string("payment_method", false).value_or("card");
   o.shipping_method = in.string("shipping_method", false).value_or("standard");
-  if (ctx->idempotency_key && !valid_key(*ctx->idempotency_key))
+  if (ctx->idempotency_key && !valid_idempotency_key(*ctx->idempotency_key))
     return ctx->out->problem(actors::problem::validation({{"Idempotency-Key", {"must be 1 to 255 visible ASCII characters"}}}));
   if (!in.ok())
     return ctx->out->problem(in.problem());

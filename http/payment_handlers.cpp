@@ -1,4 +1,5 @@
 // Payment and notification endpoints (API.md §3.5, §3.7): charges go through the order's actor.
+#include "actors/crypto.hpp"
 #include "actors/payment_messages.hpp"
 #include "http/handler_support.hpp"
 
@@ -37,6 +38,65 @@ std::string render_payment(const persistence::payment_record& p) {
   });
 }
 
+/// Runs `msg` under the request's Idempotency-Key (API.md §4): the key is claimed before the
+/// operation (a repeat while it runs is 409, another body with it 422), completed with the
+/// resource on a 2xx (a repeat then gets that resource, `Idempotent-Replayed: true`), and
+/// released otherwise so the client may retry with it. Without a key, just `msg`.
+template <class Reply, class Msg, class IdOf, class Render, class Replay>
+void under_idempotency_key(caf::event_based_actor* self, const ctx_ptr& ctx, const char* endpoint,
+                           const rapidjson::Document& body, Msg msg, int status, IdOf id_of, Render render_reply,
+                           Replay replay_request) {
+  auto orders = ctx->app->orders;
+  if (!ctx->idempotency_key) {
+    ask<Reply>(self, orders, ctx, std::move(msg), [=](const Reply& r) { ctx->out->json(status, render_reply(r)); },
+               ctx->gateway_timeout());
+    return;
+  }
+  const auto& key = *ctx->idempotency_key;
+  if (!valid_idempotency_key(key))
+    return ctx->out->problem(actors::problem::validation({{"Idempotency-Key", {"must be 1 to 255 visible ASCII characters"}}}));
+  auto user = ctx->user->id;
+  std::string where{endpoint};
+  actors::claim_idempotency claim{user, where, key, actors::crypto::sha256_hex(json::canonical(body))};
+  self->request(orders, ctx->timeout(), claim)
+    .then(
+      [=](actors::claim_reply& c) {
+        if (c.error)
+          return ctx->out->problem(c.error);
+        switch (c.claim.outcome) {
+          case persistence::key_claim::reused:
+            return ctx->out->problem(actors::problem::of("idempotency_key_reused",
+                                                         "this Idempotency-Key was used with a different request"));
+          case persistence::key_claim::in_progress:
+            return ctx->out->problem(actors::problem::of("idempotency_in_progress",
+                                                         "a request with this Idempotency-Key is still running"));
+          case persistence::key_claim::replay:
+            ask<Reply>(self, orders, ctx, replay_request(c.claim.resource_id), [=](const Reply& r) {
+              ctx->out->json(status, render_reply(r), {{"Idempotent-Replayed", "true"}});
+            });
+            return;
+          case persistence::key_claim::claimed:
+            break;
+        }
+        auto settle = [=](int64_t resource, std::function<void()> respond) {
+          self->request(orders, ctx->timeout(), actors::settle_idempotency{user, where, key, resource})
+            .then([=](actors::claim_reply&) { respond(); }, [=](caf::error&) { respond(); });
+        };
+        self->request(orders, ctx->gateway_timeout(), msg)
+          .then(
+            [=](Reply& r) {
+              settle(r.error ? 0 : id_of(r), [=] {
+                if (r.error)
+                  ctx->out->problem(r.error);
+                else
+                  ctx->out->json(status, render_reply(r));
+              });
+            },
+            [=](caf::error&) { settle(0, [=] { ctx->out->problem(actors::problem::unavailable()); }); });
+      },
+      [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+}
+
 void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   rapidjson::Document doc;
   if (!parse_body(ctx, doc))
@@ -53,9 +113,12 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
     in.add_error("order_id", "must be a positive integer");
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  ask<actors::payment_reply>(
-    self, ctx->app->orders, ctx, actors::process_payment{*order_id, who(ctx), method, *token},
-    [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); }, ctx->gateway_timeout());
+  auto requester = who(ctx);
+  under_idempotency_key<actors::payment_reply>(
+    self, ctx, "payments.process", doc, actors::process_payment{*order_id, requester, method, *token}, 200,
+    [](const actors::payment_reply& r) { return r.payment.id; },
+    [](const actors::payment_reply& r) { return render_payment(r.payment); },
+    [requester](int64_t id) { return actors::get_payment{id, requester}; });
 }
 
 void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -80,9 +143,11 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   cmd.order_id = *order_id;
   cmd.who = who(ctx);
-  ask<actors::payment_reply>(
-    self, ctx->app->orders, ctx, std::move(cmd),
-    [ctx](const actors::payment_reply& r) { ctx->out->json(201, render_payment(r.payment)); }, ctx->gateway_timeout());
+  auto requester = cmd.who;
+  under_idempotency_key<actors::payment_reply>(
+    self, ctx, "payments.create", doc, std::move(cmd), 201, [](const actors::payment_reply& r) { return r.payment.id; },
+    [](const actors::payment_reply& r) { return render_payment(r.payment); },
+    [requester](int64_t id) { return actors::get_payment{id, requester}; });
 }
 
 void confirm(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -111,11 +176,13 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
     in.add_error("reason", "must be at most 255 characters");
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  ask<actors::refund_reply>(
-    self, ctx->app->orders, ctx, actors::refund_payment{*order_id, who(ctx), amount, reason},
-    [ctx](const actors::refund_reply& r) {
+  auto requester = who(ctx);
+  under_idempotency_key<actors::refund_reply>(
+    self, ctx, "payments.refund", doc, actors::refund_payment{*order_id, requester, amount, reason}, 201,
+    [](const actors::refund_reply& r) { return r.refund.id; },
+    [](const actors::refund_reply& r) {
       const auto& f = r.refund;
-      ctx->out->json(201, render([&](json::writer& w) {
+      return render([&](json::writer& w) {
                        w.StartObject();
                        w.Key("id");
                        w.Int64(f.id);
@@ -134,9 +201,9 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
                        w.Key("created_at");
                        w.String(f.created_at);
                        w.EndObject();
-                     }));
+                     });
     },
-    ctx->gateway_timeout());
+    [requester](int64_t id) { return actors::get_refund{id, requester}; });
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
