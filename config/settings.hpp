@@ -36,6 +36,8 @@ struct settings {
   int64_t cache_ttl_ms = 1000;
   std::string payment_provider = "generic";
   std::string payment_service_url = "http://localhost:1080";
+  std::string payment_account_id;  ///< YooKassa shopId, CloudPayments PublicId (not secret)
+  std::string payment_secret;      ///< Stripe secret key, YooKassa/CloudPayments API secret
   std::string shipping_provider = "generic";
   std::string shipping_service_url = "http://localhost:1081";
   std::string email_provider = "generic";

@@ -59,9 +59,24 @@ public:
   virtual refund_result refund(const refund_request& request) = 0;
 };
 
+struct payment_credentials {
+  std::string account_id;  ///< YooKassa shopId
+  std::string secret;      ///< Stripe secret key, YooKassa secret key (never logged)
+};
+
 /// The provider named by PAYMENT_PROVIDER; throws std::invalid_argument for an unknown one.
 std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provider, const std::string& base_url,
-                                                      std::shared_ptr<gateway_client> client);
+                                                      std::shared_ptr<gateway_client> client,
+                                                      const payment_credentials& credentials = {});
+
+/// "Authorization: Basic base64(user:password)".
+std::string basic_auth_header(const std::string& user, const std::string& password);
+
+// One factory per provider file.
+std::unique_ptr<payment_gateway> make_yookassa(std::string base_url, std::shared_ptr<gateway_client> client,
+                                               payment_credentials credentials);
+std::unique_ptr<payment_gateway> make_stripe(std::string base_url, std::shared_ptr<gateway_client> client,
+                                             payment_credentials credentials);
 
 /// The status words every provider's answers map through.
 gateway_outcome outcome_of_status(const std::string& status);

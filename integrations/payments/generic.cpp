@@ -3,63 +3,16 @@
 //   GET  {base}/api/v1/payments/{provider id}
 // Replies are parsed as JSON whatever their Content-Type (the document's mock sends none).
 #include "integrations/payment_gateway.hpp"
+#include "integrations/provider_support.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cstdio>
-#include <stdexcept>
 
 namespace commerce::integrations {
 
 namespace {
-
-std::string money_text(int64_t minor) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(minor / 100), static_cast<long long>(minor % 100));
-  return buf;
-}
-
-std::string text_of(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd())
-    return "";
-  if (it->value.IsString())
-    return {it->value.GetString(), it->value.GetStringLength()};
-  if (it->value.IsNumber()) {  // ids may arrive as numbers
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-    it->value.Accept(w);
-    return buf.GetString();
-  }
-  return "";
-}
-
-/// A 2xx answer with a JSON object body (whatever its Content-Type), parsed into `doc`;
-/// otherwise false with the outcome (timeout or gateway_error) and why.
-bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail) {
-  outcome = gateway_outcome::gateway_error;
-  if (r.failure == outbound_failure::timeout) {
-    outcome = gateway_outcome::timeout;
-    detail = "gateway timed out";
-    return false;
-  }
-  if (r.failure != outbound_failure::none) {
-    detail = "gateway unreachable: " + r.error;
-    return false;
-  }
-  if (r.status < 200 || r.status >= 300) {
-    detail = "gateway answered HTTP " + std::to_string(r.status);
-    return false;
-  }
-  doc.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    detail = "gateway answered a body that is not a JSON object";
-    return false;
-  }
-  return true;
-}
 
 /// Maps one HTTP exchange to a payment_result.
 payment_result read_reply(const outbound_response& r) {
@@ -67,9 +20,9 @@ payment_result read_reply(const outbound_response& r) {
   rapidjson::Document d;
   if (!usable_answer(r, d, out.outcome, out.detail))
     return out;
-  out.provider_payment_id = text_of(d, "id");
-  out.confirmation_url = text_of(d, "confirmation_url");
-  auto status = text_of(d, "status");
+  out.provider_payment_id = json_text(d, "id");
+  out.confirmation_url = json_text(d, "confirmation_url");
+  auto status = json_text(d, "status");
   out.outcome = outcome_of_status(status);
   if (out.outcome == gateway_outcome::gateway_error)
     out.detail = "gateway answered an unknown status '" + status + "'";
@@ -143,8 +96,8 @@ public:
       return out;
     // Any 2xx with a JSON object is an accepted refund; its status is the gateway's word.
     out.outcome = gateway_outcome::succeeded;
-    out.provider_refund_id = text_of(d, "id");
-    out.status = text_of(d, "status");
+    out.provider_refund_id = json_text(d, "id");
+    out.status = json_text(d, "status");
     if (out.status.empty())
       out.status = "pending";
     return out;
@@ -158,21 +111,8 @@ private:
 
 }  // namespace
 
-gateway_outcome outcome_of_status(const std::string& status) {
-  if (status == "succeeded")
-    return gateway_outcome::succeeded;
-  if (status == "pending" || status == "waiting_for_capture")
-    return gateway_outcome::pending;
-  if (status == "canceled" || status == "cancelled" || status == "failed")
-    return gateway_outcome::failed;
-  return gateway_outcome::gateway_error;
-}
-
-std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provider, const std::string& base_url,
-                                                      std::shared_ptr<gateway_client> client) {
-  if (provider == "generic")
-    return std::make_unique<generic_payments>(base_url, std::move(client));
-  throw std::invalid_argument("PAYMENT_PROVIDER '" + provider + "' is not available (available: generic)");
+std::unique_ptr<payment_gateway> make_generic_payments(std::string base_url, std::shared_ptr<gateway_client> client) {
+  return std::make_unique<generic_payments>(std::move(base_url), std::move(client));
 }
 
 }  // namespace commerce::integrations

@@ -1,0 +1,125 @@
+// Stripe PaymentIntents (GATEWAYS.md §2.1): form-encoded bodies, Authorization: Bearer <secret
+// key>, the Idempotency-Key header on POSTs, amounts in minor units, lower-case currencies.
+//   POST {base}/payment_intents  amount, currency, payment_method, confirm=true, metadata[order_id]
+//   GET  {base}/payment_intents/{id}
+//   POST {base}/refunds          payment_intent, amount, metadata[reason]
+// Status mapping (as Medusa's Stripe provider does): succeeded -> succeeded;
+// processing, requires_action, requires_confirmation, requires_capture -> pending;
+// requires_payment_method, canceled -> failed.
+#include "integrations/payment_gateway.hpp"
+#include "integrations/provider_support.hpp"
+
+#include <algorithm>
+
+namespace commerce::integrations {
+
+namespace {
+
+gateway_outcome stripe_outcome(const std::string& status) {
+  if (status == "succeeded")
+    return gateway_outcome::succeeded;
+  if (status == "processing" || status == "requires_action" || status == "requires_confirmation" ||
+      status == "requires_capture")
+    return gateway_outcome::pending;
+  if (status == "requires_payment_method" || status == "canceled")
+    return gateway_outcome::failed;
+  return gateway_outcome::gateway_error;
+}
+
+payment_result read_intent(const outbound_response& r) {
+  payment_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  out.provider_payment_id = json_text(d, "id");
+  // 3-D Secure and similar: next_action.redirect_to_url.url is where the buyer goes.
+  auto next = d.FindMember("next_action");
+  if (next != d.MemberEnd() && next->value.IsObject()) {
+    auto redirect = next->value.FindMember("redirect_to_url");
+    if (redirect != next->value.MemberEnd())
+      out.confirmation_url = json_text(redirect->value, "url");
+  }
+  auto status = json_text(d, "status");
+  out.outcome = stripe_outcome(status);
+  if (out.outcome == gateway_outcome::gateway_error)
+    out.detail = "Stripe answered an unknown status '" + status + "'";
+  return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+class stripe final : public payment_gateway {
+public:
+  stripe(std::string base_url, std::shared_ptr<gateway_client> client, payment_credentials credentials)
+    : base_(std::move(base_url)), client_(std::move(client)), auth_("Authorization: Bearer " + credentials.secret) {}
+
+  const std::string& provider() const override { return name_; }
+
+  payment_result create(const charge_request& c) override {
+    std::vector<std::pair<std::string, std::string>> form = {
+      {"amount", std::to_string(c.amount_minor)},
+      {"currency", lower(c.currency)},
+      {"confirm", "true"},
+      {"description", c.description},
+      {"metadata[order_id]", std::to_string(c.order_id)},
+    };
+    if (!c.payment_token.empty())
+      form.emplace_back("payment_method", c.payment_token);
+    if (!c.return_url.empty())
+      form.emplace_back("return_url", c.return_url);
+    return read_intent(client_->call({name_, "create_payment", "POST", base_ + "/payment_intents",
+                                      {"Content-Type: application/x-www-form-urlencoded", auth_,
+                                       "Idempotency-Key: " + c.idempotency_key},
+                                      form_encode(form), false}));
+  }
+
+  payment_result fetch(const std::string& id) override {
+    return read_intent(client_->call({name_, "get_payment", "GET", base_ + "/payment_intents/" + id, {auth_}, "", true}));
+  }
+
+  refund_result refund(const refund_request& r) override {
+    std::vector<std::pair<std::string, std::string>> form = {
+      {"payment_intent", r.provider_payment_id},
+      {"amount", std::to_string(r.amount_minor)},
+    };
+    if (!r.reason.empty())
+      form.emplace_back("metadata[reason]", r.reason);  // Stripe's own `reason` is an enumeration
+    auto reply = client_->call({name_, "create_refund", "POST", base_ + "/refunds",
+                                {"Content-Type: application/x-www-form-urlencoded", auth_,
+                                 "Idempotency-Key: " + r.idempotency_key},
+                                form_encode(form), false});
+    refund_result out;
+    rapidjson::Document d;
+    if (!usable_answer(reply, d, out.outcome, out.detail))
+      return out;
+    out.status = json_text(d, "status");
+    if (out.status == "failed" || out.status == "canceled") {
+      out.outcome = gateway_outcome::failed;
+      out.detail = "Stripe answered refund status " + out.status;
+      return out;
+    }
+    out.outcome = gateway_outcome::succeeded;
+    out.provider_refund_id = json_text(d, "id");
+    if (out.status.empty())
+      out.status = "pending";
+    return out;
+  }
+
+private:
+  std::string name_ = "stripe";
+  std::string base_;
+  std::shared_ptr<gateway_client> client_;
+  std::string auth_;
+};
+
+}  // namespace
+
+std::unique_ptr<payment_gateway> make_stripe(std::string base_url, std::shared_ptr<gateway_client> client,
+                                             payment_credentials credentials) {
+  return std::make_unique<stripe>(std::move(base_url), std::move(client), std::move(credentials));
+}
+
+}  // namespace commerce::integrations

@@ -1,0 +1,138 @@
+// YooKassa API v3 (GATEWAYS.md §2.1): JSON bodies, HTTP Basic shopId:secretKey, the
+// Idempotence-Key header on every POST, amounts as {"value": "100.00", "currency": "RUB"}.
+//   POST {base}/payments   {amount, capture: true, confirmation: {type: redirect, return_url}, description, metadata}
+//   GET  {base}/payments/{id}
+//   POST {base}/refunds    {payment_id, amount, description}
+// Statuses pending -> waiting_for_capture -> succeeded | canceled.
+#include "integrations/payment_gateway.hpp"
+#include "integrations/provider_support.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace commerce::integrations {
+
+namespace {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_amount(writer& w, int64_t minor, const std::string& currency) {
+  w.StartObject();
+  w.Key("value");
+  w.String(money_text(minor).c_str());
+  w.Key("currency");
+  w.String(currency.c_str());
+  w.EndObject();
+}
+
+payment_result read_payment(const outbound_response& r) {
+  payment_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  out.provider_payment_id = json_text(d, "id");
+  auto confirmation = d.FindMember("confirmation");
+  if (confirmation != d.MemberEnd())
+    out.confirmation_url = json_text(confirmation->value, "confirmation_url");
+  auto status = json_text(d, "status");
+  out.outcome = outcome_of_status(status);
+  if (out.outcome == gateway_outcome::gateway_error)
+    out.detail = "YooKassa answered an unknown status '" + status + "'";
+  return out;
+}
+
+class yookassa final : public payment_gateway {
+public:
+  yookassa(std::string base_url, std::shared_ptr<gateway_client> client, payment_credentials credentials)
+    : base_(std::move(base_url)),
+      client_(std::move(client)),
+      auth_(basic_auth_header(credentials.account_id, credentials.secret)) {}
+
+  const std::string& provider() const override { return name_; }
+
+  payment_result create(const charge_request& c) override {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    w.Key("amount");
+    write_amount(w, c.amount_minor, c.currency);
+    w.Key("capture");
+    w.Bool(true);  // one-stage: no separate capture call
+    if (!c.payment_token.empty()) {
+      w.Key("payment_token");
+      w.String(c.payment_token.c_str(), static_cast<rapidjson::SizeType>(c.payment_token.size()));
+    }
+    w.Key("confirmation");
+    w.StartObject();
+    w.Key("type");
+    w.String("redirect");
+    w.Key("return_url");
+    w.String(c.return_url.c_str(), static_cast<rapidjson::SizeType>(c.return_url.size()));
+    w.EndObject();
+    w.Key("description");
+    w.String(c.description.c_str(), static_cast<rapidjson::SizeType>(c.description.size()));
+    w.Key("metadata");
+    w.StartObject();
+    w.Key("order_id");
+    w.String(std::to_string(c.order_id).c_str());
+    w.EndObject();
+    w.EndObject();
+    // YooKassa deduplicates on Idempotence-Key, but API.md §6 says payment POSTs are never
+    // retried automatically: a 500 means "outcome unknown", settled later by a status check.
+    return read_payment(client_->call({name_, "create_payment", "POST", base_ + "/payments",
+                                       {"Content-Type: application/json", auth_, "Idempotence-Key: " + c.idempotency_key},
+                                       buf.GetString(), false}));
+  }
+
+  payment_result fetch(const std::string& id) override {
+    return read_payment(client_->call({name_, "get_payment", "GET", base_ + "/payments/" + id, {auth_}, "", true}));
+  }
+
+  refund_result refund(const refund_request& r) override {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    w.Key("payment_id");
+    w.String(r.provider_payment_id.c_str(), static_cast<rapidjson::SizeType>(r.provider_payment_id.size()));
+    w.Key("amount");
+    write_amount(w, r.amount_minor, r.currency);
+    if (!r.reason.empty()) {
+      w.Key("description");
+      w.String(r.reason.c_str(), static_cast<rapidjson::SizeType>(r.reason.size()));
+    }
+    w.EndObject();
+    auto reply = client_->call({name_, "create_refund", "POST", base_ + "/refunds",
+                                {"Content-Type: application/json", auth_, "Idempotence-Key: " + r.idempotency_key},
+                                buf.GetString(), false});
+    refund_result out;
+    rapidjson::Document d;
+    if (!usable_answer(reply, d, out.outcome, out.detail))
+      return out;
+    out.status = json_text(d, "status");
+    if (out.status == "canceled") {
+      out.outcome = gateway_outcome::failed;
+      out.detail = "YooKassa canceled the refund";
+      return out;
+    }
+    out.outcome = gateway_outcome::succeeded;
+    out.provider_refund_id = json_text(d, "id");
+    if (out.status.empty())
+      out.status = "pending";
+    return out;
+  }
+
+private:
+  std::string name_ = "yookassa";
+  std::string base_;
+  std::shared_ptr<gateway_client> client_;
+  std::string auth_;
+};
+
+}  // namespace
+
+std::unique_ptr<payment_gateway> make_yookassa(std::string base_url, std::shared_ptr<gateway_client> client,
+                                               payment_credentials credentials) {
+  return std::make_unique<yookassa>(std::move(base_url), std::move(client), std::move(credentials));
+}
+
+}  // namespace commerce::integrations

@@ -1,0 +1,114 @@
+#include "integrations/provider_support.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <openssl/evp.h>
+
+#include <cstdio>
+
+namespace commerce::integrations {
+
+std::string money_text(int64_t minor) {
+  char buf[32];
+  auto magnitude = minor < 0 ? -minor : minor;
+  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", minor < 0 ? "-" : "", static_cast<long long>(magnitude / 100),
+                static_cast<long long>(magnitude % 100));
+  return buf;
+}
+
+std::string json_text(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject())
+    return "";
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd())
+    return "";
+  if (it->value.IsString())
+    return {it->value.GetString(), it->value.GetStringLength()};
+  if (it->value.IsNumber()) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+    it->value.Accept(w);
+    return buf.GetString();
+  }
+  return "";
+}
+
+bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail) {
+  outcome = gateway_outcome::gateway_error;
+  if (r.failure == outbound_failure::timeout) {
+    outcome = gateway_outcome::timeout;
+    detail = "gateway timed out";
+    return false;
+  }
+  if (r.failure != outbound_failure::none) {
+    detail = "gateway unreachable: " + r.error;
+    return false;
+  }
+  if (r.status < 200 || r.status >= 300) {
+    detail = "gateway answered HTTP " + std::to_string(r.status);
+    return false;
+  }
+  doc.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    detail = "gateway answered a body that is not a JSON object";
+    return false;
+  }
+  return true;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  static const char* hex = "0123456789ABCDEF";
+  auto encode = [](const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+    }
+    return out;
+  };
+  std::string body;
+  for (const auto& [k, v] : fields)
+    body += (body.empty() ? "" : "&") + encode(k) + "=" + encode(v);
+  return body;
+}
+
+std::string basic_auth_header(const std::string& user, const std::string& password) {
+  std::string plain = user + ":" + password;
+  std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                           reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
+  encoded.resize(static_cast<size_t>(n));
+  return "Authorization: Basic " + encoded;
+}
+
+gateway_outcome outcome_of_status(const std::string& status) {
+  if (status == "succeeded")
+    return gateway_outcome::succeeded;
+  if (status == "pending" || status == "waiting_for_capture")
+    return gateway_outcome::pending;
+  if (status == "canceled" || status == "cancelled" || status == "failed")
+    return gateway_outcome::failed;
+  return gateway_outcome::gateway_error;
+}
+
+std::unique_ptr<payment_gateway> make_generic_payments(std::string base_url, std::shared_ptr<gateway_client> client);
+
+std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provider, const std::string& base_url,
+                                                      std::shared_ptr<gateway_client> client,
+                                                      const payment_credentials& credentials) {
+  if (provider == "generic")
+    return make_generic_payments(base_url, std::move(client));
+  if (provider == "yookassa")
+    return make_yookassa(base_url, std::move(client), credentials);
+  if (provider == "stripe")
+    return make_stripe(base_url, std::move(client), credentials);
+  throw std::invalid_argument("PAYMENT_PROVIDER '" + provider + "' is not available (available: generic, yookassa, stripe)");
+}
+
+}  // namespace commerce::integrations

@@ -1,0 +1,31 @@
+// What every provider file needs to speak its wire format: money as decimal text, lenient
+// reading of JSON answers (numbers may arrive as strings, any Content-Type), the "is this a
+// usable answer" check shared by all providers, form encoding and HTTP Basic credentials.
+#pragma once
+
+#include "integrations/gateway_client.hpp"
+#include "integrations/payment_gateway.hpp"
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace commerce::integrations {
+
+/// 12345 -> "123.45".
+std::string money_text(int64_t minor);
+
+/// A member as text: strings as they are, numbers written out; "" when absent or another type.
+std::string json_text(const rapidjson::Value& object, const char* name);
+
+/// A 2xx answer whose body is a JSON object, parsed into `doc`; otherwise false, with the
+/// outcome (timeout or gateway_error) and why in `detail`.
+bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail);
+
+/// application/x-www-form-urlencoded.
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+
+}  // namespace commerce::integrations
