@@ -223,7 +223,25 @@ void confirm(order_ptr self, const order_deps& d, int64_t id, int64_t payment_id
 
 /// Charges the cached order: begin (SQL), gateway call, finish (SQL), each awaited so that
 /// nothing else touches this order meanwhile. Another node is kept out by the SQL guards.
+void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const process_payment& cmd, caf::response_promise rp);
+
+/// A payment already pending at the provider is checked again rather than a second one
+/// created: one order never has two live payments at the gateway.
 void charge(order_ptr self, const order_deps& d, int64_t id, const process_payment& cmd, caf::response_promise rp) {
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id](pg::connection& c) {
+        return persistence::pending_payment_of(c, id);
+      }))
+    .await(
+      [=](std::optional<persistence::payment_record>& pending) mutable {
+        if (pending)
+          confirm(self, d, id, pending->id, rp);
+        else
+          begin_new_charge(self, d, id, cmd, rp);
+      },
+      [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
+}
+
+void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const process_payment& cmd, caf::response_promise rp) {
   using persistence::begin_outcome;
   auto method = cmd.payment_method;
   auto provider = d.payments->provider();
@@ -655,6 +673,18 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
       });
     },
     [=](sweep_atom) {
+      auto stale_after = std::chrono::duration_cast<std::chrono::seconds>(d.gateway_timeout).count() + 60;
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [stale_after](pg::connection& c) {
+            return persistence::release_stale_charges(c, stale_after);
+          }))
+        .then(
+          [=](std::vector<int64_t>& released) {
+            for (auto payment : released)
+              spdlog::warn("payment {} was abandoned mid-charge (server stopped); marked failed and the order is "
+                           "payable again: reconcile it with the provider",
+                           payment);
+          },
+          [=](caf::error& e) { spdlog::warn("stale charge sweep failed: {}", to_string(e)); });
       auto ttl = d.reservation_ttl.count();
       self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [ttl](pg::connection& c) {
             return persistence::expire_reservations(c, ttl, 500);

@@ -30,6 +30,13 @@ std::string path_of(const std::string& url) {
   return url.substr(start, url.find('?', start) - start);
 }
 
+/// scheme://host[:port] of a URL: a breaker guards one remote service.
+std::string origin_of(const std::string& url) {
+  auto scheme = url.find("://");
+  auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  return url.substr(0, url.find('/', start));
+}
+
 bool worth_retrying(const outbound_response& r) {
   // Connection trouble, timeouts, 5xx and 429 may pass; 4xx will not.
   return r.failure == outbound_failure::connect || r.failure == outbound_failure::timeout ||
@@ -77,8 +84,10 @@ gateway_client::gateway_client(client_settings settings, recorder record)
 
 bool gateway_client::breaker_open(const std::string& provider) {
   std::lock_guard<std::mutex> guard{mtx_};
-  auto it = breakers_.find(provider);
-  return it != breakers_.end() && it->second.open();
+  for (const auto& [key, breaker] : breakers_)
+    if (key.rfind(provider + "@", 0) == 0 && breaker.open())
+      return true;
+  return false;
 }
 
 outbound_response gateway_client::attempt(const outbound_request& request) const {
@@ -127,12 +136,13 @@ outbound_response gateway_client::call(const outbound_request& request) {
   for (int attempt_no = 1; attempt_no <= max_attempts; ++attempt_no) {
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      auto& breaker = breakers_.try_emplace(request.provider, settings_.breaker_failures, settings_.breaker_open_for)
+      auto& breaker = breakers_.try_emplace(request.provider + "@" + origin_of(request.url), settings_.breaker_failures,
+                                            settings_.breaker_open_for)
                         .first->second;
       if (!breaker.allow(std::chrono::steady_clock::now())) {
         out = outbound_response{};
         out.failure = outbound_failure::breaker_open;
-        out.error = "circuit breaker open for " + request.provider;
+        out.error = "circuit breaker open for " + request.provider + " at " + origin_of(request.url);
         break;
       }
     }
@@ -142,7 +152,7 @@ outbound_response gateway_client::call(const outbound_request& request) {
     bool healthy = out.failure == outbound_failure::none && out.status < 500;
     {
       std::lock_guard<std::mutex> guard{mtx_};
-      breakers_.at(request.provider).record(healthy, std::chrono::steady_clock::now());
+      breakers_.at(request.provider + "@" + origin_of(request.url)).record(healthy, std::chrono::steady_clock::now());
     }
     if (!worth_retrying(out) || attempt_no == max_attempts)
       break;

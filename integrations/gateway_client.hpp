@@ -17,7 +17,7 @@
 namespace commerce::integrations {
 
 struct outbound_request {
-  std::string provider;   ///< "stripe", "generic", ... (the breaker's key)
+  std::string provider;   ///< "stripe", "generic", ... (with the URL's origin, the breaker's key)
   std::string operation;  ///< "create_payment", ... (for the record)
   std::string method = "GET";
   std::string url;
@@ -86,6 +86,7 @@ public:
   /// Performs the call with retries per the settings. Thread-safe.
   outbound_response call(const outbound_request& request);
 
+  /// Whether any breaker of `provider` (one per remote origin) is open.
   bool breaker_open(const std::string& provider);
 
 private:

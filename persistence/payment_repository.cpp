@@ -187,6 +187,37 @@ std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t ref
   return refund_finish_result{refund, *find_order(c, refund.order_id)};
 }
 
+std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t order_id) {
+  auto r = c.exec(std::string{"SELECT "} + payment_columns +
+                    " FROM payments p JOIN orders o ON o.id = p.order_id "
+                    "WHERE p.order_id = $1::bigint AND p.status = 'pending' AND p.provider_payment_id IS NOT NULL "
+                    "ORDER BY p.id DESC LIMIT 1",
+                  {pg::to_param(order_id)});
+  if (r.empty())
+    return std::nullopt;
+  return read_payment(r);
+}
+
+std::vector<int64_t> release_stale_charges(pg::connection& c, int64_t older_than_seconds) {
+  pg::transaction tx{c};
+  auto r = tx.exec("UPDATE payments SET status = 'failed', updated_at = now(), "
+                   "failure = 'abandoned: the server stopped during the gateway call' "
+                   "WHERE status = 'processing' AND updated_at < now() - make_interval(secs => $1::bigint) "
+                   "RETURNING id, order_id",
+                   {std::to_string(older_than_seconds)});
+  std::vector<int64_t> ids;
+  for (int i = 0; i < r.rows(); ++i) {
+    ids.push_back(r.int64(i, 0));
+    // Payable again, unless another payment of the order is pending at the provider.
+    tx.exec("UPDATE orders SET payment_status = 'unpaid', version = version + 1, updated_at = now() "
+            "WHERE id = $1::bigint AND payment_status = 'pending' AND NOT EXISTS "
+            "(SELECT 1 FROM payments WHERE order_id = $1::bigint AND status = 'pending')",
+            {r.str(i, 1)});
+  }
+  tx.commit();
+  return ids;
+}
+
 key_claim_result claim_idempotency_key(pg::connection& c, int64_t user_id, const std::string& endpoint,
                                        const std::string& key, const std::string& request_hash) {
   auto claimed = c.exec("INSERT INTO idempotency_keys (user_id, endpoint, key, request_hash) "

@@ -55,6 +55,14 @@ std::optional<finish_result> finish_charge(pg::connection& c, int64_t payment_id
 
 std::optional<payment_record> find_payment(pg::connection& c, int64_t id);
 
+/// The order's payment that is pending at the provider (created there, not yet settled), if any.
+std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t order_id);
+
+/// Charges whose server stopped during the gateway call stay 'processing' and would block the
+/// order for good: after `older_than_seconds` they are marked failed and the order is payable
+/// again. Returns their ids (to be reconciled with the provider: the charge may have happened).
+std::vector<int64_t> release_stale_charges(pg::connection& c, int64_t older_than_seconds);
+
 struct refund_record {
   int64_t id = 0;
   int64_t order_id = 0;

@@ -907,3 +907,223 @@ void start_gate::open() {
 }
 
 }  // namespace http_test
+
+// ---------------------------------------------------------------------------------------------
+// commerce-mock
+
+namespace http_test {
+
+std::string mock_binary_path() {
+  const char* v = std::getenv("COMMERCE_MOCK");
+  if (!v || !*v)
+    throw std::runtime_error(
+      "COMMERCE_MOCK is not set: these tests need the commerce-mock binary; run through scripts/test "
+      "(CTest sets it) or export COMMERCE_MOCK=/work/main/build/commerce-mock");
+  if (access(v, X_OK) != 0)
+    throw std::runtime_error(std::string{"COMMERCE_MOCK="} + v + " is not an executable file");
+  return v;
+}
+
+gateway_mock::gateway_mock(std::vector<std::string> extra_args) : args_(std::move(extra_args)) {
+  mock_binary_path();  // fail before making the directory
+  dir_ = make_temp_dir("http-tests-mock");
+  log_path_ = dir_ + "/mock.log";
+  std::string last_error;
+  for (int attempt = 0; attempt < 5; ++attempt)
+    if (launch(free_port(), last_error))
+      return;
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  throw std::runtime_error("commerce-mock did not start: " + last_error);
+}
+
+gateway_mock::~gateway_mock() {
+  stop();
+  if (!std::getenv("HTTP_TESTS_KEEP_LOGS")) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+}
+
+std::string gateway_mock::log() const { return read_file(log_path_); }
+
+bool gateway_mock::running() {
+  if (pid_ <= 0)
+    return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    status_ = status;
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int gateway_mock::stop() {
+  if (pid_ <= 0)
+    return status_;
+  kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_ || (r < 0 && errno != EINTR))
+      break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  status_ = status;
+  pid_ = -1;
+  return status_;
+}
+
+bool gateway_mock::launch(int port, std::string& error) {
+  std::vector<std::string> args{"--port", std::to_string(port), "--host", "127.0.0.1"};
+  args.insert(args.end(), args_.begin(), args_.end());
+  std::map<std::string, std::string> env;
+  for (const char* name : passthrough)
+    if (const char* v = std::getenv(name))
+      env[name] = v;
+  exec_image image{mock_binary_path(), args, env};
+  pid_ = spawn(image, log_path_, log_path_);
+  port_ = port;
+  base_url_ = "http://127.0.0.1:" + std::to_string(port);
+  client probe{base_url_};
+  request_options quick;
+  quick.timeout_ms = 1000;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running()) {
+      error = "it ended with " + describe_status(status_) + " on port " + std::to_string(port) + "; log:\n" +
+              tail_lines(log(), 20);
+      return false;  // e.g. the port was taken meanwhile: the caller tries another
+    }
+    if (probe.request("PUT", "/mockserver/status", std::nullopt, quick).status == 200)
+      return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  stop();
+  error = "PUT /mockserver/status did not answer 200 within 10 s; log:\n" + tail_lines(log(), 20);
+  return false;
+}
+
+void gateway_mock::reset() {
+  client c{base_url_};
+  auto r = c.put("/mockserver/reset", "");
+  if (r.status != 200)
+    throw std::runtime_error("PUT " + base_url_ + "/mockserver/reset -> " + r.describe());
+}
+
+void gateway_mock::expect(const std::string& expectation_json) {
+  client c{base_url_};
+  auto r = c.put("/mockserver/expectation", expectation_json);
+  if (r.status != 201)
+    throw std::runtime_error("PUT " + base_url_ + "/mockserver/expectation " + expectation_json + " -> " +
+                             r.describe());
+}
+
+response gateway_mock::verify(const std::string& verification_json) {
+  client c{base_url_};
+  auto r = c.put("/mockserver/verify", verification_json);
+  r.request = "PUT " + base_url_ + "/mockserver/verify " + verification_json;
+  return r;
+}
+
+response gateway_mock::verify_times(const std::string& http_request_json, int at_least, int at_most) {
+  std::string times;
+  if (at_least >= 0)
+    times += "\"atLeast\":" + std::to_string(at_least);
+  if (at_most >= 0)
+    times += std::string{times.empty() ? "" : ","} + "\"atMost\":" + std::to_string(at_most);
+  return verify("{\"httpRequest\":" + http_request_json + ",\"times\":{" + times + "}}");
+}
+
+rapidjson::Document gateway_mock::recorded_requests(const std::string& matcher_json) {
+  client c{base_url_};
+  auto r = c.put("/mockserver/retrieve?type=requests", matcher_json);
+  if (r.status != 200 || !r.is_json || !r.json.IsArray())
+    throw std::runtime_error("PUT " + base_url_ + "/mockserver/retrieve?type=requests " + matcher_json + " -> " +
+                             r.describe());
+  rapidjson::Document out;
+  out.CopyFrom(r.json, out.GetAllocator());
+  return out;
+}
+
+rapidjson::Document mock_request_body(const rapidjson::Value& recorded) {
+  rapidjson::Document out;
+  if (!recorded.IsObject())
+    return out;
+  auto body = recorded.FindMember("body");
+  if (body == recorded.MemberEnd())
+    return out;
+  const auto& b = body->value;
+  if (b.IsObject() && b.HasMember("type") && b["type"].IsString()) {
+    std::string type = b["type"].GetString();
+    auto inner = b.FindMember(type == "JSON" ? "json" : "string");
+    if (inner == b.MemberEnd())
+      return out;
+    if (inner->value.IsString()) {
+      out.Parse(inner->value.GetString(), inner->value.GetStringLength());
+      if (out.HasParseError())
+        out.SetNull();
+    } else {
+      out.CopyFrom(inner->value, out.GetAllocator());
+    }
+    return out;
+  }
+  if (b.IsString()) {  // a body recorded as text: JSON if it parses
+    out.Parse(b.GetString(), b.GetStringLength());
+    if (out.HasParseError())
+      out.SetNull();
+    return out;
+  }
+  out.CopyFrom(b, out.GetAllocator());
+  return out;
+}
+
+std::vector<std::string> mock_request_header(const rapidjson::Value& recorded, const std::string& name) {
+  std::vector<std::string> out;
+  if (!recorded.IsObject())
+    return out;
+  auto m = recorded.FindMember("headers");
+  if (m == recorded.MemberEnd())
+    return out;
+  auto same = [&](const char* s) { return !ci_less{}(s, name) && !ci_less{}(name, s); };
+  auto add = [&](const rapidjson::Value& values) {
+    if (values.IsArray()) {
+      for (const auto& v : values.GetArray())
+        if (v.IsString())
+          out.emplace_back(v.GetString());
+    } else if (values.IsString()) {
+      out.emplace_back(values.GetString());
+    }
+  };
+  if (m->value.IsObject()) {  // {"Name":["v"]}
+    for (auto it = m->value.MemberBegin(); it != m->value.MemberEnd(); ++it)
+      if (same(it->name.GetString()))
+        add(it->value);
+  } else if (m->value.IsArray()) {  // [{"name":"Name","values":["v"]}]
+    for (const auto& e : m->value.GetArray())
+      if (e.IsObject() && e.HasMember("name") && e["name"].IsString() && same(e["name"].GetString()) &&
+          e.HasMember("values"))
+        add(e["values"]);
+  }
+  return out;
+}
+
+bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit, std::chrono::milliseconds every) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (done())
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(every);
+  }
+}
+
+}  // namespace http_test

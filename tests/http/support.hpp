@@ -335,3 +335,68 @@ struct print_log_value<std::optional<int64_t>> {
   HTTP_TEST_EXPECT(BOOST_TEST, r,                                                                               \
                    x_.status == 400 && x_.error_code() == "validation_error" && x_.has_field_error(field),      \
                    "400 validation_error naming " << (field))
+
+// ---------------------------------------------------------------------------------------------
+// commerce-mock: a MockServer-compatible stand-in for a gateway (GATEWAYS.md §1)
+//
+// Named gateway_mock, not mock_process: mock_conformance_test.cpp has a file-local mock_process
+// and uses it outside its anonymous namespace, where the two names would be ambiguous.
+
+#include <functional>
+
+namespace http_test {
+
+/// $COMMERCE_MOCK (CTest sets it); throws with a hint when unset or not executable.
+std::string mock_binary_path();
+
+/// A commerce-mock child on 127.0.0.1 and a port from free_port(), ready once PUT
+/// /mockserver/status answers 200 (another port is tried if it dies early). The destructor stops
+/// it: SIGTERM, up to 5 s, then SIGKILL. The control-plane helpers open a connection per call.
+class gateway_mock {
+public:
+  explicit gateway_mock(std::vector<std::string> extra_args = {});
+  gateway_mock(const gateway_mock&) = delete;
+  gateway_mock& operator=(const gateway_mock&) = delete;
+  ~gateway_mock();
+
+  const std::string& base_url() const { return base_url_; }
+  int port() const { return port_; }
+  std::string log() const;
+  bool running();
+  /// SIGTERM, up to 5 s, SIGKILL; returns the wait status.
+  int stop();
+
+  /// PUT /mockserver/reset (expectations and the request journal); throws unless 200.
+  void reset();
+  /// PUT /mockserver/expectation with one expectation or an array; throws unless 201.
+  void expect(const std::string& expectation_json);
+  /// PUT /mockserver/verify with the body as given: 202 if matched, 406 (with the reason) if not.
+  response verify(const std::string& verification_json);
+  /// verify() of `{"httpRequest":<http_request_json>,"times":{"atLeast":..,"atMost":..}}`; a
+  /// negative bound is left out (unbounded).
+  response verify_times(const std::string& http_request_json, int at_least, int at_most);
+  /// PUT /mockserver/retrieve?type=requests with an optional request matcher: the recorded
+  /// requests, oldest first (a JSON array); throws unless 200 with an array.
+  rapidjson::Document recorded_requests(const std::string& matcher_json = "");
+
+private:
+  bool launch(int port, std::string& error);
+
+  std::vector<std::string> args_;
+  std::string dir_, log_path_, base_url_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+  int status_ = 0;
+};
+
+/// A recorded request's body as JSON, in either of MockServer's shapes (the plain value or
+/// {"type":"JSON","json":...}, GATEWAYS.md §1.5); null when there is none or it is not JSON.
+rapidjson::Document mock_request_body(const rapidjson::Value& recorded);
+/// The values of header `name` (any case) of a recorded request, in both header-map forms.
+std::vector<std::string> mock_request_header(const rapidjson::Value& recorded, const std::string& name);
+
+/// Calls `done` every `every` until it returns true or `limit` has passed; its last result.
+bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit,
+                std::chrono::milliseconds every = std::chrono::milliseconds(50));
+
+}  // namespace http_test
