@@ -5,6 +5,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace commerce::integrations {
@@ -55,6 +57,25 @@ bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway
     return false;
   }
   return true;
+}
+
+refund_result read_refund_answer(const outbound_response& reply, const std::vector<std::string>& refused_statuses,
+                                 const std::string& provider) {
+  refund_result out;
+  rapidjson::Document d;
+  if (!usable_answer(reply, d, out.outcome, out.detail))
+    return out;
+  out.status = json_text(d, "status");
+  if (std::find(refused_statuses.begin(), refused_statuses.end(), out.status) != refused_statuses.end()) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = provider + " answered refund status " + out.status;
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.provider_refund_id = json_text(d, "id");
+  if (out.status.empty())
+    out.status = "pending";
+  return out;
 }
 
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {

@@ -25,6 +25,11 @@ std::string json_text(const rapidjson::Value& object, const char* name);
 /// outcome (timeout or gateway_error) and why in `detail`.
 bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail);
 
+/// A refund answer: accepted (with the provider's id and status, "pending" when it names none)
+/// unless the exchange failed or the status is one of `refused_statuses`.
+refund_result read_refund_answer(const outbound_response& reply, const std::vector<std::string>& refused_statuses,
+                                 const std::string& provider);
+
 /// application/x-www-form-urlencoded.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 

@@ -90,17 +90,7 @@ public:
     auto reply = client_->call({name_, "create_refund", "POST", base_ + "/api/v1/refunds",
                                 {"Content-Type: application/json", "Idempotence-Key: " + r.idempotency_key},
                                 buf.GetString(), false});
-    refund_result out;
-    rapidjson::Document d;
-    if (!usable_answer(reply, d, out.outcome, out.detail))
-      return out;
-    // Any 2xx with a JSON object is an accepted refund; its status is the gateway's word.
-    out.outcome = gateway_outcome::succeeded;
-    out.provider_refund_id = json_text(d, "id");
-    out.status = json_text(d, "status");
-    if (out.status.empty())
-      out.status = "pending";
-    return out;
+    return read_refund_answer(reply, {"canceled", "failed"}, name_);
   }
 
 private:

@@ -91,21 +91,7 @@ public:
                                 {"Content-Type: application/x-www-form-urlencoded", auth_,
                                  "Idempotency-Key: " + r.idempotency_key},
                                 form_encode(form), false});
-    refund_result out;
-    rapidjson::Document d;
-    if (!usable_answer(reply, d, out.outcome, out.detail))
-      return out;
-    out.status = json_text(d, "status");
-    if (out.status == "failed" || out.status == "canceled") {
-      out.outcome = gateway_outcome::failed;
-      out.detail = "Stripe answered refund status " + out.status;
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.provider_refund_id = json_text(d, "id");
-    if (out.status.empty())
-      out.status = "pending";
-    return out;
+    return read_refund_answer(reply, {"failed", "canceled"}, "Stripe");
   }
 
 private:

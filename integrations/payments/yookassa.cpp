@@ -104,21 +104,7 @@ public:
     auto reply = client_->call({name_, "create_refund", "POST", base_ + "/refunds",
                                 {"Content-Type: application/json", auth_, "Idempotence-Key: " + r.idempotency_key},
                                 buf.GetString(), false});
-    refund_result out;
-    rapidjson::Document d;
-    if (!usable_answer(reply, d, out.outcome, out.detail))
-      return out;
-    out.status = json_text(d, "status");
-    if (out.status == "canceled") {
-      out.outcome = gateway_outcome::failed;
-      out.detail = "YooKassa canceled the refund";
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.provider_refund_id = json_text(d, "id");
-    if (out.status.empty())
-      out.status = "pending";
-    return out;
+    return read_refund_answer(reply, {"canceled"}, "YooKassa");
   }
 
 private:

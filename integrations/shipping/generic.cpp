@@ -1,6 +1,7 @@
 // The `generic` carrier: the document's mock API (API.md §6):
 //   POST {base}/api/v1/shipping/calculate  {destination, packages, service}
 //   POST {base}/api/v1/shipping/orders     {order_id, service, recipient, items:[{sku, quantity}]}
+#include "integrations/provider_support.hpp"
 #include "integrations/shipping_gateway.hpp"
 
 #include <rapidjson/document.h>
@@ -16,41 +17,6 @@ namespace commerce::integrations {
 namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-/// Common failure mapping; on success parses the JSON object into `doc`.
-template <class Result>
-bool read_json(const outbound_response& r, rapidjson::Document& doc, Result& out) {
-  if (r.failure == outbound_failure::timeout) {
-    out.outcome = gateway_outcome::timeout;
-    out.detail = "carrier timed out";
-    return false;
-  }
-  if (r.failure != outbound_failure::none || r.status < 200 || r.status >= 300) {
-    out.detail = r.failure != outbound_failure::none ? "carrier unreachable: " + r.error : "carrier answered HTTP " + std::to_string(r.status);
-    return false;
-  }
-  doc.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    out.detail = "carrier answered a body that is not a JSON object";
-    return false;
-  }
-  return true;
-}
-
-std::string text(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd())
-    return "";
-  if (it->value.IsString())
-    return it->value.GetString();
-  if (it->value.IsNumber()) {
-    rapidjson::StringBuffer buf;
-    writer w{buf};
-    it->value.Accept(w);
-    return buf.GetString();
-  }
-  return "";
-}
 
 /// A number or a numeric string (API.md §6: numbers may arrive as strings).
 std::optional<double> number(const rapidjson::Value& obj, const char* name) {
@@ -91,7 +57,7 @@ public:
                             {"Content-Type: application/json"}, buf.GetString(), true});
     quote_result out;
     rapidjson::Document d;
-    if (!read_json(r, d, out))
+    if (!usable_answer(r, d, out.outcome, out.detail))
       return out;
     auto cost = number(d, "cost");
     if (!cost || !std::isfinite(*cost) || *cost < 0) {
@@ -101,7 +67,7 @@ public:
     out.outcome = gateway_outcome::succeeded;
     out.cost_minor = std::llround(*cost * 100);
     out.delivery_days = static_cast<int64_t>(number(d, "delivery_days").value_or(0));
-    out.service = text(d, "service");
+    out.service = json_text(d, "service");
     if (out.service.empty())
       out.service = q.service;
     return out;
@@ -134,12 +100,12 @@ public:
                             {"Content-Type: application/json"}, buf.GetString(), false});
     shipment_result out;
     rapidjson::Document d;
-    if (!read_json(r, d, out))
+    if (!usable_answer(r, d, out.outcome, out.detail))
       return out;
     out.outcome = gateway_outcome::succeeded;
-    out.provider_shipment_id = text(d, "id");
-    out.tracking_number = text(d, "tracking_number");
-    out.status = text(d, "status");
+    out.provider_shipment_id = json_text(d, "id");
+    out.tracking_number = json_text(d, "tracking_number");
+    out.status = json_text(d, "status");
     if (out.status.empty())
       out.status = "created";
     return out;
