@@ -263,7 +263,7 @@ void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const pro
         auto payment = begun.payment;
         integrations::charge_request request{id, payment.amount_minor, payment.currency, payment.payment_method,
                                              cmd.payment_token, "Order #" + std::to_string(id), payment.idempotence_key,
-                                             cmd.return_url};
+                                             cmd.return_url, payment.user_id};
         auto gateway = d.payments;
         bool two_step = cmd.two_step;
         self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, request, two_step] {

@@ -91,7 +91,8 @@ const std::vector<setting_spec>& specs() {
     text("PAYMENT_PROVIDER", nullptr, "payment provider: generic (the document's mock API)", &settings::payment_provider),
     text("PAYMENT_SERVICE_URL", nullptr, "payment gateway base URL (falls back to PAYMENT_MOCK_URL)",
          &settings::payment_service_url),
-    text("PAYMENT_ACCOUNT_ID", nullptr, "payment account id (YooKassa shopId)", &settings::payment_account_id),
+    text("PAYMENT_ACCOUNT_ID", nullptr, "payment account id (YooKassa shopId, CloudPayments PublicId)",
+         &settings::payment_account_id),
     text("PAYMENT_SECRET", nullptr, "payment API secret (Stripe secret key, YooKassa secret key)",
          &settings::payment_secret, true),
     text("SHIPPING_PROVIDER", nullptr, "carrier: generic (the document's mock API)", &settings::shipping_provider),
@@ -237,10 +238,13 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
                                   std::pair{"EMAIL_SERVICE_URL", s.email_service_url}})
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
       throw config_error(std::string{name} + " must be an http:// or https:// URL, got '" + url + "'");
-  if (s.payment_provider != "generic" && s.payment_provider != "yookassa" && s.payment_provider != "stripe")
-    throw config_error("PAYMENT_PROVIDER '" + s.payment_provider + "' is not available (available: generic, yookassa, stripe)");
-  if (s.payment_provider == "yookassa" && (s.payment_account_id.empty() || s.payment_secret.empty()))
-    throw config_error("PAYMENT_PROVIDER yookassa needs PAYMENT_ACCOUNT_ID (shopId) and PAYMENT_SECRET");
+  static const std::vector<std::string> payment_providers = {"generic", "yookassa", "stripe", "cloudpayments"};
+  if (std::find(payment_providers.begin(), payment_providers.end(), s.payment_provider) == payment_providers.end())
+    throw config_error("PAYMENT_PROVIDER '" + s.payment_provider +
+                       "' is not available (available: generic, yookassa, stripe, cloudpayments)");
+  if ((s.payment_provider == "yookassa" || s.payment_provider == "cloudpayments") &&
+      (s.payment_account_id.empty() || s.payment_secret.empty()))
+    throw config_error("PAYMENT_PROVIDER " + s.payment_provider + " needs PAYMENT_ACCOUNT_ID and PAYMENT_SECRET");
   if (s.payment_provider == "stripe" && s.payment_secret.empty())
     throw config_error("PAYMENT_PROVIDER stripe needs PAYMENT_SECRET (the secret key)");
   for (const auto& [name, provider] : {std::pair{"SHIPPING_PROVIDER", s.shipping_provider},

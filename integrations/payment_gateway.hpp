@@ -19,6 +19,7 @@ struct charge_request {
   std::string description;
   std::string idempotency_key;  ///< our payment's UUID; the provider deduplicates on it
   std::string return_url;       ///< two-step payments: where the provider sends the buyer back
+  int64_t customer_id = 0;      ///< the order's owner (CloudPayments' AccountId)
 };
 
 /// What a provider said, mapped to our vocabulary (API.md §6): succeeded; pending
@@ -60,8 +61,8 @@ public:
 };
 
 struct payment_credentials {
-  std::string account_id;  ///< YooKassa shopId
-  std::string secret;      ///< Stripe secret key, YooKassa secret key (never logged)
+  std::string account_id;  ///< YooKassa shopId, CloudPayments PublicId
+  std::string secret;      ///< Stripe secret key, YooKassa secret key, CloudPayments API secret (never logged)
 };
 
 /// The provider named by PAYMENT_PROVIDER; throws std::invalid_argument for an unknown one.
@@ -77,6 +78,8 @@ std::unique_ptr<payment_gateway> make_yookassa(std::string base_url, std::shared
                                                payment_credentials credentials);
 std::unique_ptr<payment_gateway> make_stripe(std::string base_url, std::shared_ptr<gateway_client> client,
                                              payment_credentials credentials);
+std::unique_ptr<payment_gateway> make_cloudpayments(std::string base_url, std::shared_ptr<gateway_client> client,
+                                                    payment_credentials credentials);
 
 /// The status words every provider's answers map through.
 gateway_outcome outcome_of_status(const std::string& status);

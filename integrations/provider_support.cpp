@@ -129,7 +129,10 @@ std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provide
     return make_yookassa(base_url, std::move(client), credentials);
   if (provider == "stripe")
     return make_stripe(base_url, std::move(client), credentials);
-  throw std::invalid_argument("PAYMENT_PROVIDER '" + provider + "' is not available (available: generic, yookassa, stripe)");
+  if (provider == "cloudpayments")
+    return make_cloudpayments(base_url, std::move(client), credentials);
+  throw std::invalid_argument("PAYMENT_PROVIDER '" + provider +
+                              "' is not available (available: generic, yookassa, stripe, cloudpayments)");
 }
 
 }  // namespace commerce::integrations

@@ -1,0 +1,150 @@
+// CloudPayments (GATEWAYS.md §2.1): JSON with PascalCase fields, HTTP Basic PublicId:ApiSecret,
+// X-Request-ID for idempotency, and answers that are HTTP 200 with {Success, Message, Model}.
+//   POST {base}/payments/tokens/charge  {Amount, Currency, AccountId, Token, InvoiceId, Description, TrInitiatorCode}
+//   POST {base}/payments/get            {TransactionId}
+//   POST {base}/payments/refund         {TransactionId, Amount}
+// Model.Status: Completed -> succeeded; Authorized -> pending; Declined, Cancelled -> failed.
+// Success:false with Model.AcsUrl means 3-D Secure: pending, the buyer goes to AcsUrl.
+#include "integrations/payment_gateway.hpp"
+#include "integrations/provider_support.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+namespace commerce::integrations {
+
+namespace {
+
+using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// TransactionId is a number at CloudPayments; anything else is sent as a string, never raw.
+void write_transaction_id(writer& w, const std::string& id) {
+  bool numeric = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric)
+    w.RawValue(id.c_str(), id.size(), rapidjson::kNumberType);
+  else
+    w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+}
+
+payment_result read_transaction(const outbound_response& r) {
+  payment_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  auto success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
+  auto model = d.FindMember("Model");
+  bool has_model = model != d.MemberEnd() && model->value.IsObject();
+  if (has_model) {
+    out.provider_payment_id = json_text(model->value, "TransactionId");
+    auto acs = json_text(model->value, "AcsUrl");
+    if (!success && !acs.empty()) {
+      out.outcome = gateway_outcome::pending;  // 3-D Secure: the buyer confirms at the bank
+      out.confirmation_url = acs;
+      return out;
+    }
+  }
+  auto status = has_model ? json_text(model->value, "Status") : "";
+  if (status == "Completed")
+    out.outcome = gateway_outcome::succeeded;
+  else if (status == "Authorized")
+    out.outcome = gateway_outcome::pending;
+  else if (status == "Declined" || status == "Cancelled" || !success) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = "CloudPayments: " + (has_model ? json_text(model->value, "CardHolderMessage") : json_text(d, "Message"));
+  } else {
+    out.outcome = gateway_outcome::gateway_error;
+    out.detail = "CloudPayments answered an unknown status '" + status + "'";
+  }
+  return out;
+}
+
+class cloudpayments final : public payment_gateway {
+public:
+  cloudpayments(std::string base_url, std::shared_ptr<gateway_client> client, payment_credentials credentials)
+    : base_(std::move(base_url)),
+      client_(std::move(client)),
+      auth_(basic_auth_header(credentials.account_id, credentials.secret)) {}
+
+  const std::string& provider() const override { return name_; }
+
+  payment_result create(const charge_request& c) override {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    w.Key("Amount");
+    auto amount = money_text(c.amount_minor);
+    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    w.Key("Currency");
+    w.String(c.currency.c_str());
+    w.Key("AccountId");
+    w.String(std::to_string(c.customer_id).c_str());
+    w.Key("Token");
+    w.String(c.payment_token.c_str(), static_cast<rapidjson::SizeType>(c.payment_token.size()));
+    w.Key("InvoiceId");
+    w.String(std::to_string(c.order_id).c_str());
+    w.Key("Description");
+    w.String(c.description.c_str(), static_cast<rapidjson::SizeType>(c.description.size()));
+    w.Key("TrInitiatorCode");
+    w.Int(1);  // customer-initiated (required since API v3.6.0)
+    w.EndObject();
+    return read_transaction(client_->call({name_, "create_payment", "POST", base_ + "/payments/tokens/charge",
+                                           {"Content-Type: application/json", auth_, "X-Request-ID: " + c.idempotency_key},
+                                           buf.GetString(), false}));
+  }
+
+  payment_result fetch(const std::string& transaction_id) override {
+    // A read, though it is a POST: safe to retry.
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    w.Key("TransactionId");
+    write_transaction_id(w, transaction_id);
+    w.EndObject();
+    return read_transaction(client_->call({name_, "get_payment", "POST", base_ + "/payments/get",
+                                           {"Content-Type: application/json", auth_}, buf.GetString(), true}));
+  }
+
+  refund_result refund(const refund_request& r) override {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    w.Key("TransactionId");
+    write_transaction_id(w, r.provider_payment_id);
+    w.Key("Amount");
+    auto amount = money_text(r.amount_minor);
+    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    w.EndObject();
+    auto reply = client_->call({name_, "create_refund", "POST", base_ + "/payments/refund",
+                                {"Content-Type: application/json", auth_, "X-Request-ID: " + r.idempotency_key},
+                                buf.GetString(), false});
+    refund_result out;
+    rapidjson::Document d;
+    if (!usable_answer(reply, d, out.outcome, out.detail))
+      return out;
+    bool success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
+    out.outcome = success ? gateway_outcome::succeeded : gateway_outcome::failed;
+    out.status = success ? "succeeded" : "failed";
+    out.detail = success ? "" : "CloudPayments: " + json_text(d, "Message");
+    auto model = d.FindMember("Model");
+    if (model != d.MemberEnd())
+      out.provider_refund_id = json_text(model->value, "TransactionId");
+    return out;
+  }
+
+private:
+  std::string name_ = "cloudpayments";
+  std::string base_;
+  std::shared_ptr<gateway_client> client_;
+  std::string auth_;
+};
+
+}  // namespace
+
+std::unique_ptr<payment_gateway> make_cloudpayments(std::string base_url, std::shared_ptr<gateway_client> client,
+                                                    payment_credentials credentials) {
+  return std::make_unique<cloudpayments>(std::move(base_url), std::move(client), std::move(credentials));
+}
+
+}  // namespace commerce::integrations
