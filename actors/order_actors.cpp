@@ -449,6 +449,25 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
       });
       return rp;
     },
+    [=](const recheck_payment&) {
+      auto rp = self->make_response_promise();
+      with_order(self, d, id, true, [=](problem p) mutable {
+        if (p)
+          return rp.deliver(payment_reply{p, {}});
+        self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id](pg::connection& c) {
+              return persistence::pending_payment_of(c, id);
+            }))
+          .await(
+            [=](std::optional<persistence::payment_record>& pending) mutable {
+              if (pending)
+                confirm(self, d, id, pending->id, rp);
+              else
+                rp.deliver(payment_reply{});  // nothing pending: the notification changes nothing
+            },
+            [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
+      });
+      return rp;
+    },
     [=](const refund_payment& cmd) {
       auto rp = self->make_response_promise();
       with_order(self, d, id, true, [=](problem p) mutable {
@@ -584,6 +603,19 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     },
     [=](const create_shipment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const refund_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](const payment_webhook& hook) {
+      auto rp = self->make_response_promise();
+      auto event = d.payments->verify_webhook(hook.headers, hook.body, hook.received_at);
+      if (!event) {
+        spdlog::warn("{} webhook refused: bad or stale signature", d.payments->provider());
+        rp.deliver(payment_reply{problem::of("invalid_signature", "the webhook signature does not verify"), {}});
+      } else if (event->order_id <= 0) {
+        rp.deliver(payment_reply{});  // signed, but not about one of our orders
+      } else {
+        rp.delegate(order(event->order_id), recheck_payment{event->order_id});
+      }
+      return rp;
+    },
     [=](const get_shipment& cmd) {
       auto q = cmd;
       return reply_from_db<shipment_reply>(self, d.db, [q](pg::connection& c) {

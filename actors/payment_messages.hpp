@@ -8,6 +8,7 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,17 @@ struct refund_reply {
   persistence::refund_record refund;
 };
 
+/// A provider's webhook, as received: the order supervisor verifies its signature and, when
+/// it holds, asks the order's actor to re-read its pending payment from the provider.
+struct payment_webhook {
+  std::map<std::string, std::string> headers;  ///< lower-case names
+  std::string body;
+  int64_t received_at = 0;  ///< unix seconds
+};
+struct recheck_payment {
+  int64_t order_id = 0;
+};
+
 struct get_refund {
   int64_t refund_id = 0;
   requester who;
@@ -106,6 +118,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::confirm_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_settlement)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_refund)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_webhook)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::recheck_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::claim_idempotency)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::claim_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::settle_idempotency)

@@ -105,7 +105,7 @@ int run(const config::settings& s) {
   });
   std::shared_ptr<integrations::payment_gateway> payments =
     integrations::make_payment_gateway(s.payment_provider, s.payment_service_url, gateways,
-                                       {s.payment_account_id, s.payment_secret});
+                                       {s.payment_account_id, s.payment_secret, s.payment_webhook_secret});
   std::shared_ptr<integrations::shipping_gateway> shipping =
     integrations::make_shipping_gateway(s.shipping_provider, s.shipping_service_url, gateways);
   std::shared_ptr<integrations::email_gateway> email =

@@ -95,6 +95,8 @@ const std::vector<setting_spec>& specs() {
          &settings::payment_account_id),
     text("PAYMENT_SECRET", nullptr, "payment API secret (Stripe secret key, YooKassa secret key)",
          &settings::payment_secret, true),
+    text("PAYMENT_WEBHOOK_SECRET", nullptr, "webhook signing secret (Stripe whsec_...); unset = webhooks refused",
+         &settings::payment_webhook_secret, true),
     text("SHIPPING_PROVIDER", nullptr, "carrier: generic (the document's mock API)", &settings::shipping_provider),
     text("SHIPPING_SERVICE_URL", nullptr, "shipping gateway base URL (falls back to SHIPPING_MOCK_URL)",
          &settings::shipping_service_url),

@@ -38,6 +38,7 @@ struct settings {
   std::string payment_service_url = "http://localhost:1080";
   std::string payment_account_id;  ///< YooKassa shopId, CloudPayments PublicId (not secret)
   std::string payment_secret;      ///< Stripe secret key, YooKassa/CloudPayments API secret
+  std::string payment_webhook_secret;  ///< Stripe's webhook signing secret (whsec_...)
   std::string shipping_provider = "generic";
   std::string shipping_service_url = "http://localhost:1081";
   std::string email_provider = "generic";

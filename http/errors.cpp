@@ -9,7 +9,7 @@ namespace commerce::http {
 int status_for(const std::string& code) {
   static const std::unordered_map<std::string, int> statuses = {
     {"invalid_json", 400},          {"validation_error", 400},     {"cart_empty", 400},
-    {"amount_mismatch", 400},       {"refund_exceeds_paid", 400},  {"not_authenticated", 401},
+    {"amount_mismatch", 400},       {"invalid_signature", 400},       {"refund_exceeds_paid", 400},  {"not_authenticated", 401},
     {"invalid_token", 401},         {"invalid_credentials", 401},  {"permission_denied", 403},
     {"not_found", 404},             {"method_not_allowed", 405},   {"email_exists", 409},
     {"sku_exists", 409},            {"insufficient_stock", 409},   {"invalid_order_state", 409},

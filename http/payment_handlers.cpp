@@ -206,6 +206,12 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
     [requester](int64_t id) { return actors::get_refund{id, requester}; });
 }
 
+void webhook(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  ask<actors::payment_reply>(self, ctx->app->orders, ctx, actors::payment_webhook{ctx->raw_headers, ctx->body, unix_now()},
+                             [ctx](const actors::payment_reply&) { ctx->out->json(200, R"({"received":true})"); },
+                             ctx->gateway_timeout());
+}
+
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::payment_reply>(self, ctx->app->orders, ctx, actors::get_payment{path_id(ctx), who(ctx)},
                              [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); });
@@ -249,6 +255,8 @@ void add_payment_routes(router& r) {
   r.add(Method::Post, "/api/payments/create/", access::user, create);
   r.add(Method::Post, "/api/payments/confirm/", access::user, confirm);
   r.add(Method::Post, "/api/payments/refund/", access::user, refund);
+  // The provider calls it with its own signature, no token: the signature is the authentication.
+  r.add(Method::Post, "/api/payments/webhook/", access::credentials, webhook);
   r.add(Method::Get, "/api/payments/{id}/", access::user, get);
   r.add(Method::Get, "/api/notifications/order/{id}/", access::user, order_notifications);
 }

@@ -5,7 +5,9 @@
 #include "integrations/gateway_client.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace commerce::integrations {
@@ -48,6 +50,13 @@ struct refund_result {
   std::string detail;
 };
 
+/// A provider's notification that passed its signature check. It only says which order to
+/// look at again: the status is always re-read from the provider, never taken from the body.
+struct webhook_event {
+  std::string type;
+  int64_t order_id = 0;
+};
+
 class payment_gateway {
 public:
   virtual ~payment_gateway() = default;
@@ -58,11 +67,18 @@ public:
   virtual payment_result fetch(const std::string& provider_payment_id) = 0;
   /// Refunds part or all of a captured payment.
   virtual refund_result refund(const refund_request& request) = 0;
+  /// Verifies a webhook (headers by lower-case name, the raw body, the time now); nullopt when
+  /// the signature is wrong or stale, or the provider sends no signed webhooks.
+  virtual std::optional<webhook_event> verify_webhook(const std::map<std::string, std::string>& headers,
+                                                      const std::string& body, int64_t now) const {
+    return std::nullopt;
+  }
 };
 
 struct payment_credentials {
   std::string account_id;  ///< YooKassa shopId, CloudPayments PublicId
   std::string secret;      ///< Stripe secret key, YooKassa secret key, CloudPayments API secret (never logged)
+  std::string webhook_secret;  ///< Stripe's whsec_... signing secret
 };
 
 /// The provider named by PAYMENT_PROVIDER; throws std::invalid_argument for an unknown one.

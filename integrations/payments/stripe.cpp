@@ -11,6 +11,10 @@
 
 #include <algorithm>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 namespace commerce::integrations {
 
 namespace {
@@ -46,6 +50,20 @@ payment_result read_intent(const outbound_response& r) {
   return out;
 }
 
+std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[mac[i] >> 4];
+    out += hex[mac[i] & 15];
+  }
+  return out;
+}
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -54,7 +72,10 @@ std::string lower(std::string s) {
 class stripe final : public payment_gateway {
 public:
   stripe(std::string base_url, std::shared_ptr<gateway_client> client, payment_credentials credentials)
-    : base_(std::move(base_url)), client_(std::move(client)), auth_("Authorization: Bearer " + credentials.secret) {}
+    : base_(std::move(base_url)),
+      client_(std::move(client)),
+      auth_("Authorization: Bearer " + credentials.secret),
+      webhook_secret_(credentials.webhook_secret) {}
 
   const std::string& provider() const override { return name_; }
 
@@ -94,11 +115,67 @@ public:
     return read_refund_answer(reply, {"failed", "canceled"}, "Stripe");
   }
 
+  /// Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]; v1 = hex(HMAC-SHA256(whsec, t + "." + body)),
+  /// compared in constant time, within 300 s of now.
+  std::optional<webhook_event> verify_webhook(const std::map<std::string, std::string>& headers,
+                                              const std::string& body, int64_t now) const override {
+    auto header = headers.find("stripe-signature");
+    if (webhook_secret_.empty() || header == headers.end())
+      return std::nullopt;
+    std::string timestamp;
+    std::vector<std::string> signatures;
+    size_t start = 0;
+    while (start <= header->second.size()) {
+      auto comma = header->second.find(',', start);
+      auto part = header->second.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (part.rfind("t=", 0) == 0)
+        timestamp = part.substr(2);
+      else if (part.rfind("v1=", 0) == 0)
+        signatures.push_back(part.substr(3));
+      if (comma == std::string::npos)
+        break;
+      start = comma + 1;
+    }
+    int64_t t = 0;
+    try {
+      t = std::stoll(timestamp);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (t < now - 300 || t > now + 300)
+      return std::nullopt;
+    auto expected = hmac_sha256_hex(webhook_secret_, timestamp + "." + body);
+    bool valid = std::any_of(signatures.begin(), signatures.end(), [&](const std::string& sig) {
+      return sig.size() == expected.size() && CRYPTO_memcmp(sig.data(), expected.data(), sig.size()) == 0;
+    });
+    if (!valid)
+      return std::nullopt;
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+    if (d.HasParseError() || !d.IsObject())
+      return std::nullopt;
+    webhook_event event;
+    event.type = json_text(d, "type");
+    auto data = d.FindMember("data");
+    if (data != d.MemberEnd() && data->value.IsObject() && data->value.HasMember("object")) {
+      const auto& object = data->value["object"];
+      auto metadata = object.FindMember("metadata");
+      if (metadata != object.MemberEnd()) {
+        try {
+          event.order_id = std::stoll(json_text(metadata->value, "order_id"));
+        } catch (const std::exception&) {
+        }
+      }
+    }
+    return event;
+  }
+
 private:
   std::string name_ = "stripe";
   std::string base_;
   std::shared_ptr<gateway_client> client_;
   std::string auth_;
+  std::string webhook_secret_;
 };
 
 }  // namespace
