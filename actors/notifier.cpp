@@ -10,37 +10,60 @@ namespace commerce::actors {
 
 namespace {
 
+/// Records one delivery attempt as a notification (database pool).
+void record(caf::event_based_actor* self, const notifier_deps& d, persistence::notification_record n, int64_t user_id) {
+  if (n.status == "failed")
+    spdlog::warn("order {}: the {} {} was not accepted by {}", n.order_id, n.notification_type, n.type, n.provider);
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [n, user_id](pg::connection& c) {
+        return persistence::record_notification(c, n, user_id).id;
+      }))
+    .then([](int64_t) {},
+          [order_id = n.order_id](caf::error& e) {
+            spdlog::error("order {}: recording a notification failed: {}", order_id, to_string(e));
+          });
+}
+
+/// Sends through a gateway on the gateway pool, then records the outcome.
+template <class Send>
+void deliver(caf::event_based_actor* self, const notifier_deps& d, persistence::notification_record n, int64_t user_id,
+             Send send) {
+  self->request(d.gateway_workers, d.gateway_timeout, cpu_job(std::move(send)))
+    .then(
+      [=](bool accepted) mutable {
+        n.status = accepted ? "sent" : "failed";
+        record(self, d, n, user_id);
+      },
+      [=](caf::error&) mutable {
+        n.status = "failed";
+        record(self, d, n, user_id);
+      });
+}
+
 caf::behavior notifier(caf::event_based_actor* self, notifier_deps d) {
   return {
     [=](const send_order_email& cmd) {
       auto order_id = cmd.order_id;
-      // 1. the recipient (database pool) 2. the send (gateway pool) 3. the record (database pool)
       self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [order_id](pg::connection& c) {
-            return persistence::order_owner_email(c, order_id).value_or("");
+            return persistence::order_owner_contact(c, order_id).value_or(persistence::owner_contact{});
           }))
         .then(
-          [=](std::string& recipient) {
-            if (recipient.empty())
+          [=](persistence::owner_contact& who) {
+            if (who.user_id == 0)
               return;
-            integrations::email_message m{recipient, cmd.template_name, cmd.subject, order_id,
-                                          {{"order_id", std::to_string(order_id)}}};
             auto email = d.email;
-            auto record = [=](bool accepted) {
-              persistence::notification_record n{0, order_id, "email", email->provider(), cmd.template_name,
-                                                 accepted ? "sent" : "failed", recipient, ""};
-              if (!accepted)
-                spdlog::warn("order {}: the {} e-mail was not accepted by the gateway", order_id, cmd.template_name);
-              self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [n](pg::connection& c) {
-                    auto user = c.exec("SELECT user_id FROM orders WHERE id = $1::bigint", {pg::to_param(n.order_id)});
-                    return persistence::record_notification(c, n, user.int64(0, 0)).id;
-                  }))
-                .then([](int64_t) {},
-                      [=](caf::error& e) { spdlog::error("order {}: recording a notification failed: {}", order_id, to_string(e)); });
-            };
-            self->request(d.gateway_workers, d.gateway_timeout, cpu_job([email, m] { return email->send(m).accepted; }))
-              .then([=](bool accepted) { record(accepted); }, [=](caf::error&) { record(false); });
+            integrations::email_message m{who.email, cmd.template_name, cmd.subject, order_id,
+                                          {{"order_id", std::to_string(order_id)}}};
+            deliver(self, d, {0, order_id, "email", email->provider(), cmd.template_name, "", who.email, ""}, who.user_id,
+                    [email, m] { return email->send(m).accepted; });
+            // The same news by SMS, when the owner gave a phone and an SMS provider is set up.
+            if (d.sms && who.phone) {
+              auto sms = d.sms;
+              integrations::sms_message text{*who.phone, cmd.subject};
+              deliver(self, d, {0, order_id, "sms", sms->provider(), cmd.template_name, "", *who.phone, ""}, who.user_id,
+                      [sms, text] { return sms->send(text); });
+            }
           },
-          [=](caf::error& e) { spdlog::warn("order {}: no recipient for the e-mail: {}", order_id, to_string(e)); });
+          [=](caf::error& e) { spdlog::warn("order {}: no recipient for the notification: {}", order_id, to_string(e)); });
     },
   };
 }

@@ -1,10 +1,12 @@
 // The notifier: sends the e-mails the domain asks for (order_confirmation after a payment, ...)
-// through the e-mail gateway and records each as a notification, sent or failed. A failed
+// through the e-mail gateway, and the same by SMS when the owner has a phone and an SMS
+// provider is configured, and records each as a notification, sent or failed. A failed
 // e-mail never fails the request that caused it (API.md §6).
 #pragma once
 
 #include "actors/db_calls.hpp"
 #include "integrations/email_gateway.hpp"
+#include "integrations/sms_gateway.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -17,6 +19,7 @@ struct notifier_deps {
   caf::actor gateway_workers;
   std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
   std::shared_ptr<integrations::email_gateway> email;
+  std::shared_ptr<integrations::sms_gateway> sms;  ///< null: no SMS
 };
 
 caf::actor spawn_notifier(caf::actor_system& sys, notifier_deps deps);

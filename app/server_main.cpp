@@ -16,6 +16,7 @@
 #include "integrations/gateway_client.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
+#include "integrations/sms_gateway.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/payment_repository.hpp"
 #include "persistence/pg_pool.hpp"
@@ -110,6 +111,10 @@ int run(const config::settings& s) {
     integrations::make_shipping_gateway(s.shipping_provider, s.shipping_service_url, gateways);
   std::shared_ptr<integrations::email_gateway> email =
     integrations::make_email_gateway(s.email_provider, s.email_service_url, gateways);
+  std::shared_ptr<integrations::sms_gateway> sms;
+  if (!s.sms_provider.empty())
+    sms = integrations::make_sms_gateway(s.sms_provider, s.sms_service_url, gateways,
+                                         {s.sms_account_id, s.sms_secret, s.sms_sender});
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", s.actor_threads);
@@ -142,7 +147,7 @@ int run(const config::settings& s) {
     app->users = actors::spawn_user_supervisor(sys, user_deps);
     app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl});
     app->carts = actors::spawn_cart_supervisor(sys, actors::cart_deps{db_access, idle, restarts});
-    auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, gateway_workers, gateway_job_timeout, email});
+    auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, gateway_workers, gateway_job_timeout, email, sms});
     app->orders = actors::spawn_order_supervisor(
       sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
                               std::chrono::seconds(s.reservation_ttl_seconds),

@@ -103,6 +103,12 @@ const std::vector<setting_spec>& specs() {
     text("EMAIL_PROVIDER", nullptr, "e-mail provider: generic (the document's mock API)", &settings::email_provider),
     text("EMAIL_SERVICE_URL", nullptr, "e-mail gateway base URL (falls back to EMAIL_MOCK_URL)",
          &settings::email_service_url),
+    text("SMS_PROVIDER", nullptr, "SMS provider: twilio or sms_ru; unset = no SMS", &settings::sms_provider),
+    text("SMS_SERVICE_URL", nullptr, "SMS gateway base URL (e.g. https://api.twilio.com/2010-04-01, https://sms.ru)",
+         &settings::sms_service_url),
+    text("SMS_ACCOUNT_ID", nullptr, "Twilio AccountSid", &settings::sms_account_id),
+    text("SMS_SECRET", nullptr, "Twilio auth token or SMS.ru api_id", &settings::sms_secret, true),
+    text("SMS_SENDER", nullptr, "Twilio From number or SMS.ru sender name", &settings::sms_sender),
     integer("GATEWAY_TIMEOUT_MS", nullptr, "connect + read limit of one gateway call", &settings::gateway_timeout_ms,
             100, 120000),
     integer("GATEWAY_WORKERS", nullptr, "threads making gateway calls", &settings::gateway_workers, 1, 64),
@@ -253,7 +259,16 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
                                        std::pair{"EMAIL_PROVIDER", s.email_provider}})
     if (provider != "generic")
       throw config_error(std::string{name} + " '" + provider + "' is not available in this build (available: generic)");
-  for (auto* url : {&s.payment_service_url, &s.shipping_service_url, &s.email_service_url})
+  if (!s.sms_provider.empty()) {
+    if (s.sms_provider != "twilio" && s.sms_provider != "sms_ru")
+      throw config_error("SMS_PROVIDER '" + s.sms_provider + "' is not available (available: twilio, sms_ru)");
+    if (s.sms_service_url.rfind("http://", 0) != 0 && s.sms_service_url.rfind("https://", 0) != 0)
+      throw config_error("SMS_SERVICE_URL must be an http:// or https:// URL when SMS_PROVIDER is set");
+    if (s.sms_secret.empty() || (s.sms_provider == "twilio" && (s.sms_account_id.empty() || s.sms_sender.empty())))
+      throw config_error("SMS_PROVIDER " + s.sms_provider + " needs SMS_SECRET" +
+                         (s.sms_provider == "twilio" ? ", SMS_ACCOUNT_ID and SMS_SENDER" : ""));
+  }
+  for (auto* url : {&s.payment_service_url, &s.shipping_service_url, &s.email_service_url, &s.sms_service_url})
     while (!url->empty() && url->back() == '/')
       url->pop_back();
   if (s.database_url.empty() && s.data_dir.empty())

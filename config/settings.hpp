@@ -43,6 +43,11 @@ struct settings {
   std::string shipping_service_url = "http://localhost:1081";
   std::string email_provider = "generic";
   std::string email_service_url = "http://localhost:1082";
+  std::string sms_provider;  ///< empty: no SMS
+  std::string sms_service_url;
+  std::string sms_account_id;
+  std::string sms_secret;
+  std::string sms_sender;
   int64_t gateway_timeout_ms = 5000;
   int gateway_workers = 4;
   int supervisor_max_restarts = 10;

@@ -1,4 +1,5 @@
 #include "integrations/provider_support.hpp"
+#include "integrations/sms_gateway.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -133,6 +134,15 @@ std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provide
     return make_cloudpayments(base_url, std::move(client), credentials);
   throw std::invalid_argument("PAYMENT_PROVIDER '" + provider +
                               "' is not available (available: generic, yookassa, stripe, cloudpayments)");
+}
+
+std::unique_ptr<sms_gateway> make_sms_gateway(const std::string& provider, const std::string& base_url,
+                                              std::shared_ptr<gateway_client> client, sms_credentials credentials) {
+  if (provider == "twilio")
+    return make_twilio(base_url, std::move(client), std::move(credentials));
+  if (provider == "sms_ru")
+    return make_sms_ru(base_url, std::move(client), std::move(credentials));
+  throw std::invalid_argument("SMS_PROVIDER '" + provider + "' is not available (available: twilio, sms_ru)");
 }
 
 }  // namespace commerce::integrations

@@ -282,12 +282,12 @@ std::vector<notification_record> notifications_of_order(pg::connection& c, int64
   return out;
 }
 
-std::optional<std::string> order_owner_email(pg::connection& c, int64_t order_id) {
-  auto r = c.exec("SELECT u.email FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1::bigint",
+std::optional<owner_contact> order_owner_contact(pg::connection& c, int64_t order_id) {
+  auto r = c.exec("SELECT u.id, u.email, u.phone FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = $1::bigint",
                   {pg::to_param(order_id)});
   if (r.empty())
     return std::nullopt;
-  return r.str(0, 0);
+  return owner_contact{r.int64(0, 0), r.str(0, 1), r.opt_str(0, 2)};
 }
 
 void record_gateway_call(pg::connection& c, const std::string& provider, const std::string& operation,

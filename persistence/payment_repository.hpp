@@ -124,8 +124,13 @@ struct notification_record {
 notification_record record_notification(pg::connection& c, const notification_record& n, int64_t user_id);
 std::vector<notification_record> notifications_of_order(pg::connection& c, int64_t order_id);
 
-/// The e-mail of the order's owner.
-std::optional<std::string> order_owner_email(pg::connection& c, int64_t order_id);
+/// How to reach the order's owner: e-mail, and phone when they gave one.
+struct owner_contact {
+  int64_t user_id = 0;
+  std::string email;
+  std::optional<std::string> phone;
+};
+std::optional<owner_contact> order_owner_contact(pg::connection& c, int64_t order_id);
 
 void record_gateway_call(pg::connection& c, const std::string& provider, const std::string& operation,
                          const std::string& method, const std::string& path, long status, const std::string& failure,
