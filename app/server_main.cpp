@@ -110,7 +110,8 @@ int run(const config::settings& s) {
   std::shared_ptr<integrations::shipping_gateway> shipping =
     integrations::make_shipping_gateway(s.shipping_provider, s.shipping_service_url, gateways);
   std::shared_ptr<integrations::email_gateway> email =
-    integrations::make_email_gateway(s.email_provider, s.email_service_url, gateways);
+    integrations::make_email_gateway(s.email_provider, s.email_service_url, gateways,
+                                     {s.email_account_id, s.email_secret, s.email_from, s.email_require_starttls});
   std::shared_ptr<integrations::sms_gateway> sms;
   if (!s.sms_provider.empty())
     sms = integrations::make_sms_gateway(s.sms_provider, s.sms_service_url, gateways,

@@ -109,6 +109,12 @@ const std::vector<setting_spec>& specs() {
     text("SMS_ACCOUNT_ID", nullptr, "Twilio AccountSid", &settings::sms_account_id),
     text("SMS_SECRET", nullptr, "Twilio auth token or SMS.ru api_id", &settings::sms_secret, true),
     text("SMS_SENDER", nullptr, "Twilio From number or SMS.ru sender name", &settings::sms_sender),
+    text("EMAIL_ACCOUNT_ID", nullptr, "Mailgun sending domain, or the SMTP user name", &settings::email_account_id),
+    text("EMAIL_SECRET", nullptr, "SendGrid/Mailgun API key, or the SMTP password", &settings::email_secret, true),
+    text("EMAIL_FROM", nullptr, "sender address of our e-mails", &settings::email_from),
+    {"EMAIL_REQUIRE_STARTTLS", nullptr, "SMTP: refuse to send unless the server upgrades to TLS (true/false)",
+     [](settings& s, const std::string& v) { s.email_require_starttls = to_bool("EMAIL_REQUIRE_STARTTLS", v); },
+     [](const settings& s) { return std::string{s.email_require_starttls ? "true" : "false"}; }},
     integer("GATEWAY_TIMEOUT_MS", nullptr, "connect + read limit of one gateway call", &settings::gateway_timeout_ms,
             100, 120000),
     integer("GATEWAY_WORKERS", nullptr, "threads making gateway calls", &settings::gateway_workers, 1, 64),
@@ -243,9 +249,14 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
     throw config_error("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
   for (const auto& [name, url] : {std::pair{"PAYMENT_SERVICE_URL", s.payment_service_url},
                                   std::pair{"SHIPPING_SERVICE_URL", s.shipping_service_url},
-                                  std::pair{"EMAIL_SERVICE_URL", s.email_service_url}})
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-      throw config_error(std::string{name} + " must be an http:// or https:// URL, got '" + url + "'");
+                                  std::pair{"EMAIL_SERVICE_URL", s.email_service_url}}) {
+    bool smtp_url = std::string{name} == "EMAIL_SERVICE_URL" && s.email_provider == "smtp";
+    bool ok = smtp_url ? url.rfind("smtp://", 0) == 0 || url.rfind("smtps://", 0) == 0
+                       : url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+    if (!ok)
+      throw config_error(std::string{name} + " must be an " + (smtp_url ? "smtp:// or smtps://" : "http:// or https://") +
+                         " URL, got '" + url + "'");
+  }
   static const std::vector<std::string> payment_providers = {"generic", "yookassa", "stripe", "cloudpayments"};
   if (std::find(payment_providers.begin(), payment_providers.end(), s.payment_provider) == payment_providers.end())
     throw config_error("PAYMENT_PROVIDER '" + s.payment_provider +
@@ -255,10 +266,15 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
     throw config_error("PAYMENT_PROVIDER " + s.payment_provider + " needs PAYMENT_ACCOUNT_ID and PAYMENT_SECRET");
   if (s.payment_provider == "stripe" && s.payment_secret.empty())
     throw config_error("PAYMENT_PROVIDER stripe needs PAYMENT_SECRET (the secret key)");
-  for (const auto& [name, provider] : {std::pair{"SHIPPING_PROVIDER", s.shipping_provider},
-                                       std::pair{"EMAIL_PROVIDER", s.email_provider}})
-    if (provider != "generic")
-      throw config_error(std::string{name} + " '" + provider + "' is not available in this build (available: generic)");
+  if (s.shipping_provider != "generic")
+    throw config_error("SHIPPING_PROVIDER '" + s.shipping_provider + "' is not available in this build (available: generic)");
+  static const std::vector<std::string> email_providers = {"generic", "sendgrid", "mailgun", "smtp"};
+  if (std::find(email_providers.begin(), email_providers.end(), s.email_provider) == email_providers.end())
+    throw config_error("EMAIL_PROVIDER '" + s.email_provider + "' is not available (available: generic, sendgrid, mailgun, smtp)");
+  if ((s.email_provider == "sendgrid" || s.email_provider == "mailgun") && s.email_secret.empty())
+    throw config_error("EMAIL_PROVIDER " + s.email_provider + " needs EMAIL_SECRET (the API key)");
+  if (s.email_provider == "mailgun" && s.email_account_id.empty())
+    throw config_error("EMAIL_PROVIDER mailgun needs EMAIL_ACCOUNT_ID (the sending domain)");
   if (!s.sms_provider.empty()) {
     if (s.sms_provider != "twilio" && s.sms_provider != "sms_ru")
       throw config_error("SMS_PROVIDER '" + s.sms_provider + "' is not available (available: twilio, sms_ru)");

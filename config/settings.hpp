@@ -43,6 +43,10 @@ struct settings {
   std::string shipping_service_url = "http://localhost:1081";
   std::string email_provider = "generic";
   std::string email_service_url = "http://localhost:1082";
+  std::string email_account_id;  ///< Mailgun domain, SMTP user name
+  std::string email_secret;      ///< SendGrid/Mailgun API key, SMTP password
+  std::string email_from = "shop@localhost";
+  bool email_require_starttls = false;
   std::string sms_provider;  ///< empty: no SMS
   std::string sms_service_url;
   std::string sms_account_id;

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <cstring>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -80,6 +81,80 @@ void circuit_breaker::record(bool success, std::chrono::steady_clock::time_point
 gateway_client::gateway_client(client_settings settings, recorder record)
   : settings_(settings), record_(std::move(record)) {
   init_http_clients();
+}
+
+namespace {
+
+struct upload_cursor {
+  const std::string* text;
+  size_t offset = 0;
+};
+
+size_t feed(char* buffer, size_t size, size_t n, void* user) {
+  auto* cursor = static_cast<upload_cursor*>(user);
+  size_t left = cursor->text->size() - cursor->offset;
+  size_t chunk = std::min(left, size * n);
+  std::memcpy(buffer, cursor->text->data() + cursor->offset, chunk);
+  cursor->offset += chunk;
+  return chunk;
+}
+
+}  // namespace
+
+outbound_response gateway_client::send_mail(const smtp_request& request) {
+  auto started = std::chrono::steady_clock::now();
+  auto key = request.provider + "@" + origin_of(request.url);
+  outbound_response out;
+  out.attempts = 1;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto& breaker = breakers_.try_emplace(key, settings_.breaker_failures, settings_.breaker_open_for).first->second;
+    if (!breaker.allow(started)) {
+      out.failure = outbound_failure::breaker_open;
+      out.error = "circuit breaker open for " + key;
+      return out;
+    }
+  }
+  std::unique_ptr<CURL, easy_deleter> curl{curl_easy_init()};
+  std::unique_ptr<curl_slist, slist_deleter> recipients{curl_slist_append(nullptr, ("<" + request.to + ">").c_str())};
+  auto from = "<" + request.from + ">";
+  upload_cursor cursor{&request.message};
+  auto* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.total_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, &feed);
+  curl_easy_setopt(c, CURLOPT_READDATA, &cursor);
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  // STARTTLS: required when asked (credentials never cross in clear), else used when offered.
+  curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(request.require_starttls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+  if (!request.username.empty()) {
+    curl_easy_setopt(c, CURLOPT_USERNAME, request.username.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, request.password.c_str());
+  }
+  auto rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) {
+    out.status = 250;
+  } else {
+    out.error = curl_easy_strerror(rc);
+    out.failure = rc == CURLE_OPERATION_TIMEDOUT                                   ? outbound_failure::timeout
+                  : rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ? outbound_failure::connect
+                                                                                    : outbound_failure::protocol;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);  // the SMTP reply code, when there was one
+  }
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    breakers_.at(key).record(out.failure == outbound_failure::none || out.failure == outbound_failure::protocol,
+                             std::chrono::steady_clock::now());
+  }
+  out.latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (record_)
+    record_(call_record{request.provider, "send_email", "SMTP", origin_of(request.url), out.status, out.failure, 1,
+                        out.latency});
+  return out;
 }
 
 bool gateway_client::breaker_open(const std::string& provider) {

@@ -38,6 +38,18 @@ struct outbound_response {
   bool ok() const { return failure == outbound_failure::none && status >= 200 && status < 300; }
 };
 
+/// An e-mail handed to an SMTP server (smtp://host:port, or smtps:// for implicit TLS).
+struct smtp_request {
+  std::string provider = "smtp";
+  std::string url;
+  bool require_starttls = false;  ///< refuse to send unless the server upgrades to TLS
+  std::string username;           ///< empty: no AUTH
+  std::string password;
+  std::string from;
+  std::string to;
+  std::string message;  ///< RFC 5322: headers, a blank line, the body
+};
+
 /// One outbound call as recorded for audit.
 struct call_record {
   std::string provider;
@@ -85,6 +97,10 @@ public:
 
   /// Performs the call with retries per the settings. Thread-safe.
   outbound_response call(const outbound_request& request);
+
+  /// Sends one e-mail over SMTP, once (a retry could deliver it twice). status is 250 when the
+  /// server accepted it. Thread-safe.
+  outbound_response send_mail(const smtp_request& request);
 
   /// Whether any breaker of `provider` (one per remote origin) is open.
   bool breaker_open(const std::string& provider);

@@ -1,4 +1,5 @@
 #include "integrations/provider_support.hpp"
+#include "integrations/email_gateway.hpp"
 #include "integrations/sms_gateway.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -134,6 +135,35 @@ std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provide
     return make_cloudpayments(base_url, std::move(client), credentials);
   throw std::invalid_argument("PAYMENT_PROVIDER '" + provider +
                               "' is not available (available: generic, yookassa, stripe, cloudpayments)");
+}
+
+std::unique_ptr<email_gateway> make_email_gateway(const std::string& provider, const std::string& base_url,
+                                                  std::shared_ptr<gateway_client> client,
+                                                  const email_credentials& credentials) {
+  if (provider == "generic")
+    return make_generic_email(base_url, std::move(client));
+  if (provider == "sendgrid")
+    return make_sendgrid(base_url, std::move(client), credentials);
+  if (provider == "mailgun")
+    return make_mailgun(base_url, std::move(client), credentials);
+  if (provider == "smtp")
+    return make_smtp(base_url, std::move(client), credentials);
+  throw std::invalid_argument("EMAIL_PROVIDER '" + provider + "' is not available (available: generic, sendgrid, mailgun, smtp)");
+}
+
+std::string email_text(const email_message& m) {
+  std::string order = m.order_id ? " #" + std::to_string(*m.order_id) : "";
+  if (m.template_name == "order_confirmation")
+    return "Thank you! Your order" + order + " is paid and confirmed.";
+  if (m.template_name == "order_refunded")
+    return "Your order" + order + " has been refunded.";
+  if (m.template_name == "order_shipped")
+    return "Your order" + order + " is on its way.";
+  if (m.template_name == "order_created")
+    return "We have received your order" + order + ".";
+  if (m.template_name == "verify_email")
+    return "Please confirm your e-mail address with this code: " + (m.data.count("token") ? m.data.at("token") : "");
+  return m.subject;
 }
 
 std::unique_ptr<sms_gateway> make_sms_gateway(const std::string& provider, const std::string& base_url,

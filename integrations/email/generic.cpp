@@ -5,7 +5,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <stdexcept>
 
 namespace commerce::integrations {
 
@@ -58,11 +57,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<email_gateway> make_email_gateway(const std::string& provider, const std::string& base_url,
-                                                  std::shared_ptr<gateway_client> client) {
-  if (provider == "generic")
-    return std::make_unique<generic_email>(base_url, std::move(client));
-  throw std::invalid_argument("EMAIL_PROVIDER '" + provider + "' is not available (available: generic)");
+std::unique_ptr<email_gateway> make_generic_email(std::string base_url, std::shared_ptr<gateway_client> client) {
+  return std::make_unique<generic_email>(std::move(base_url), std::move(client));
 }
 
 }  // namespace commerce::integrations

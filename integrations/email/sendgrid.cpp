@@ -1,0 +1,83 @@
+// SendGrid v3 (GATEWAYS.md §2.3): POST {base}/mail/send, Authorization: Bearer <API key>, JSON
+// {personalizations:[{to:[{email}], dynamic_template_data}], from:{email}, subject, content:[{type, value}]}.
+// 202 Accepted with an empty body.
+#include "integrations/email_gateway.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace commerce::integrations {
+
+namespace {
+
+class sendgrid final : public email_gateway {
+public:
+  sendgrid(std::string base_url, std::shared_ptr<gateway_client> client, email_credentials credentials)
+    : base_(std::move(base_url)), client_(std::move(client)), credentials_(std::move(credentials)) {}
+
+  const std::string& provider() const override { return name_; }
+
+  send_result send(const email_message& m) override {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+    auto str = [&](const std::string& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); };
+    w.StartObject();
+    w.Key("personalizations");
+    w.StartArray();
+    w.StartObject();
+    w.Key("to");
+    w.StartArray();
+    w.StartObject();
+    w.Key("email");
+    str(m.to);
+    w.EndObject();
+    w.EndArray();
+    w.Key("dynamic_template_data");
+    w.StartObject();
+    for (const auto& [k, v] : m.data) {
+      w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+      str(v);
+    }
+    w.EndObject();
+    w.EndObject();
+    w.EndArray();
+    w.Key("from");
+    w.StartObject();
+    w.Key("email");
+    str(credentials_.from);
+    w.EndObject();
+    w.Key("subject");
+    str(m.subject);
+    w.Key("content");
+    w.StartArray();
+    w.StartObject();
+    w.Key("type");
+    w.String("text/plain");
+    w.Key("value");
+    str(email_text(m));
+    w.EndObject();
+    w.EndArray();
+    w.EndObject();
+    auto r = client_->call({name_, "send_email", "POST", base_ + "/mail/send",
+                            {"Content-Type: application/json", "Authorization: Bearer " + credentials_.secret},
+                            buf.GetString(), false});
+    if (r.ok())
+      return {true, ""};
+    return {false, r.failure != outbound_failure::none ? r.error : "HTTP " + std::to_string(r.status)};
+  }
+
+private:
+  std::string name_ = "sendgrid";
+  std::string base_;
+  std::shared_ptr<gateway_client> client_;
+  email_credentials credentials_;
+};
+
+}  // namespace
+
+std::unique_ptr<email_gateway> make_sendgrid(std::string base_url, std::shared_ptr<gateway_client> client,
+                                             email_credentials credentials) {
+  return std::make_unique<sendgrid>(std::move(base_url), std::move(client), std::move(credentials));
+}
+
+}  // namespace commerce::integrations

@@ -1,0 +1,280 @@
+// Payment providers (GATEWAYS.md §2.1, API.md §3.5): servers with PAYMENT_PROVIDER=yookassa and
+// =stripe against a commerce-mock, checking the exact outbound requests (paths, auth, idempotency
+// headers, bodies), the status mapping, refunds, that the secret never reaches the log or
+// gateway_calls, and that missing credentials stop the server at start with exit code 2.
+#include "tests/http/support.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <regex>
+
+using namespace http_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* const yk_shop = "shop4242";
+const char* const yk_secret = "yk_secret_Zq9";
+const char* const yk_basic = "Basic c2hvcDQyNDI6eWtfc2VjcmV0X1pxOQ==";  // base64("shop4242:yk_secret_Zq9")
+const char* const stripe_key = "sk_test_51SecretKeyXyz";
+const std::regex pp_uuid{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
+
+std::string pp_expectation(const std::string& method, const std::string& path, int status, const std::string& json) {
+  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
+         std::to_string(status) + R"(,"headers":{"Content-Type":["application/json"]},"body":)" + quote(json) + "}}";
+}
+
+/// The raw text of a recorded request's body (a plain string or {"type":"STRING","string":...}).
+std::string raw_body(const rapidjson::Value& recorded) {
+  if (!recorded.IsObject() || !recorded.HasMember("body"))
+    return "";
+  const auto& b = recorded["body"];
+  if (b.IsString())
+    return b.GetString();
+  if (b.IsObject()) {
+    for (const char* k : {"string", "rawBytes"})
+      if (b.HasMember(k) && b[k].IsString())
+        return b[k].GetString();
+  }
+  return "";
+}
+
+std::string first_header(const rapidjson::Value& recorded, const std::string& name) {
+  auto v = mock_request_header(recorded, name);
+  return v.empty() ? "<none>" : v[0];
+}
+
+struct provider_world {
+  gateway_mock pay;
+  gateway_mock mail;
+  std::unique_ptr<server_process> server;
+  std::unique_ptr<client> c;
+  account owner;
+  int64_t product = 0;  // 12.34
+
+  provider_world(const std::string& provider, const std::string& api_suffix, env_overrides creds) {
+    mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
+    server_process::options o;
+    o.env = {{"PAYMENT_PROVIDER", provider},
+             {"PAYMENT_SERVICE_URL", pay.base_url() + api_suffix},
+             {"EMAIL_SERVICE_URL", mail.base_url()},
+             {"PAYMENT_MOCK_URL", std::nullopt},
+             {"EMAIL_MOCK_URL", std::nullopt},
+             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
+    for (auto& [k, v] : creds)
+      o.env[k] = v;
+    server = std::make_unique<server_process>(o);
+    c = std::make_unique<client>(server->base_url());
+    owner = new_account(*c, "provider");
+    auto staff = staff_account(*c);
+    product = create_product(*c, staff.access, unique_tag("Provided "), "12.34", 100000);
+  }
+
+  int64_t new_order() {
+    auto r = c->post("/api/orders/", order_body({{product, 1}}), owner.access);
+    BOOST_TEST_REQUIRE(r.status == 201, r.describe());
+    return int_of(r.json, "id").value_or(0);
+  }
+  response process(int64_t id) {
+    return c->post("/api/payments/process/",
+                   "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"pm_card_visa"})",
+                   owner.access);
+  }
+  response create(int64_t id) {
+    return c->post("/api/payments/create/",
+                   "{\"order_id\":" + std::to_string(id) + R"(,"return_url":"https://shop.example/back"})", owner.access);
+  }
+  response confirm(int64_t payment_id) {
+    return c->post("/api/payments/confirm/", "{\"payment_id\":" + std::to_string(payment_id) + "}", owner.access);
+  }
+  response refund(int64_t id, const std::string& amount) {
+    return c->post("/api/payments/refund/",
+                   "{\"order_id\":" + std::to_string(id) + ",\"amount\":" + amount + R"(,"reason":"customer request"})",
+                   owner.access);
+  }
+
+  void check_secret_hidden(const std::string& secret) {
+    BOOST_TEST(server->log().find(secret) == std::string::npos, "the secret appears in the server log");
+    BOOST_TEST(db_int("SELECT count(*) FROM gateway_calls g WHERE strpos(g::text, $1) > 0", {secret}) == 0,
+               "the secret appears in gateway_calls");
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(payment_providers)
+
+BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
+  provider_world w{"yookassa", "/v3", {{"PAYMENT_ACCOUNT_ID", std::string{yk_shop}}, {"PAYMENT_SECRET", std::string{yk_secret}}}};
+  w.pay.expect(pp_expectation(
+    "POST", "/v3/payments", 200,
+    R"({"id":"2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f","status":"pending","paid":false,"amount":{"value":"12.34","currency":"RUB"},"confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/checkout/payments/v2/contract?orderId=2d6b"}})"));
+  w.pay.expect(pp_expectation(
+    "GET", "/v3/payments/.+", 200,
+    R"({"id":"2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f","status":"succeeded","paid":true,"amount":{"value":"12.34","currency":"RUB"}})"));
+  int64_t order = w.new_order();
+  auto p = w.process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "succeeded", p.body);
+
+  auto posts = w.pay.recorded_requests(R"({"method":"POST","path":"/v3/payments"})");
+  BOOST_TEST_REQUIRE(posts.Size() == 1u);
+  BOOST_TEST(first_header(posts[0], "Authorization") == yk_basic);
+  BOOST_TEST(std::regex_match(first_header(posts[0], "Idempotence-Key"), pp_uuid), first_header(posts[0], "Idempotence-Key"));
+  auto body = mock_request_body(posts[0]);
+  BOOST_TEST_REQUIRE(body.IsObject(), "YooKassa body is not JSON: " << raw_body(posts[0]));
+  BOOST_TEST_REQUIRE((body.HasMember("amount") && body["amount"].IsObject()));
+  BOOST_TEST((body["amount"].HasMember("value") && body["amount"]["value"].IsString()), "amount.value must be a string");
+  BOOST_TEST(string_of(body["amount"], "value") == "12.34");
+  BOOST_TEST(string_of(body["amount"], "currency") == "RUB");
+  BOOST_TEST((body.HasMember("capture") && body["capture"].IsBool() && body["capture"].GetBool()));
+  BOOST_TEST_REQUIRE((body.HasMember("confirmation") && body["confirmation"].IsObject()));
+  BOOST_TEST(string_of(body["confirmation"], "type") == "redirect");
+  BOOST_TEST_REQUIRE((body.HasMember("metadata") && body["metadata"].IsObject()));
+  const auto& md = body["metadata"];
+  bool order_ok = (md.HasMember("order_id") && md["order_id"].IsString() && md["order_id"].GetString() == std::to_string(order)) ||
+                  int_of(md, "order_id") == std::optional<int64_t>{order};
+  BOOST_TEST(order_ok, "metadata.order_id");
+  auto gets = w.pay.recorded_requests(R"({"method":"GET","path":"/v3/payments/.+"})");
+  BOOST_TEST_REQUIRE(gets.Size() == 1u);
+  BOOST_TEST(string_of(gets[0], "path") == "/v3/payments/2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f");
+  BOOST_TEST(first_header(gets[0], "Authorization") == yk_basic);
+
+  // refund
+  w.pay.expect(pp_expectation("POST", "/v3/refunds", 200,
+                              R"({"id":"rf-1","status":"succeeded","amount":{"value":"5.00","currency":"RUB"}})"));
+  auto r = w.refund(order, "5");
+  REQUIRE_STATUS(r, 201);
+  BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  auto refunds = w.pay.recorded_requests(R"({"method":"POST","path":"/v3/refunds"})");
+  BOOST_TEST_REQUIRE(refunds.Size() == 1u);
+  auto rb = mock_request_body(refunds[0]);
+  BOOST_TEST_REQUIRE(rb.IsObject());
+  BOOST_TEST(string_of(rb, "payment_id") == "2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f");
+  BOOST_TEST_REQUIRE((rb.HasMember("amount") && rb["amount"].IsObject()));
+  BOOST_TEST(string_of(rb["amount"], "value") == "5.00");
+  BOOST_TEST(string_of(rb["amount"], "currency") == "RUB");
+  BOOST_TEST(first_header(refunds[0], "Authorization") == yk_basic);
+  BOOST_TEST(std::regex_match(first_header(refunds[0], "Idempotence-Key"), pp_uuid));
+
+  // status mapping through create + confirm
+  auto map_status = [&](const std::string& gateway_status) {
+    w.pay.reset();
+    w.pay.expect(pp_expectation("POST", "/v3/payments", 200,
+                                R"({"id":"yk-2","status":"pending","confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/c/2"}})"));
+    w.pay.expect(pp_expectation("GET", "/v3/payments/.+", 200, R"({"id":"yk-2","status":")" + gateway_status + R"("})"));
+    int64_t o = w.new_order();
+    auto cr = w.create(o);
+    BOOST_TEST_REQUIRE(cr.status == 201, cr.describe());
+    BOOST_TEST(string_of(cr.json, "confirmation_url") == "https://yoomoney.ru/c/2", cr.body);
+    auto posted = w.pay.recorded_requests(R"({"method":"POST","path":"/v3/payments"})");
+    if (posted.Size() == 1u) {
+      auto b = mock_request_body(posted[0]);
+      if (b.IsObject() && b.HasMember("confirmation") && b["confirmation"].IsObject())
+        BOOST_TEST(string_of(b["confirmation"], "return_url") == "https://shop.example/back");
+    }
+    auto cf = w.confirm(int_of(cr.json, "id").value_or(0));
+    BOOST_TEST_REQUIRE(cf.status == 200, cf.describe());
+    return string_of(cf.json, "status");
+  };
+  BOOST_TEST(map_status("pending") == "pending");
+  BOOST_TEST(map_status("waiting_for_capture") == "pending");
+  BOOST_TEST(map_status("succeeded") == "succeeded");
+  BOOST_TEST(map_status("canceled") == "failed");
+
+  w.check_secret_hidden(yk_secret);
+}
+
+BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
+  provider_world w{"stripe", "/v1", {{"PAYMENT_SECRET", std::string{stripe_key}}, {"PAYMENT_ACCOUNT_ID", std::nullopt}}};
+  w.pay.expect(pp_expectation(
+    "POST", "/v1/payment_intents", 200,
+    R"({"id":"pi_3Abc","object":"payment_intent","status":"requires_action","amount":1234,"currency":"rub","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3ds/abc","return_url":"https://shop.example/back"}}})"));
+  int64_t order = w.new_order();
+  auto cr = w.create(order);
+  REQUIRE_STATUS(cr, 201);
+  BOOST_TEST(string_of(cr.json, "status") == "pending", cr.body);
+  BOOST_TEST(string_of(cr.json, "confirmation_url") == "https://hooks.stripe.com/3ds/abc", cr.body);
+  BOOST_TEST(string_of(cr.json, "provider_payment_id") == "pi_3Abc", cr.body);
+
+  auto posts = w.pay.recorded_requests(R"({"method":"POST","path":"/v1/payment_intents"})");
+  BOOST_TEST_REQUIRE(posts.Size() == 1u);
+  BOOST_TEST(first_header(posts[0], "Authorization") == std::string{"Bearer "} + stripe_key);
+  BOOST_TEST(first_header(posts[0], "Idempotency-Key") != "<none>");
+  BOOST_TEST(first_header(posts[0], "Content-Type").find("application/x-www-form-urlencoded") == 0,
+             first_header(posts[0], "Content-Type"));
+  auto form = raw_body(posts[0]);
+  auto has = [&](const std::string& part) {
+    return ("&" + form + "&").find("&" + part + "&") != std::string::npos;
+  };
+  BOOST_TEST(has("amount=1234"), form);
+  BOOST_TEST(has("currency=rub"), form);
+  BOOST_TEST(has("confirm=true"), form);
+  BOOST_TEST((has("metadata[order_id]=" + std::to_string(order)) || has("metadata%5Border_id%5D=" + std::to_string(order))),
+             form);
+
+  // confirm -> GET succeeded
+  w.pay.expect(pp_expectation("GET", "/v1/payment_intents/.+", 200,
+                              R"({"id":"pi_3Abc","object":"payment_intent","status":"succeeded","amount":1234,"currency":"rub"})"));
+  auto cf = w.confirm(int_of(cr.json, "id").value_or(0));
+  REQUIRE_STATUS(cf, 200);
+  BOOST_TEST(string_of(cf.json, "status") == "succeeded", cf.body);
+  auto gets = w.pay.recorded_requests(R"({"method":"GET","path":"/v1/payment_intents/.+"})");
+  BOOST_TEST_REQUIRE(gets.Size() == 1u);
+  BOOST_TEST(string_of(gets[0], "path") == "/v1/payment_intents/pi_3Abc");
+  BOOST_TEST(first_header(gets[0], "Authorization") == std::string{"Bearer "} + stripe_key);
+
+  // refund
+  w.pay.expect(pp_expectation("POST", "/v1/refunds", 200, R"({"id":"re_1","object":"refund","status":"succeeded","amount":500})"));
+  auto r = w.refund(order, "5.00");
+  REQUIRE_STATUS(r, 201);
+  BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  auto refunds = w.pay.recorded_requests(R"({"method":"POST","path":"/v1/refunds"})");
+  BOOST_TEST_REQUIRE(refunds.Size() == 1u);
+  form = raw_body(refunds[0]);
+  BOOST_TEST(has("payment_intent=pi_3Abc"), form);
+  BOOST_TEST(has("amount=500"), form);
+  BOOST_TEST(first_header(refunds[0], "Idempotency-Key") != "<none>");
+
+  // requires_payment_method -> failed
+  w.pay.reset();
+  w.pay.expect(pp_expectation("POST", "/v1/payment_intents", 200,
+                              R"({"id":"pi_2","status":"requires_action","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3ds/2"}}})"));
+  w.pay.expect(pp_expectation("GET", "/v1/payment_intents/.+", 200, R"({"id":"pi_2","status":"requires_payment_method"})"));
+  int64_t second = w.new_order();
+  auto cr2 = w.create(second);
+  REQUIRE_STATUS(cr2, 201);
+  auto cf2 = w.confirm(int_of(cr2.json, "id").value_or(0));
+  REQUIRE_STATUS(cf2, 200);
+  BOOST_TEST(string_of(cf2.json, "status") == "failed", cf2.body);
+
+  w.check_secret_hidden(stripe_key);
+}
+
+BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {
+  struct variant {
+    env_overrides env;
+    const char* what;
+  };
+  std::vector<variant> variants = {
+    {{{"PAYMENT_PROVIDER", std::string{"yookassa"}}, {"PAYMENT_ACCOUNT_ID", std::nullopt}, {"PAYMENT_SECRET", std::string{"s"}}},
+     "yookassa without PAYMENT_ACCOUNT_ID"},
+    {{{"PAYMENT_PROVIDER", std::string{"yookassa"}}, {"PAYMENT_ACCOUNT_ID", std::string{"shop"}}, {"PAYMENT_SECRET", std::nullopt}},
+     "yookassa without PAYMENT_SECRET"},
+    {{{"PAYMENT_PROVIDER", std::string{"stripe"}}, {"PAYMENT_SECRET", std::nullopt}}, "stripe without PAYMENT_SECRET"},
+  };
+  for (auto& v : variants) {
+    v.env["PORT"] = std::to_string(free_port());
+    auto r = run_server_to_exit(v.env, {}, 15s);
+    BOOST_TEST((r.exit_code == std::optional<int>{2}), v.what << ": exit " << (r.exit_code ? *r.exit_code : -1)
+                                                             << " stderr: " << r.err);
+    auto text = r.err;
+    while (!text.empty() && text.back() == '\n')
+      text.pop_back();
+    BOOST_TEST(!text.empty(), v.what << ": no message");
+    BOOST_TEST(text.find('\n') == std::string::npos, v.what << ": more than one line: " << r.err);
+    BOOST_TEST(text.find("PAYMENT_") != std::string::npos, v.what << ": " << r.err);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,280 @@
+// Two-step payments (API.md §3.5 create and confirm rows, §6) against a dedicated server whose
+// payment and e-mail gateways are commerce-mock instances (GATEWAY_TIMEOUT_MS=1000,
+// RESERVATION_SWEEP_SECONDS=1): create -> pending with the gateway's confirmation_url, the
+// refusals, return_url forwarding, confirm (succeeded, repeated, canceled, someone else's),
+// process re-checking a pending payment, and the sweep releasing a stale 'processing' charge.
+#include "tests/http/support.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <thread>
+
+using namespace http_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* const ts_create_reply =
+  R"({"id": "pay_test_123", "status": "pending", "confirmation_url": "https://payment-test.com/confirm"})";
+const char* const ts_succeeded_reply =
+  R"({"id": "pay_mock_123", "status": "succeeded", "paid": true, "amount": 1000, "currency": "RUB"})";
+const char* const ts_canceled_reply =
+  R"({"id": "pay_mock_123", "status": "canceled", "paid": false, "amount": 1000, "currency": "RUB"})";
+
+std::string ts_expectation(const std::string& method, const std::string& path, int status, const std::string& body) {
+  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
+         std::to_string(status) + R"(,"body":)" + quote(body) + "}}";
+}
+
+const std::string ts_post_payments = R"({"method":"POST","path":"/api/v1/payments"})";
+const std::string ts_get_payments = R"({"method":"GET","path":"/api/v1/payments/.+"})";
+
+struct two_step_env {
+  gateway_mock pay;
+  gateway_mock mail;
+  server_process server{[this] {
+    server_process::options o;
+    o.env = {{"PAYMENT_SERVICE_URL", pay.base_url()},
+             {"EMAIL_SERVICE_URL", mail.base_url()},
+             {"PAYMENT_MOCK_URL", std::nullopt},
+             {"EMAIL_MOCK_URL", std::nullopt},
+             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}},
+             {"RESERVATION_SWEEP_SECONDS", std::string{"1"}}};
+    return o;
+  }()};
+  account owner, stranger, staff;
+  int64_t product = 0;  // 123.45
+
+  two_step_env() {
+    client c{server.base_url()};
+    owner = new_account(c, "twostep");
+    stranger = new_account(c, "tsstranger");
+    staff = staff_account(c);
+    product = create_product(c, staff.access, unique_tag("TwoStep "), "123.45", 100000);
+  }
+};
+
+std::unique_ptr<two_step_env> ts_env_instance;
+
+struct two_step_suite {
+  two_step_suite() { ts_env_instance = std::make_unique<two_step_env>(); }
+  ~two_step_suite() {
+    if (!ts_env_instance)
+      return;
+    ts_env_instance->server.stop();
+    BOOST_TEST((ts_env_instance->server.exit_code() == std::optional<int>{0}),
+               "the two-step server ended with " << ts_env_instance->server.exit_description());
+    ts_env_instance.reset();
+  }
+};
+
+std::string create_body(int64_t order_id, const std::string& extra = "") {
+  return "{\"order_id\":" + std::to_string(order_id) + ",\"payment_method\":\"card\"" + extra + "}";
+}
+
+std::string confirmation_email(int64_t order_id) {
+  return R"({"method":"POST","path":"/api/v1/emails/send","body":{"template":"order_confirmation","order_id":)" +
+         std::to_string(order_id) + "}}";
+}
+
+struct two_step_case {
+  two_step_env& env;
+  client c;
+
+  two_step_case() : env(*ts_env_instance), c(env.server.base_url()) {
+    env.pay.reset();
+    env.mail.reset();
+    env.mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
+    env.pay.expect(ts_expectation("POST", "/api/v1/payments", 201, ts_create_reply));
+  }
+
+  void gateway_answers(const char* status_reply) {
+    env.pay.expect(ts_expectation("GET", "/api/v1/payments/.+", 200, status_reply));
+  }
+
+  int64_t new_order(int quantity = 1) {
+    auto r = c.post("/api/orders/", order_body({{env.product, quantity}}), env.owner.access);
+    REQUIRE_STATUS(r, 201);
+    auto id = int_of(r.json, "id").value_or(0);
+    BOOST_TEST_REQUIRE(id > 0);
+    return id;
+  }
+
+  response order(int64_t id) {
+    auto r = c.get("/api/orders/" + std::to_string(id) + "/", env.owner.access);
+    BOOST_TEST_REQUIRE(r.status == 200, r.describe());
+    return r;
+  }
+
+  /// create -> 201 pending; returns the local payment id.
+  int64_t created_payment(int64_t order_id, const std::string& extra = "") {
+    auto r = c.post("/api/payments/create/", create_body(order_id, extra), env.owner.access);
+    REQUIRE_STATUS(r, 201);
+    BOOST_TEST(string_of(r.json, "status") == "pending", r.body);
+    auto id = int_of(r.json, "id").value_or(0);
+    BOOST_TEST_REQUIRE(id > 0, r.body);
+    return id;
+  }
+
+  response confirm(int64_t payment_id, const std::string& bearer) {
+    return c.post("/api/payments/confirm/", "{\"payment_id\":" + std::to_string(payment_id) + "}", bearer);
+  }
+
+  void check_seen(gateway_mock& m, const std::string& req, int n, const std::string& context) {
+    auto r = m.verify_times(req, n, n);
+    BOOST_TEST(r.status == 202, context << ": expected exactly " << n << " x " << req << ": " << r.describe());
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(two_step_payments, two_step_case, *boost::unit_test::fixture<two_step_suite>())
+
+BOOST_AUTO_TEST_CASE(create_is_pending_with_confirmation_url) {
+  int64_t id = new_order(2);  // 246.90
+  auto r = c.post("/api/payments/create/",
+                  create_body(id, R"(,"amount":246.90,"currency":"RUB","return_url":"https://shop.example/back?x=1")"),
+                  env.owner.access);
+  REQUIRE_STATUS(r, 201);
+  BOOST_TEST(string_of(r.json, "status") == "pending", r.body);
+  BOOST_TEST(string_of(r.json, "confirmation_url") == "https://payment-test.com/confirm", r.body);
+  BOOST_TEST(string_of(r.json, "provider_payment_id") == "pay_test_123", r.body);
+  BOOST_TEST(int_of(r.json, "order_id") == std::optional<int64_t>{id}, r.body);
+  BOOST_TEST(same_money(number_of(r.json, "amount"), 246.90), r.body);
+  auto o = order(id);
+  BOOST_TEST(string_of(o.json, "payment_status") == "pending", o.body);
+  BOOST_TEST(string_of(o.json, "status") == "pending", o.body);
+
+  auto seen = env.pay.recorded_requests(ts_post_payments);
+  BOOST_TEST_REQUIRE(seen.Size() == 1u);
+  auto body = mock_request_body(seen[0]);
+  BOOST_TEST_REQUIRE(body.IsObject());
+  BOOST_TEST(string_of(body, "return_url") == "https://shop.example/back?x=1");
+  BOOST_TEST(int_of(body, "order_id") == std::optional<int64_t>{id});
+  BOOST_TEST(same_money(number_of(body, "amount"), 246.90));
+  BOOST_TEST(string_of(body, "currency") == "RUB");
+  BOOST_TEST(mock_request_header(seen[0], "Idempotence-Key").size() == 1u);
+  check_seen(env.pay, ts_get_payments, 0, "create does not poll");
+}
+
+BOOST_AUTO_TEST_CASE(create_refusals) {
+  int64_t id = new_order(1);  // 123.45
+  CHECK_ERROR(c.post("/api/payments/create/", create_body(id, R"(,"amount":123.44)"), env.owner.access), 400,
+              "amount_mismatch");
+  CHECK_FIELD_ERROR(c.post("/api/payments/create/", create_body(id, R"(,"currency":"USD")"), env.owner.access),
+                    "currency");
+  CHECK_FIELD_ERROR(c.post("/api/payments/create/", create_body(id, R"(,"return_url":"ftp://x")"), env.owner.access),
+                    "return_url");
+  CHECK_ERROR(c.post("/api/payments/create/", create_body(id), env.stranger.access), 404, "not_found");
+  CHECK_ERROR(c.post("/api/payments/create/", create_body(999999999), env.owner.access), 404, "not_found");
+  check_seen(env.pay, ts_post_payments, 0, "refused creates");
+  auto o = order(id);
+  BOOST_TEST(string_of(o.json, "payment_status") == "unpaid", o.body);
+  // amount equal to the total is accepted (as a string too)
+  CHECK_STATUS(c.post("/api/payments/create/", create_body(id, R"(,"amount":"123.45")"), env.owner.access), 201);
+}
+
+BOOST_AUTO_TEST_CASE(confirm_succeeds_once_with_one_email) {
+  int64_t id = new_order(1);
+  int64_t payment = created_payment(id);
+  gateway_answers(ts_succeeded_reply);
+  auto r = confirm(payment, env.owner.access);
+  REQUIRE_STATUS(r, 200);
+  BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  BOOST_TEST(int_of(r.json, "id") == std::optional<int64_t>{payment}, r.body);
+  check_seen(env.pay, ts_get_payments, 1, "confirm polls once");
+  auto o = order(id);
+  BOOST_TEST(string_of(o.json, "payment_status") == "paid", o.body);
+  BOOST_TEST(string_of(o.json, "status") == "confirmed", o.body);
+  bool mailed = poll_until([&] { return env.mail.verify_times(confirmation_email(id), 1, -1).status == 202; }, 5s);
+  BOOST_TEST(mailed, "no order_confirmation e-mail");
+
+  auto again = confirm(payment, env.owner.access);
+  REQUIRE_STATUS(again, 200);
+  BOOST_TEST(string_of(again.json, "status") == "succeeded", again.body);
+  std::this_thread::sleep_for(1s);
+  auto once = env.mail.verify_times(confirmation_email(id), 1, 1);
+  BOOST_TEST(once.status == 202, "expected exactly one order_confirmation e-mail: " << once.describe());
+  check_seen(env.pay, ts_post_payments, 1, "one create");
+
+  CHECK_ERROR(confirm(payment, env.stranger.access), 404, "not_found");
+  CHECK_STATUS(confirm(payment, env.staff.access), 200);
+  CHECK_ERROR(confirm(999999999, env.owner.access), 404, "not_found");
+}
+
+BOOST_AUTO_TEST_CASE(confirm_canceled_fails_and_order_is_payable_again) {
+  int64_t id = new_order(1);
+  int64_t payment = created_payment(id);
+  gateway_answers(ts_canceled_reply);
+  auto r = confirm(payment, env.owner.access);
+  REQUIRE_STATUS(r, 200);
+  BOOST_TEST(string_of(r.json, "status") == "failed", r.body);
+  auto o = order(id);
+  BOOST_TEST(string_of(o.json, "payment_status") == "unpaid", o.body);
+  BOOST_TEST(string_of(o.json, "status") == "pending", o.body);
+
+  // a new attempt works
+  env.pay.reset();
+  env.pay.expect(ts_expectation("POST", "/api/v1/payments", 201, ts_create_reply));
+  gateway_answers(ts_succeeded_reply);
+  int64_t second = created_payment(id);
+  BOOST_TEST(second != payment);
+  auto ok = confirm(second, env.owner.access);
+  REQUIRE_STATUS(ok, 200);
+  BOOST_TEST(string_of(ok.json, "status") == "succeeded", ok.body);
+  // the failed one cannot be confirmed into a second success
+  auto stale = confirm(payment, env.owner.access);
+  BOOST_TEST((stale.status == 409 || (stale.status == 200 && string_of(stale.json, "status") == "failed")),
+             stale.describe());
+}
+
+BOOST_AUTO_TEST_CASE(process_rechecks_a_pending_payment) {
+  int64_t id = new_order(1);
+  created_payment(id);
+  gateway_answers(ts_succeeded_reply);
+  auto r = c.post("/api/payments/process/",
+                  "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"tok"})",
+                  env.owner.access);
+  REQUIRE_STATUS(r, 200);
+  BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  check_seen(env.pay, ts_post_payments, 1, "no second charge");
+  check_seen(env.pay, ts_get_payments, 1, "one status check");
+  auto o = order(id);
+  BOOST_TEST(string_of(o.json, "payment_status") == "paid", o.body);
+  BOOST_TEST(db_int("SELECT count(*) FROM payments WHERE order_id = $1::bigint", {std::to_string(id)}) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(stale_processing_charge_is_released_by_the_sweep) {
+  int64_t id = new_order(1);
+  auto sid = std::to_string(id);
+  db_value("INSERT INTO payments (order_id, status, amount_minor, currency, payment_method, provider, updated_at) "
+           "SELECT id, 'processing', total_minor, 'RUB', 'card', 'generic', now() - interval '10 minutes' "
+           "FROM orders WHERE id = $1::bigint RETURNING id",
+           {sid});
+  db_value("UPDATE orders SET payment_status = 'pending', version = version + 1 WHERE id = $1::bigint RETURNING id",
+           {sid});
+  bool released = poll_until(
+    [&] {
+      return db_value("SELECT status FROM payments WHERE order_id = $1::bigint ORDER BY id LIMIT 1", {sid}) ==
+               std::optional<std::string>{"failed"} &&
+             db_value("SELECT payment_status FROM orders WHERE id = $1::bigint", {sid}) ==
+               std::optional<std::string>{"unpaid"};
+    },
+    4s);
+  BOOST_TEST_REQUIRE(released, "the stale charge was not released within 4 s: payments="
+                                 << db_value("SELECT string_agg(status, ',') FROM payments WHERE order_id = $1::bigint", {sid})
+                                      .value_or("")
+                                 << " order=" << db_value("SELECT payment_status FROM orders WHERE id = $1::bigint", {sid}).value_or(""));
+  auto o = order(id);
+  BOOST_TEST(string_of(o.json, "payment_status") == "unpaid", o.body);
+  gateway_answers(ts_succeeded_reply);
+  auto r = c.post("/api/payments/process/",
+                  "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"tok"})",
+                  env.owner.access);
+  REQUIRE_STATUS(r, 200);
+  BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  o = order(id);
+  BOOST_TEST(string_of(o.json, "payment_status") == "paid", o.body);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
