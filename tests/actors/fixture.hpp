@@ -92,8 +92,14 @@ struct actor_fixture {
     commerce_node n;
     n.catalog = actors::spawn_catalog_supervisor(*sys, {access, std::chrono::seconds(300), restarts, cache_ttl});
     n.carts = actors::spawn_cart_supervisor(*sys, {access, std::chrono::seconds(300), restarts});
-    n.orders = actors::spawn_order_supervisor(*sys, {access, std::chrono::seconds(300), restarts, cache_ttl, n.catalog,
-                                                     reservation_ttl, std::chrono::seconds(0)});
+    actors::order_deps orders;
+    orders.db = access;
+    orders.restarts = restarts;
+    orders.cache_ttl = cache_ttl;
+    orders.catalog = n.catalog;
+    orders.reservation_ttl = reservation_ttl;
+    orders.sweep_interval = std::chrono::seconds(0);  // tests send sweep_atom themselves
+    n.orders = actors::spawn_order_supervisor(*sys, orders);
     spawned.insert(spawned.end(), {n.catalog, n.carts, n.orders});
     return n;
   }
