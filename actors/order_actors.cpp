@@ -391,63 +391,53 @@ void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create
       [=](caf::error&) mutable { rp.deliver(shipment_reply{problem::unavailable(), {}}); });
 }
 
+/// The opening every owner's operation shares: the record (reloaded when `fresh`), the caller's
+/// right to it (anyone else gets not_found, never 403), then `run(rp)`; a problem on the way is
+/// answered as Reply{problem}.
+template <class Reply, class Run>
+caf::response_promise for_owner(order_ptr self, const order_deps& d, int64_t id, const requester& who, bool fresh,
+                                Run run) {
+  auto rp = self->make_response_promise();
+  with_order(self, d, id, fresh, [=](problem p) mutable {
+    if (!p && !visible_to(*self->state.cached, who))
+      p = order_not_found();
+    if (p)
+      rp.deliver(Reply{p, {}});
+    else
+      run(rp);
+  });
+  return rp;
+}
+
 caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, order_deps d) {
   log_unhandled_exceptions(self, "order", id);
   return {
     [=](const get_order& cmd) {
-      auto rp = self->make_response_promise();
-      with_order(self, d, id, false, [=](problem p) mutable {
-        if (!p && !visible_to(*self->state.cached, cmd.who))
-          p = order_not_found();
-        rp.deliver(p ? failure(p) : order_reply{problem::none(), *self->state.cached, false});
+      return for_owner<order_reply>(self, d, id, cmd.who, false, [=](caf::response_promise& rp) {
+        rp.deliver(order_reply{problem::none(), *self->state.cached, false});
       });
-      return rp;
     },
     [=](const cancel_order& cmd) {
-      auto rp = self->make_response_promise();
-      with_order(self, d, id, true, [=](problem p) mutable {
-        if (!p && !visible_to(*self->state.cached, cmd.who))
-          p = order_not_found();
-        if (p) {
-          rp.deliver(failure(p));
-          return;
-        }
-        const auto& o = *self->state.cached;
-        if (o.payment_status != "unpaid") {
+      return for_owner<order_reply>(self, d, id, cmd.who, true, [=](caf::response_promise& rp) {
+        if (self->state.cached->payment_status != "unpaid")
           rp.deliver(failure(problem::of("invalid_order_state", "a paid order cannot be cancelled; ask for a refund")));
-          return;
-        }
-        transition(self, d, id, "cancelled", rp);
+        else
+          transition(self, d, id, "cancelled", rp);
       });
-      return rp;
     },
     [=](const process_payment& cmd) {
-      auto rp = self->make_response_promise();
-      with_order(self, d, id, true, [=](problem p) mutable {
-        if (!p && !visible_to(*self->state.cached, cmd.who))
-          p = order_not_found();
-        if (!p && cmd.expected_amount && *cmd.expected_amount != self->state.cached->total_minor)
-          p = problem{"amount_mismatch", "the amount must equal the order's total",
-                      {{"amount", {"must equal the order's total"}}}};
-        if (p)
-          rp.deliver(payment_reply{p, {}});
+      return for_owner<payment_reply>(self, d, id, cmd.who, true, [=](caf::response_promise& rp) {
+        if (cmd.expected_amount && *cmd.expected_amount != self->state.cached->total_minor)
+          rp.deliver(payment_reply{problem{"amount_mismatch", "the amount must equal the order's total",
+                                           {{"amount", {"must equal the order's total"}}}},
+                                   {}});
         else
           charge(self, d, id, cmd, rp);
       });
-      return rp;
     },
     [=](const confirm_payment& cmd) {
-      auto rp = self->make_response_promise();
-      with_order(self, d, id, true, [=](problem p) mutable {
-        if (!p && !visible_to(*self->state.cached, cmd.who))
-          p = order_not_found();
-        if (p) {
-          rp.deliver(payment_reply{p, {}});
-          return;
-        }
-        confirm(self, d, id, cmd.payment_id, rp);
-      });
-      return rp;
+      return for_owner<payment_reply>(self, d, id, cmd.who, true,
+                                      [=](caf::response_promise& rp) { confirm(self, d, id, cmd.payment_id, rp); });
     },
     [=](const recheck_payment&) {
       auto rp = self->make_response_promise();
@@ -469,28 +459,12 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
       return rp;
     },
     [=](const refund_payment& cmd) {
-      auto rp = self->make_response_promise();
-      with_order(self, d, id, true, [=](problem p) mutable {
-        if (!p && !visible_to(*self->state.cached, cmd.who))
-          p = order_not_found();
-        if (p)
-          rp.deliver(refund_reply{p, {}});
-        else
-          refund(self, d, id, cmd, rp);
-      });
-      return rp;
+      return for_owner<refund_reply>(self, d, id, cmd.who, true,
+                                     [=](caf::response_promise& rp) { refund(self, d, id, cmd, rp); });
     },
     [=](const create_shipment& cmd) {
-      auto rp = self->make_response_promise();
-      with_order(self, d, id, true, [=](problem p) mutable {
-        if (!p && !visible_to(*self->state.cached, cmd.who))
-          p = order_not_found();
-        if (p)
-          rp.deliver(shipment_reply{p, {}});
-        else
-          book_shipment(self, d, id, cmd, rp);
-      });
-      return rp;
+      return for_owner<shipment_reply>(self, d, id, cmd.who, true,
+                                       [=](caf::response_promise& rp) { book_shipment(self, d, id, cmd, rp); });
     },
     [=](const advance_order& cmd) {
       auto rp = self->make_response_promise();
