@@ -80,6 +80,21 @@ refund_result read_refund_answer(const outbound_response& reply, const std::vect
   return out;
 }
 
+send_result send_result_of(const outbound_response& reply) {
+  if (reply.ok())
+    return {true, ""};
+  return {false, reply.failure != outbound_failure::none ? reply.error : "HTTP " + std::to_string(reply.status)};
+}
+
+void write_string_map(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::map<std::string, std::string>& values) {
+  w.StartObject();
+  for (const auto& [k, v] : values) {
+    w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  w.EndObject();
+}
+
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
   static const char* hex = "0123456789ABCDEF";
   auto encode = [](const std::string& s) {

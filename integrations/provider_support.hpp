@@ -3,12 +3,16 @@
 // usable answer" check shared by all providers, form encoding and HTTP Basic credentials.
 #pragma once
 
+#include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
 #include "integrations/payment_gateway.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +33,12 @@ bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway
 /// unless the exchange failed or the status is one of `refused_statuses`.
 refund_result read_refund_answer(const outbound_response& reply, const std::vector<std::string>& refused_statuses,
                                  const std::string& provider);
+
+/// An HTTP mailer's answer: any 2xx is accepted; otherwise why not.
+send_result send_result_of(const outbound_response& reply);
+
+/// {"key": "value", ...} for a map of strings (template data).
+void write_string_map(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::map<std::string, std::string>& values);
 
 /// application/x-www-form-urlencoded.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);

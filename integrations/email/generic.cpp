@@ -1,6 +1,7 @@
 // The `generic` e-mail provider: the document's mock API, POST {base}/api/v1/emails/send with
 // {to, template, subject, order_id|null, data}. Any 2xx means accepted.
 #include "integrations/email_gateway.hpp"
+#include "integrations/provider_support.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -34,19 +35,12 @@ public:
     else
       w.Null();
     w.Key("data");
-    w.StartObject();
-    for (const auto& [k, v] : m.data) {
-      w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-      str(v);
-    }
-    w.EndObject();
+    write_string_map(w, m.data);
     w.EndObject();
     // Not retried: a send that timed out may have gone out, and a second e-mail is worse.
     auto r = client_->call({name_, "send_email", "POST", base_ + "/api/v1/emails/send",
                             {"Content-Type: application/json"}, buf.GetString(), false});
-    if (r.ok())
-      return {true, ""};
-    return {false, r.failure != outbound_failure::none ? r.error : "HTTP " + std::to_string(r.status)};
+    return send_result_of(r);
   }
 
 private:

@@ -21,9 +21,7 @@ public:
     auto body = form_encode({{"from", credentials_.from}, {"to", m.to}, {"subject", m.subject}, {"text", email_text(m)}});
     auto r = client_->call({name_, "send_email", "POST", base_ + "/" + credentials_.account_id + "/messages",
                             {"Content-Type: application/x-www-form-urlencoded", auth_}, body, false});
-    if (r.ok())
-      return {true, ""};
-    return {false, r.failure != outbound_failure::none ? r.error : "HTTP " + std::to_string(r.status)};
+    return send_result_of(r);
   }
 
 private:

@@ -2,6 +2,7 @@
 // {personalizations:[{to:[{email}], dynamic_template_data}], from:{email}, subject, content:[{type, value}]}.
 // 202 Accepted with an empty body.
 #include "integrations/email_gateway.hpp"
+#include "integrations/provider_support.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -33,12 +34,7 @@ public:
     w.EndObject();
     w.EndArray();
     w.Key("dynamic_template_data");
-    w.StartObject();
-    for (const auto& [k, v] : m.data) {
-      w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
-      str(v);
-    }
-    w.EndObject();
+    write_string_map(w, m.data);
     w.EndObject();
     w.EndArray();
     w.Key("from");
@@ -61,9 +57,7 @@ public:
     auto r = client_->call({name_, "send_email", "POST", base_ + "/mail/send",
                             {"Content-Type: application/json", "Authorization: Bearer " + credentials_.secret},
                             buf.GetString(), false});
-    if (r.ok())
-      return {true, ""};
-    return {false, r.failure != outbound_failure::none ? r.error : "HTTP " + std::to_string(r.status)};
+    return send_result_of(r);
   }
 
 private:
