@@ -166,10 +166,12 @@ public:
       ctx->host = host->host() + (host->port().toString() == "80" ? "" : ":" + host->port().toString());
     if (auto key = req.headers().tryGetRaw("Idempotency-Key"))
       ctx->idempotency_key = key->value();
-    for (const auto& [name, raw] : req.headers().rawList()) {
-      auto lower = name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-      ctx->raw_headers[lower] = raw.value();
+    if (r->raw_headers) {  // only where a handler reads them: not a map per request on the hot path
+      for (const auto& [name, raw] : req.headers().rawList()) {
+        auto lower = name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        ctx->raw_headers[lower] = raw.value();
+      }
     }
 
     app->system.spawn(run_handler, r, ctx);

@@ -49,7 +49,7 @@ struct request_context {
   std::map<std::string, std::string> params;  ///< `{id}` captures
   std::map<std::string, std::string> query;
   std::optional<std::string> idempotency_key;
-  std::map<std::string, std::string> raw_headers;  ///< headers Pistache does not type, lower-case names
+  std::map<std::string, std::string> raw_headers;  ///< untyped headers, lower-case names (routes that ask only)
   std::optional<token_claims> claims;     ///< a verified access token, if one was sent
   std::optional<actors::user_view> user;  ///< the authenticated user, once checked
 

@@ -256,7 +256,7 @@ void add_payment_routes(router& r) {
   r.add(Method::Post, "/api/payments/confirm/", access::user, confirm);
   r.add(Method::Post, "/api/payments/refund/", access::user, refund);
   // The provider calls it with its own signature, no token: the signature is the authentication.
-  r.add(Method::Post, "/api/payments/webhook/", access::credentials, webhook);
+  r.add(Method::Post, "/api/payments/webhook/", access::credentials, webhook, true);
   r.add(Method::Get, "/api/payments/{id}/", access::user, get);
   r.add(Method::Get, "/api/notifications/order/{id}/", access::user, order_notifications);
 }

@@ -50,8 +50,9 @@ std::vector<std::string> split_path(std::string_view path) {
   return parts;
 }
 
-void router::add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn) {
-  routes_.push_back(route{method, split_path(pattern), who, std::move(fn)});
+void router::add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn,
+                 bool raw_headers) {
+  routes_.push_back(route{method, split_path(pattern), who, std::move(fn), raw_headers});
 }
 
 router::match router::find(Pistache::Http::Method method, std::string_view path) const {

@@ -32,11 +32,13 @@ struct route {
   std::vector<std::string> segments;
   access who;
   handler fn;
+  bool raw_headers = false;  ///< the handler reads untyped headers (webhook signatures)
 };
 
 class router {
 public:
-  void add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn);
+  void add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn,
+           bool raw_headers = false);
 
   struct match {
     const route* found = nullptr;
