@@ -94,6 +94,8 @@ int run(const config::settings& s) {
   client_settings.total_timeout = std::chrono::milliseconds(s.gateway_timeout_ms);
   client_settings.connect_timeout = std::min(client_settings.total_timeout, std::chrono::milliseconds(2000));
   client_settings.max_attempts = 2;
+  client_settings.breaker_failures = s.gateway_breaker_failures;
+  client_settings.breaker_open_for = std::chrono::milliseconds(s.gateway_breaker_open_ms);
   auto gateways = std::make_shared<integrations::gateway_client>(client_settings, [db](const integrations::call_record& r) {
     static const char* failures[] = {"none", "connect", "timeout", "breaker_open", "protocol"};
     try {

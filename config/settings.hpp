@@ -54,6 +54,8 @@ struct settings {
   std::string sms_sender;
   int64_t gateway_timeout_ms = 5000;
   int gateway_workers = 4;
+  int gateway_breaker_failures = 5;
+  int64_t gateway_breaker_open_ms = 10000;
   int supervisor_max_restarts = 10;
   int64_t supervisor_restart_window_seconds = 60;
   std::string log_level = "info";
