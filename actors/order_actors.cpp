@@ -343,11 +343,11 @@ problem carrier_problem(const std::string& detail, integrations::gateway_outcome
 /// Books the order's shipment: claim (SQL), the carrier call, finish (SQL), each awaited.
 void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create_shipment& cmd, caf::response_promise rp) {
   using persistence::claim_outcome;
-  auto service = cmd.service;
-  auto recipient = cmd.recipient_json;
+  auto booking = cmd.request;
+  booking.order_id = id;
   auto provider = d.shipping->provider();
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
-        return persistence::claim_shipment(c, id, service, provider, recipient);
+        return persistence::claim_shipment(c, id, booking.service, provider, booking.recipient_json);
       }))
     .await(
       [=](persistence::claim_result& claim) mutable {
@@ -361,9 +361,9 @@ void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create
           case claim_outcome::claimed:
             break;
         }
-        integrations::shipment_request request{id, service, recipient, {}};
+        auto request = booking;
         for (const auto& item : claim.items)
-          request.items.push_back({item.sku, item.quantity});
+          request.items.push_back({item.sku, item.quantity, item.name, item.unit_price_minor});
         auto carrier = d.shipping;
         auto shipment_id = claim.shipment_id;
         auto finish = [=](const integrations::shipment_result& booked) mutable {

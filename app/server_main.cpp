@@ -110,7 +110,10 @@ int run(const config::settings& s) {
     integrations::make_payment_gateway(s.payment_provider, s.payment_service_url, gateways,
                                        {s.payment_account_id, s.payment_secret, s.payment_webhook_secret});
   std::shared_ptr<integrations::shipping_gateway> shipping =
-    integrations::make_shipping_gateway(s.shipping_provider, s.shipping_service_url, gateways);
+    integrations::make_shipping_gateway(s.shipping_provider, s.shipping_service_url, gateways,
+                                        {s.shipping_account_id, s.shipping_secret, s.shipping_access_token,
+                                         s.shipping_origin_postal_code, s.shipping_origin_address,
+                                         s.shipping_default_parcel_grams});
   std::shared_ptr<integrations::email_gateway> email =
     integrations::make_email_gateway(s.email_provider, s.email_service_url, gateways,
                                      {s.email_account_id, s.email_secret, s.email_from, s.email_require_starttls});

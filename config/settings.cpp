@@ -1,5 +1,7 @@
 #include "config/settings.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -88,7 +90,8 @@ const std::vector<setting_spec>& specs() {
             &settings::reservation_sweep_seconds, 1, 86400),
     integer("CACHE_TTL_MS", nullptr, "how stale a cached product or order read may be (other nodes' writes)",
             &settings::cache_ttl_ms, 0, 60000),
-    text("PAYMENT_PROVIDER", nullptr, "payment provider: generic (the document's mock API)", &settings::payment_provider),
+    text("PAYMENT_PROVIDER", nullptr, "payment provider: generic (the document's mock API), yookassa, stripe, cloudpayments",
+         &settings::payment_provider),
     text("PAYMENT_SERVICE_URL", nullptr, "payment gateway base URL (falls back to PAYMENT_MOCK_URL)",
          &settings::payment_service_url),
     text("PAYMENT_ACCOUNT_ID", nullptr, "payment account id (YooKassa shopId, CloudPayments PublicId)",
@@ -97,10 +100,23 @@ const std::vector<setting_spec>& specs() {
          &settings::payment_secret, true),
     text("PAYMENT_WEBHOOK_SECRET", nullptr, "webhook signing secret (Stripe whsec_...); unset = webhooks refused",
          &settings::payment_webhook_secret, true),
-    text("SHIPPING_PROVIDER", nullptr, "carrier: generic (the document's mock API)", &settings::shipping_provider),
-    text("SHIPPING_SERVICE_URL", nullptr, "shipping gateway base URL (falls back to SHIPPING_MOCK_URL)",
+    text("SHIPPING_PROVIDER", nullptr, "carrier: generic (the document's mock API), cdek, boxberry, russian_post",
+         &settings::shipping_provider),
+    text("SHIPPING_SERVICE_URL", nullptr,
+         "carrier base URL (falls back to SHIPPING_MOCK_URL; e.g. https://api.cdek.ru/v2, "
+         "https://api.boxberry.ru/json.php, https://otpravka-api.pochta.ru)",
          &settings::shipping_service_url),
-    text("EMAIL_PROVIDER", nullptr, "e-mail provider: generic (the document's mock API)", &settings::email_provider),
+    text("SHIPPING_ACCOUNT_ID", nullptr, "CDEK client_id or Russian Post login", &settings::shipping_account_id),
+    text("SHIPPING_SECRET", nullptr, "CDEK client_secret, Boxberry API token or Russian Post password",
+         &settings::shipping_secret, true),
+    text("SHIPPING_ACCESS_TOKEN", nullptr, "Russian Post application token", &settings::shipping_access_token, true),
+    text("SHIPPING_ORIGIN_POSTAL_CODE", nullptr, "postal code parcels leave from (CDEK, Russian Post)",
+         &settings::shipping_origin_postal_code),
+    text("SHIPPING_ORIGIN_ADDRESS", nullptr, "street address of the CDEK pick-up", &settings::shipping_origin_address),
+    integer("SHIPPING_DEFAULT_PARCEL_GRAMS", nullptr, "weight booked when a shipment names no packages",
+            &settings::shipping_default_parcel_grams, 1, 1000000),
+    text("EMAIL_PROVIDER", nullptr, "e-mail provider: generic (the document's mock API), sendgrid, mailgun, smtp",
+         &settings::email_provider),
     text("EMAIL_SERVICE_URL", nullptr, "e-mail gateway base URL (falls back to EMAIL_MOCK_URL)",
          &settings::email_service_url),
     text("SMS_PROVIDER", nullptr, "SMS provider: twilio or sms_ru; unset = no SMS", &settings::sms_provider),
@@ -270,8 +286,23 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
     throw config_error("PAYMENT_PROVIDER " + s.payment_provider + " needs PAYMENT_ACCOUNT_ID and PAYMENT_SECRET");
   if (s.payment_provider == "stripe" && s.payment_secret.empty())
     throw config_error("PAYMENT_PROVIDER stripe needs PAYMENT_SECRET (the secret key)");
-  if (s.shipping_provider != "generic")
-    throw config_error("SHIPPING_PROVIDER '" + s.shipping_provider + "' is not available in this build (available: generic)");
+  static const std::vector<std::string> carriers = {"generic", "cdek", "boxberry", "russian_post"};
+  if (std::find(carriers.begin(), carriers.end(), s.shipping_provider) == carriers.end())
+    throw config_error("SHIPPING_PROVIDER '" + s.shipping_provider +
+                       "' is not available (available: generic, cdek, boxberry, russian_post)");
+  if (s.shipping_provider == "cdek" &&
+      (s.shipping_account_id.empty() || s.shipping_secret.empty() || s.shipping_origin_postal_code.empty()))
+    throw config_error("SHIPPING_PROVIDER cdek needs SHIPPING_ACCOUNT_ID, SHIPPING_SECRET and SHIPPING_ORIGIN_POSTAL_CODE");
+  if (s.shipping_provider == "boxberry" && s.shipping_secret.empty())
+    throw config_error("SHIPPING_PROVIDER boxberry needs SHIPPING_SECRET (the API token)");
+  if (s.shipping_provider == "russian_post") {
+    if (s.shipping_account_id.empty() || s.shipping_secret.empty() || s.shipping_access_token.empty())
+      throw config_error("SHIPPING_PROVIDER russian_post needs SHIPPING_ACCOUNT_ID, SHIPPING_SECRET and SHIPPING_ACCESS_TOKEN");
+    const auto& index = s.shipping_origin_postal_code;
+    if (index.size() != 6 || index[0] == '0' ||
+        !std::all_of(index.begin(), index.end(), [](unsigned char c) { return std::isdigit(c) != 0; }))
+      throw config_error("SHIPPING_PROVIDER russian_post needs SHIPPING_ORIGIN_POSTAL_CODE, a six-digit Russian postal code");
+  }
   static const std::vector<std::string> email_providers = {"generic", "sendgrid", "mailgun", "smtp"};
   if (std::find(email_providers.begin(), email_providers.end(), s.email_provider) == email_providers.end())
     throw config_error("EMAIL_PROVIDER '" + s.email_provider + "' is not available (available: generic, sendgrid, mailgun, smtp)");

@@ -41,6 +41,12 @@ struct settings {
   std::string payment_webhook_secret;  ///< Stripe's webhook signing secret (whsec_...)
   std::string shipping_provider = "generic";
   std::string shipping_service_url = "http://localhost:1081";
+  std::string shipping_account_id;    ///< CDEK client_id, Russian Post login
+  std::string shipping_secret;        ///< CDEK client_secret, Boxberry token, Russian Post password
+  std::string shipping_access_token;  ///< Russian Post application token
+  std::string shipping_origin_postal_code;
+  std::string shipping_origin_address;
+  int64_t shipping_default_parcel_grams = 1000;
   std::string email_provider = "generic";
   std::string email_service_url = "http://localhost:1082";
   std::string email_account_id;  ///< Mailgun domain, SMTP user name

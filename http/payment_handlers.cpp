@@ -114,8 +114,13 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!in.ok())
     return ctx->out->problem(in.problem());
   auto requester = who(ctx);
+  actors::process_payment cmd;
+  cmd.order_id = *order_id;
+  cmd.who = requester;
+  cmd.payment_method = method;
+  cmd.payment_token = *token;
   under_idempotency_key<actors::payment_reply>(
-    self, ctx, "payments.process", doc, actors::process_payment{*order_id, requester, method, *token}, 200,
+    self, ctx, "payments.process", doc, std::move(cmd), 200,
     [](const actors::payment_reply& r) { return r.payment.id; },
     [](const actors::payment_reply& r) { return render_payment(r.payment); },
     [requester](int64_t id) { return actors::get_payment{id, requester}; });

@@ -1,15 +1,21 @@
 #include "integrations/provider_support.hpp"
 #include "integrations/email_gateway.hpp"
+#include "integrations/shipping_gateway.hpp"
 #include "integrations/sms_gateway.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
+#include <stdexcept>
 
 namespace commerce::integrations {
 
@@ -86,6 +92,17 @@ send_result send_result_of(const outbound_response& reply) {
   return {false, reply.failure != outbound_failure::none ? reply.error : "HTTP " + std::to_string(reply.status)};
 }
 
+void write_text(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void write_amount(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, int64_t minor) {
+  auto text = money_text(minor);
+  w.Key(key);
+  w.RawValue(text.c_str(), text.size(), rapidjson::kNumberType);
+}
+
 void write_string_map(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::map<std::string, std::string>& values) {
   w.StartObject();
   for (const auto& [k, v] : values) {
@@ -116,13 +133,57 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
   return body;
 }
 
-std::string basic_auth_header(const std::string& user, const std::string& password) {
-  std::string plain = user + ":" + password;
-  std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
+std::string base64_text(const std::string& bytes) {
+  std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                           reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
+                           reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   encoded.resize(static_cast<size_t>(n));
-  return "Authorization: Basic " + encoded;
+  return encoded;
+}
+
+std::string hex_text(const std::string& bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string hmac_sha256(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
+  return {reinterpret_cast<const char*>(mac), len};
+}
+
+bool same_signature(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::optional<double> json_number(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject())
+    return std::nullopt;
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd())
+    return std::nullopt;
+  if (it->value.IsNumber())
+    return it->value.GetDouble();
+  if (it->value.IsString()) {
+    const char* text = it->value.GetString();
+    char* end = nullptr;
+    double v = std::strtod(text, &end);
+    if (end != text && *end == '\0' && std::isfinite(v))
+      return v;
+  }
+  return std::nullopt;
+}
+
+std::string basic_auth_header(const std::string& user, const std::string& password) {
+  return "Authorization: Basic " + base64_text(user + ":" + password);
 }
 
 gateway_outcome outcome_of_status(const std::string& status) {
@@ -150,6 +211,27 @@ std::unique_ptr<payment_gateway> make_payment_gateway(const std::string& provide
     return make_cloudpayments(base_url, std::move(client), credentials);
   throw std::invalid_argument("PAYMENT_PROVIDER '" + provider +
                               "' is not available (available: generic, yookassa, stripe, cloudpayments)");
+}
+
+std::unique_ptr<shipping_gateway> make_shipping_gateway(const std::string& provider, const std::string& base_url,
+                                                        std::shared_ptr<gateway_client> client,
+                                                        const shipping_credentials& credentials) {
+  if (provider == "generic")
+    return make_generic_shipping(base_url, std::move(client));
+  if (provider == "cdek")
+    return make_cdek(base_url, std::move(client), credentials);
+  if (provider == "boxberry")
+    return make_boxberry(base_url, std::move(client), credentials);
+  if (provider == "russian_post")
+    return make_russian_post(base_url, std::move(client), credentials);
+  throw std::invalid_argument("SHIPPING_PROVIDER '" + provider +
+                              "' is not available (available: generic, cdek, boxberry, russian_post)");
+}
+
+std::vector<parcel> parcels_or_default(const shipment_request& request, int64_t default_grams) {
+  if (!request.parcels.empty())
+    return request.parcels;
+  return {parcel{default_grams, 0, 0, 0}};
 }
 
 std::unique_ptr<email_gateway> make_email_gateway(const std::string& provider, const std::string& base_url,

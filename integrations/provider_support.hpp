@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,10 +38,31 @@ refund_result read_refund_answer(const outbound_response& reply, const std::vect
 /// An HTTP mailer's answer: any 2xx is accepted; otherwise why not.
 send_result send_result_of(const outbound_response& reply);
 
+/// "key": "value".
+void write_text(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, const std::string& value);
+
+/// "key": 123.45 (a JSON number written from minor units, never through a double).
+void write_amount(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, int64_t minor);
+
 /// {"key": "value", ...} for a map of strings (template data).
 void write_string_map(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::map<std::string, std::string>& values);
 
 /// application/x-www-form-urlencoded.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+
+/// Standard base64 (with padding).
+std::string base64_text(const std::string& bytes);
+
+/// Lower-case hexadecimal.
+std::string hex_text(const std::string& bytes);
+
+/// The raw HMAC-SHA256 of `data` under `key` (webhook signatures).
+std::string hmac_sha256(const std::string& key, const std::string& data);
+
+/// Compares two signatures in constant time (no early exit that would leak a prefix).
+bool same_signature(const std::string& a, const std::string& b);
+
+/// A member that is a number or a numeric string (carriers send either); nullopt otherwise.
+std::optional<double> json_number(const rapidjson::Value& object, const char* name);
 
 }  // namespace commerce::integrations

@@ -37,9 +37,11 @@ claim_result claim_shipment(pg::connection& c, int64_t order_id, const std::stri
     return out;
   }
   out.shipment_id = claimed.int64(0, 0);
-  auto items = tx.exec("SELECT sku, quantity FROM order_items WHERE order_id = $1::bigint ORDER BY id", {pg::to_param(order_id)});
+  auto items = tx.exec("SELECT sku, quantity, product_name, unit_price_minor FROM order_items WHERE order_id = $1::bigint "
+                       "ORDER BY id",
+                       {pg::to_param(order_id)});
   for (int i = 0; i < items.rows(); ++i)
-    out.items.push_back({items.str(i, 0), static_cast<int32_t>(items.int64(i, 1))});
+    out.items.push_back({items.str(i, 0), static_cast<int32_t>(items.int64(i, 1)), items.str(i, 2), items.int64(i, 3)});
   tx.commit();
   return out;
 }

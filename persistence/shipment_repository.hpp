@@ -26,6 +26,8 @@ struct shipment_record {
 struct shipment_item {
   std::string sku;
   int32_t quantity = 0;
+  std::string name;
+  int64_t unit_price_minor = 0;
 };
 
 enum class claim_outcome { claimed, exists, invalid_state, not_found };

@@ -73,9 +73,7 @@ public:
     rapidjson::StringBuffer buf;
     writer w{buf};
     w.StartObject();
-    w.Key("Amount");
-    auto amount = money_text(c.amount_minor);
-    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    write_amount(w, "Amount", c.amount_minor);
     w.Key("Currency");
     w.String(c.currency.c_str());
     w.Key("AccountId");
@@ -112,9 +110,7 @@ public:
     w.StartObject();
     w.Key("TransactionId");
     write_transaction_id(w, r.provider_payment_id);
-    w.Key("Amount");
-    auto amount = money_text(r.amount_minor);
-    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    write_amount(w, "Amount", r.amount_minor);
     w.EndObject();
     auto reply = client_->call({name_, "create_refund", "POST", base_ + "/payments/refund",
                                 {"Content-Type: application/json", auth_, "X-Request-ID: " + r.idempotency_key},

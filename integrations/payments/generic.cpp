@@ -42,9 +42,7 @@ public:
     w.StartObject();
     w.Key("order_id");
     w.Int64(c.order_id);
-    w.Key("amount");
-    auto amount = money_text(c.amount_minor);
-    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    write_amount(w, "amount", c.amount_minor);
     w.Key("currency");
     w.String(c.currency.c_str());
     w.Key("payment_method");
@@ -79,9 +77,7 @@ public:
     w.StartObject();
     w.Key("payment_id");
     w.String(r.provider_payment_id.c_str(), static_cast<rapidjson::SizeType>(r.provider_payment_id.size()));
-    w.Key("amount");
-    auto amount = money_text(r.amount_minor);
-    w.RawValue(amount.c_str(), amount.size(), rapidjson::kNumberType);
+    write_amount(w, "amount", r.amount_minor);
     w.Key("currency");
     w.String(r.currency.c_str());
     w.Key("reason");

@@ -11,9 +11,6 @@
 
 #include <algorithm>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 namespace commerce::integrations {
 
@@ -47,20 +44,6 @@ payment_result read_intent(const outbound_response& r) {
   out.outcome = stripe_outcome(status);
   if (out.outcome == gateway_outcome::gateway_error)
     out.detail = "Stripe answered an unknown status '" + status + "'";
-  return out;
-}
-
-std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += hex[mac[i] >> 4];
-    out += hex[mac[i] & 15];
-  }
   return out;
 }
 
@@ -144,10 +127,9 @@ public:
     }
     if (t < now - 300 || t > now + 300)
       return std::nullopt;
-    auto expected = hmac_sha256_hex(webhook_secret_, timestamp + "." + body);
-    bool valid = std::any_of(signatures.begin(), signatures.end(), [&](const std::string& sig) {
-      return sig.size() == expected.size() && CRYPTO_memcmp(sig.data(), expected.data(), sig.size()) == 0;
-    });
+    auto expected = hex_text(hmac_sha256(webhook_secret_, timestamp + "." + body));
+    bool valid = std::any_of(signatures.begin(), signatures.end(),
+                             [&](const std::string& sig) { return same_signature(sig, expected); });
     if (!valid)
       return std::nullopt;
     rapidjson::Document d;

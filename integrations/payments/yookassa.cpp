@@ -16,7 +16,7 @@ namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void write_amount(writer& w, int64_t minor, const std::string& currency) {
+void write_amount_object(writer& w, int64_t minor, const std::string& currency) {
   w.StartObject();
   w.Key("value");
   w.String(money_text(minor).c_str());
@@ -55,7 +55,7 @@ public:
     writer w{buf};
     w.StartObject();
     w.Key("amount");
-    write_amount(w, c.amount_minor, c.currency);
+    write_amount_object(w, c.amount_minor, c.currency);
     w.Key("capture");
     w.Bool(true);  // one-stage: no separate capture call
     if (!c.payment_token.empty()) {
@@ -95,7 +95,7 @@ public:
     w.Key("payment_id");
     w.String(r.provider_payment_id.c_str(), static_cast<rapidjson::SizeType>(r.provider_payment_id.size()));
     w.Key("amount");
-    write_amount(w, r.amount_minor, r.currency);
+    write_amount_object(w, r.amount_minor, r.currency);
     if (!r.reason.empty()) {
       w.Key("description");
       w.String(r.reason.c_str(), static_cast<rapidjson::SizeType>(r.reason.size()));

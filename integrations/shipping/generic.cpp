@@ -9,30 +9,12 @@
 #include <rapidjson/writer.h>
 
 #include <cmath>
-#include <optional>
-#include <stdexcept>
 
 namespace commerce::integrations {
 
 namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-/// A number or a numeric string (API.md §6: numbers may arrive as strings).
-std::optional<double> number(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd())
-    return std::nullopt;
-  if (it->value.IsNumber())
-    return it->value.GetDouble();
-  if (it->value.IsString()) {
-    try {
-      return std::stod(it->value.GetString());
-    } catch (const std::exception&) {
-    }
-  }
-  return std::nullopt;
-}
 
 class generic_shipping final : public shipping_gateway {
 public:
@@ -59,14 +41,14 @@ public:
     rapidjson::Document d;
     if (!usable_answer(r, d, out.outcome, out.detail))
       return out;
-    auto cost = number(d, "cost");
+    auto cost = json_number(d, "cost");
     if (!cost || !std::isfinite(*cost) || *cost < 0) {
       out.detail = "carrier answered no usable cost";
       return out;
     }
     out.outcome = gateway_outcome::succeeded;
     out.cost_minor = std::llround(*cost * 100);
-    out.delivery_days = static_cast<int64_t>(number(d, "delivery_days").value_or(0));
+    out.delivery_days = static_cast<int64_t>(json_number(d, "delivery_days").value_or(0));
     out.service = json_text(d, "service");
     if (out.service.empty())
       out.service = q.service;
@@ -119,11 +101,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<shipping_gateway> make_shipping_gateway(const std::string& provider, const std::string& base_url,
-                                                        std::shared_ptr<gateway_client> client) {
-  if (provider == "generic")
-    return std::make_unique<generic_shipping>(base_url, std::move(client));
-  throw std::invalid_argument("SHIPPING_PROVIDER '" + provider + "' is not available (available: generic)");
+std::unique_ptr<shipping_gateway> make_generic_shipping(std::string base_url, std::shared_ptr<gateway_client> client) {
+  return std::make_unique<generic_shipping>(std::move(base_url), std::move(client));
 }
 
 }  // namespace commerce::integrations
