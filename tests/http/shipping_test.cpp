@@ -345,6 +345,16 @@ BOOST_AUTO_TEST_CASE(create_bad_inputs) {
                     "order_id");
   CHECK_FIELD_ERROR(c.post("/api/shipping/create/", "{\"order_id\":" + std::to_string(order) + "}", env.owner.access),
                     "recipient");
+  auto with_packages = [&](const std::string& packages) {
+    return "{\"order_id\":" + std::to_string(order) + ",\"recipient\":" + recipient_json() + ",\"packages\":" + packages + "}";
+  };
+  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", with_packages("[]"), env.owner.access), "packages");
+  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", with_packages(R"([{"weight":0}])"), env.owner.access),
+                    "packages.0.weight");
+  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", with_packages(R"([{"weight":1,"dimensions":{"length":-1}}])"),
+                           env.owner.access),
+                    "packages.0.dimensions.length");
+  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", with_packages(R"("heavy")"), env.owner.access), "packages");
   check_seen(ship_orders_req, 0, "invalid bookings");
   BOOST_TEST(!shipping_created(order));
 }
