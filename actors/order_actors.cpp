@@ -582,12 +582,34 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
       auto event = d.payments->verify_webhook(hook.headers, hook.body, hook.received_at);
       if (!event) {
         spdlog::warn("{} webhook refused: bad or stale signature", d.payments->provider());
-        rp.deliver(payment_reply{problem::of("invalid_signature", "the webhook signature does not verify"), {}});
-      } else if (event->order_id <= 0) {
-        rp.deliver(payment_reply{});  // signed, but not about one of our orders
-      } else {
-        rp.delegate(order(event->order_id), recheck_payment{event->order_id});
+        rp.deliver(webhook_reply{problem::of("invalid_signature", "the webhook signature does not verify"), {}});
+        return rp;
       }
+      auto ack = d.payments->webhook_ack();
+      // A notification about no order of ours (or no pending payment) is acknowledged and
+      // changes nothing; a recheck that fails (gateway down) is not, so the provider retries.
+      auto recheck = [=](int64_t order_id) mutable {
+        if (order_id <= 0)
+          return rp.deliver(webhook_reply{problem::none(), ack});
+        self->request(order(order_id), d.db.timeout + d.gateway_timeout, recheck_payment{order_id})
+          .then(
+            [=](payment_reply& r) mutable {
+              // An order we do not have: nothing to settle, and nothing for the provider to retry.
+              rp.deliver(webhook_reply{r.error.code == "not_found" ? problem::none() : r.error, ack});
+            },
+            [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
+      };
+      if (event->order_id > 0 || event->provider_payment_id.empty()) {
+        recheck(event->order_id);
+        return rp;
+      }
+      auto provider = d.payments->provider();
+      auto provider_payment_id = event->provider_payment_id;
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+            return persistence::order_of_pending_payment(c, provider, provider_payment_id).value_or(0);
+          }))
+        .then([=](int64_t order_id) mutable { recheck(order_id); },
+              [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
       return rp;
     },
     [=](const get_shipment& cmd) {

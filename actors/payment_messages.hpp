@@ -66,6 +66,12 @@ struct payment_webhook {
   std::string body;
   int64_t received_at = 0;  ///< unix seconds
 };
+/// What to answer the provider: `ack` (its expected body) unless `error` says why not.
+struct webhook_reply {
+  problem error;
+  std::string ack;
+};
+/// Re-reads the order's pending payment from the provider (a webhook named it).
 struct recheck_payment {
   int64_t order_id = 0;
 };
@@ -121,6 +127,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_refund)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::owner_contact)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_webhook)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::recheck_payment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::webhook_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::claim_idempotency)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::claim_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::settle_idempotency)

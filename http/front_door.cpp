@@ -145,7 +145,7 @@ public:
         return;
       }
     }
-    if (req.body().find_first_not_of(" \t\r\n") != std::string::npos && !is_json(req)) {
+    if (!r->provider_callback && req.body().find_first_not_of(" \t\r\n") != std::string::npos && !is_json(req)) {
       out->problem(actors::problem::of("unsupported_media_type", "request bodies must be application/json"));
       return;
     }
@@ -166,7 +166,7 @@ public:
       ctx->host = host->host() + (host->port().toString() == "80" ? "" : ":" + host->port().toString());
     if (auto key = req.headers().tryGetRaw("Idempotency-Key"))
       ctx->idempotency_key = key->value();
-    if (r->raw_headers) {  // only where a handler reads them: not a map per request on the hot path
+    if (r->provider_callback) {  // only where a handler reads them: not a map per request on the hot path
       for (const auto& [name, raw] : req.headers().rawList()) {
         auto lower = name;
         std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });

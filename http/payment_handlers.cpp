@@ -212,8 +212,8 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
 }
 
 void webhook(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::payment_reply>(self, ctx->app->orders, ctx, actors::payment_webhook{ctx->raw_headers, ctx->body, unix_now()},
-                             [ctx](const actors::payment_reply&) { ctx->out->json(200, R"({"received":true})"); },
+  ask<actors::webhook_reply>(self, ctx->app->orders, ctx, actors::payment_webhook{ctx->raw_headers, ctx->body, unix_now()},
+                             [ctx](const actors::webhook_reply& r) { ctx->out->json(200, r.ack); },
                              ctx->gateway_timeout());
 }
 

@@ -51,8 +51,8 @@ std::vector<std::string> split_path(std::string_view path) {
 }
 
 void router::add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn,
-                 bool raw_headers) {
-  routes_.push_back(route{method, split_path(pattern), who, std::move(fn), raw_headers});
+                 bool provider_callback) {
+  routes_.push_back(route{method, split_path(pattern), who, std::move(fn), provider_callback});
 }
 
 router::match router::find(Pistache::Http::Method method, std::string_view path) const {

@@ -32,13 +32,15 @@ struct route {
   std::vector<std::string> segments;
   access who;
   handler fn;
-  bool raw_headers = false;  ///< the handler reads untyped headers (webhook signatures)
+  /// A provider's callback (webhook): the handler reads untyped headers (signatures), and the
+  /// body may be whatever media type the provider sends (the signature covers its bytes).
+  bool provider_callback = false;
 };
 
 class router {
 public:
   void add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn,
-           bool raw_headers = false);
+           bool provider_callback = false);
 
   struct match {
     const route* found = nullptr;

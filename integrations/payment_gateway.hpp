@@ -54,7 +54,8 @@ struct refund_result {
 /// look at again: the status is always re-read from the provider, never taken from the body.
 struct webhook_event {
   std::string type;
-  int64_t order_id = 0;
+  int64_t order_id = 0;             ///< when the signed body names our order
+  std::string provider_payment_id;  ///< otherwise the provider's payment id, resolved by our records
 };
 
 class payment_gateway {
@@ -73,11 +74,13 @@ public:
                                                       const std::string& body, int64_t now) const {
     return std::nullopt;
   }
+  /// The body of our 200 to an accepted webhook, in the form the provider expects.
+  virtual std::string webhook_ack() const { return R"({"received":true})"; }
 };
 
 struct payment_credentials {
   std::string account_id;  ///< YooKassa shopId, CloudPayments PublicId
-  std::string secret;      ///< Stripe secret key, YooKassa secret key, CloudPayments API secret (never logged)
+  std::string secret;      ///< Stripe secret key, YooKassa secret key, CloudPayments API secret (also its webhook key; never logged)
   std::string webhook_secret;  ///< Stripe's whsec_... signing secret
 };
 

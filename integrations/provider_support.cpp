@@ -133,6 +133,37 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
   return body;
 }
 
+std::map<std::string, std::string> form_decode(const std::string& body) {
+  auto decode = [](const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> fields;
+  size_t start = 0;
+  while (start < body.size()) {
+    auto end = body.find('&', start);
+    auto pair = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    auto eq = pair.find('=');
+    if (!pair.empty())
+      fields[decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : decode(pair.substr(eq + 1));
+    if (end == std::string::npos)
+      break;
+    start = end + 1;
+  }
+  return fields;
+}
+
 std::string base64_text(const std::string& bytes) {
   std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),

@@ -50,6 +50,9 @@ void write_string_map(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::
 /// application/x-www-form-urlencoded.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
+/// The fields of an application/x-www-form-urlencoded body, decoded.
+std::map<std::string, std::string> form_decode(const std::string& body);
+
 /// Standard base64 (with padding).
 std::string base64_text(const std::string& bytes);
 

@@ -198,6 +198,16 @@ std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t orde
   return read_payment(r);
 }
 
+std::optional<int64_t> order_of_pending_payment(pg::connection& c, const std::string& provider,
+                                                const std::string& provider_payment_id) {
+  auto r = c.exec("SELECT order_id FROM payments WHERE provider = $1 AND provider_payment_id = $2 AND status = 'pending' "
+                  "ORDER BY id DESC LIMIT 1",
+                  {provider, provider_payment_id});
+  if (r.empty())
+    return std::nullopt;
+  return r.int64(0, 0);
+}
+
 std::vector<int64_t> release_stale_charges(pg::connection& c, int64_t older_than_seconds) {
   pg::transaction tx{c};
   auto r = tx.exec("UPDATE payments SET status = 'failed', updated_at = now(), "

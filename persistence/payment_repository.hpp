@@ -58,6 +58,10 @@ std::optional<payment_record> find_payment(pg::connection& c, int64_t id);
 /// The order's payment that is pending at the provider (created there, not yet settled), if any.
 std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t order_id);
 
+/// The order whose latest pending payment has this id at this provider, if any (webhooks).
+std::optional<int64_t> order_of_pending_payment(pg::connection& c, const std::string& provider,
+                                                const std::string& provider_payment_id);
+
 /// Charges whose server stopped during the gateway call stay 'processing' and would block the
 /// order for good: after `older_than_seconds` they are marked failed and the order is payable
 /// again. Returns their ids (to be reconciled with the provider: the charge may have happened).

@@ -5,6 +5,9 @@
 //   POST {base}/payments/refund         {TransactionId, Amount}
 // Model.Status: Completed -> succeeded; Authorized -> pending; Declined, Cancelled -> failed.
 // Success:false with Model.AcsUrl means 3-D Secure: pending, the buyer goes to AcsUrl.
+// Notifications (Pay, Fail, Confirm, ...; form-encoded or JSON) are signed with Content-HMAC =
+// base64(HMAC-SHA256(ApiSecret, raw body)); they name InvoiceId (our order) and TransactionId,
+// and are answered {"code":0}. The status is then re-read with /payments/get.
 #include "integrations/payment_gateway.hpp"
 #include "integrations/provider_support.hpp"
 
@@ -65,7 +68,8 @@ public:
   cloudpayments(std::string base_url, std::shared_ptr<gateway_client> client, payment_credentials credentials)
     : base_(std::move(base_url)),
       client_(std::move(client)),
-      auth_(basic_auth_header(credentials.account_id, credentials.secret)) {}
+      auth_(basic_auth_header(credentials.account_id, credentials.secret)),
+      secret_(credentials.secret) {}
 
   const std::string& provider() const override { return name_; }
 
@@ -129,11 +133,39 @@ public:
     return out;
   }
 
+  std::optional<webhook_event> verify_webhook(const std::map<std::string, std::string>& headers,
+                                              const std::string& body, int64_t) const override {
+    auto signature = headers.find("content-hmac");
+    if (secret_.empty() || signature == headers.end() ||
+        !same_signature(signature->second, base64_text(hmac_sha256(secret_, body))))
+      return std::nullopt;
+    std::map<std::string, std::string> fields;
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+    if (!d.HasParseError() && d.IsObject()) {
+      for (const char* name : {"InvoiceId", "TransactionId", "OperationType", "Status"})
+        fields[name] = json_text(d, name);
+    } else {
+      fields = form_decode(body);
+    }
+    webhook_event event;
+    event.type = fields["OperationType"] + (fields["Status"].empty() ? "" : "/" + fields["Status"]);
+    event.provider_payment_id = fields["TransactionId"];
+    const auto& invoice = fields["InvoiceId"];
+    if (!invoice.empty() && invoice.size() < 19 &&
+        std::all_of(invoice.begin(), invoice.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      event.order_id = std::stoll(invoice);
+    return event;
+  }
+
+  std::string webhook_ack() const override { return R"({"code":0})"; }
+
 private:
   std::string name_ = "cloudpayments";
   std::string base_;
   std::shared_ptr<gateway_client> client_;
   std::string auth_;
+  std::string secret_;
 };
 
 }  // namespace

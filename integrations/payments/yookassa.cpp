@@ -4,6 +4,9 @@
 //   GET  {base}/payments/{id}
 //   POST {base}/refunds    {payment_id, amount, description}
 // Statuses pending -> waiting_for_capture -> succeeded | canceled.
+// Webhooks ({type: "notification", event, object}) carry no signature: a notification only
+// names a payment, which must be one of our pending ones, and its status is re-read with GET
+// /payments/{id}, so a forged notification can at most cause that read.
 #include "integrations/payment_gateway.hpp"
 #include "integrations/provider_support.hpp"
 
@@ -105,6 +108,25 @@ public:
                                 {"Content-Type: application/json", auth_, "Idempotence-Key: " + r.idempotency_key},
                                 buf.GetString(), false});
     return read_refund_answer(reply, {"canceled"}, "YooKassa");
+  }
+
+  std::optional<webhook_event> verify_webhook(const std::map<std::string, std::string>&, const std::string& body,
+                                              int64_t) const override {
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+    if (d.HasParseError() || !d.IsObject() || json_text(d, "type") != "notification")
+      return std::nullopt;
+    auto object = d.FindMember("object");
+    if (object == d.MemberEnd() || !object->value.IsObject())
+      return std::nullopt;
+    webhook_event event;
+    event.type = json_text(d, "event");
+    // refund.succeeded describes a refund, whose payment_id names the payment.
+    event.provider_payment_id =
+      json_text(object->value, event.type.rfind("refund.", 0) == 0 ? "payment_id" : "id");
+    if (event.provider_payment_id.empty())
+      return std::nullopt;
+    return event;
   }
 
 private:

@@ -734,13 +734,35 @@ std::string b64url_decode(const std::string& data) {
   return out;
 }
 
-std::string sign_jwt(const std::string& header_json, const std::string& payload_json, const std::string& secret) {
-  std::string input = b64url_encode(header_json) + "." + b64url_encode(payload_json);
+std::string hmac_sha256(const std::string& key, const std::string& data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &len);
-  return input + "." + b64url_encode(std::string{reinterpret_cast<const char*>(mac), len});
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
+  return {reinterpret_cast<const char*>(mac), len};
+}
+
+std::string b64_encode(const std::string& data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string hex_encode(const std::string& data) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : data) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+std::string sign_jwt(const std::string& header_json, const std::string& payload_json, const std::string& secret) {
+  std::string input = b64url_encode(header_json) + "." + b64url_encode(payload_json);
+  return input + "." + b64url_encode(hmac_sha256(secret, input));
 }
 
 std::string jwt_payload(const std::string& token) {
