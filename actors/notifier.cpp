@@ -23,14 +23,14 @@ void record(caf::event_based_actor* self, const notifier_deps& d, persistence::n
           });
 }
 
-/// Sends through a gateway on the gateway pool, then records the outcome.
-template <class Send>
-void deliver(caf::event_based_actor* self, const notifier_deps& d, persistence::notification_record n, int64_t user_id,
-             Send send) {
-  self->request(d.gateway_workers, d.gateway_timeout, cpu_job(std::move(send)))
+/// Sends through an integration actor, then records the outcome.
+template <class Message>
+void deliver(caf::event_based_actor* self, const notifier_deps& d, const caf::actor& gateway,
+             persistence::notification_record n, int64_t user_id, Message message) {
+  self->request(gateway, d.gateway_timeout, std::move(message))
     .then(
-      [=](bool accepted) mutable {
-        n.status = accepted ? "sent" : "failed";
+      [=](integrations::send_result& sent) mutable {
+        n.status = sent.accepted ? "sent" : "failed";
         record(self, d, n, user_id);
       },
       [=](caf::error&) mutable {
@@ -50,18 +50,15 @@ caf::behavior notifier(caf::event_based_actor* self, notifier_deps d) {
           [=](persistence::owner_contact& who) {
             if (who.user_id == 0)
               return;
-            auto email = d.email;
-            integrations::email_message m{who.email, cmd.template_name, cmd.subject, order_id,
-                                          {{"order_id", std::to_string(order_id)}}};
-            deliver(self, d, {0, order_id, "email", email->provider(), cmd.template_name, "", who.email, ""}, who.user_id,
-                    [email, m] { return email->send(m).accepted; });
+            const auto& g = d.gateways;
+            deliver(self, d, g.email, {0, order_id, "email", g.email_provider, cmd.template_name, "", who.email, ""},
+                    who.user_id,
+                    integrations::email_message{who.email, cmd.template_name, cmd.subject, order_id,
+                                                {{"order_id", std::to_string(order_id)}}});
             // The same news by SMS, when the owner gave a phone and an SMS provider is set up.
-            if (d.sms && who.phone) {
-              auto sms = d.sms;
-              integrations::sms_message text{*who.phone, cmd.subject};
-              deliver(self, d, {0, order_id, "sms", sms->provider(), cmd.template_name, "", *who.phone, ""}, who.user_id,
-                      [sms, text] { return sms->send(text); });
-            }
+            if (g.sms && who.phone)
+              deliver(self, d, g.sms, {0, order_id, "sms", g.sms_provider, cmd.template_name, "", *who.phone, ""},
+                      who.user_id, integrations::sms_message{*who.phone, cmd.subject});
           },
           [=](caf::error& e) { spdlog::warn("order {}: no recipient for the notification: {}", order_id, to_string(e)); });
     },

@@ -5,8 +5,7 @@
 #pragma once
 
 #include "actors/db_calls.hpp"
-#include "integrations/email_gateway.hpp"
-#include "integrations/sms_gateway.hpp"
+#include "actors/gateway_actors.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -16,10 +15,8 @@ namespace commerce::actors {
 
 struct notifier_deps {
   db_access db;
-  caf::actor gateway_workers;
+  gateway_actors gateways;  ///< e-mail and (when configured) SMS are sent through these
   std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
-  std::shared_ptr<integrations::email_gateway> email;
-  std::shared_ptr<integrations::sms_gateway> sms;  ///< null: no SMS
 };
 
 caf::actor spawn_notifier(caf::actor_system& sys, notifier_deps deps);

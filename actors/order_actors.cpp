@@ -118,26 +118,6 @@ void transition(order_ptr self, const order_deps& d, int64_t id, std::string to,
       [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
 }
 
-/// The gateway's answer for a new payment: create, then (unless it already succeeded) fetch
-/// the payment's status, which is what counts (API.md §3.5). Runs on the gateway pool.
-integrations::payment_result charge_at_gateway(integrations::payment_gateway& gateway,
-                                               const integrations::charge_request& request) {
-  using integrations::gateway_outcome;
-  auto created = gateway.create(request);
-  if (created.outcome == gateway_outcome::succeeded || created.outcome == gateway_outcome::gateway_error ||
-      created.outcome == gateway_outcome::timeout || created.provider_payment_id.empty())
-    return created;
-  auto fetched = gateway.fetch(created.provider_payment_id);
-  if (fetched.outcome == gateway_outcome::gateway_error || fetched.outcome == gateway_outcome::timeout) {
-    created.detail = "status check failed: " + fetched.detail;
-    return created;  // the payment exists and is pending; a later check settles it
-  }
-  fetched.provider_payment_id = created.provider_payment_id;  // the mock's GET answers another id
-  if (fetched.confirmation_url.empty())
-    fetched.confirmation_url = created.confirmation_url;
-  return fetched;
-}
-
 problem payment_gateway_problem(const std::string& detail, integrations::gateway_outcome outcome) {
   if (outcome == integrations::gateway_outcome::timeout)
     return problem::of("gateway_timeout", "the payment gateway did not answer in time");
@@ -199,13 +179,7 @@ void confirm(order_ptr self, const order_deps& d, int64_t id, int64_t payment_id
           return rp.deliver(payment_reply{problem::of("order_already_paid", "this order was paid by another payment"), {}});
         if (p.status != "pending" || !p.provider_payment_id)
           return rp.deliver(payment_reply{problem::of("payment_in_progress", "this payment is still being created"), {}});
-        auto gateway = d.payments;
-        auto provider_id = *p.provider_payment_id;
-        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, provider_id] {
-              auto r = gateway->fetch(provider_id);
-              r.provider_payment_id = provider_id;  // keep ours: the mock's GET answers another id
-              return r;
-            }))
+        self->request(d.gateways.payments, d.gateway_timeout, fetch_payment{*p.provider_payment_id})
           .await([=](integrations::payment_result& r) mutable {
                    if (r.outcome == integrations::gateway_outcome::gateway_error ||
                        r.outcome == integrations::gateway_outcome::timeout)
@@ -244,7 +218,7 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
 void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const process_payment& cmd, caf::response_promise rp) {
   using persistence::begin_outcome;
   auto method = cmd.payment_method;
-  auto provider = d.payments->provider();
+  auto provider = d.gateways.payment_provider;
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id, method, provider](pg::connection& c) {
         return persistence::begin_charge(c, id, method, provider);
       }))
@@ -264,12 +238,7 @@ void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const pro
         integrations::charge_request request{id, payment.amount_minor, payment.currency, payment.payment_method,
                                              cmd.payment_token, "Order #" + std::to_string(id), payment.idempotence_key,
                                              cmd.return_url, payment.user_id};
-        auto gateway = d.payments;
-        bool two_step = cmd.two_step;
-        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, request, two_step] {
-              // Two-step: the buyer confirms at confirmation_url; confirm_payment checks later.
-              return two_step ? gateway->create(request) : charge_at_gateway(*gateway, request);
-            }))
+        self->request(d.gateways.payments, d.gateway_timeout, charge_payment{request, cmd.two_step})
           .await(
             [=](integrations::payment_result& result) mutable { settle(self, d, payment.id, result, rp); },
             [=](caf::error& e) mutable {
@@ -306,7 +275,6 @@ void refund(order_ptr self, const order_deps& d, int64_t id, const refund_paymen
         auto pending = begun.refund;
         integrations::refund_request request{begun.provider_payment_id, pending.amount_minor, pending.currency,
                                              pending.reason, pending.idempotence_key};
-        auto gateway = d.payments;
         auto finish = [=](const integrations::refund_result& answer) mutable {
           bool accepted = answer.outcome == integrations::gateway_outcome::succeeded;
           self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
@@ -324,7 +292,7 @@ void refund(order_ptr self, const order_deps& d, int64_t id, const refund_paymen
               },
               [=](caf::error&) mutable { rp.deliver(refund_reply{problem::unavailable(), {}}); });
         };
-        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([gateway, request] { return gateway->refund(request); }))
+        self->request(d.gateways.payments, d.gateway_timeout, request)
           .await([=](integrations::refund_result& answer) mutable { finish(answer); },
                  [=](caf::error& e) mutable {
                    finish(integrations::refund_result{integrations::gateway_outcome::gateway_error, "", "", to_string(e)});
@@ -345,7 +313,7 @@ void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create
   using persistence::claim_outcome;
   auto booking = cmd.request;
   booking.order_id = id;
-  auto provider = d.shipping->provider();
+  auto provider = d.gateways.shipping_provider;
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
         return persistence::claim_shipment(c, id, booking.service, provider, booking.recipient_json);
       }))
@@ -364,7 +332,6 @@ void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create
         auto request = booking;
         for (const auto& item : claim.items)
           request.items.push_back({item.sku, item.quantity, item.name, item.unit_price_minor});
-        auto carrier = d.shipping;
         auto shipment_id = claim.shipment_id;
         auto finish = [=](const integrations::shipment_result& booked) mutable {
           bool ok = booked.outcome == integrations::gateway_outcome::succeeded;
@@ -382,7 +349,7 @@ void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create
               },
               [=](caf::error&) mutable { rp.deliver(shipment_reply{problem::unavailable(), {}}); });
         };
-        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([carrier, request] { return carrier->create(request); }))
+        self->request(d.gateways.shipping, d.gateway_timeout, request)
           .await([=](integrations::shipment_result& booked) mutable { finish(booked); },
                  [=](caf::error& e) mutable {
                    finish(integrations::shipment_result{integrations::gateway_outcome::gateway_error, "", "", "", to_string(e)});
@@ -579,16 +546,9 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     [=](const refund_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const payment_webhook& hook) {
       auto rp = self->make_response_promise();
-      auto event = d.payments->verify_webhook(hook.headers, hook.body, hook.received_at);
-      if (!event) {
-        spdlog::warn("{} webhook refused: bad or stale signature", d.payments->provider());
-        rp.deliver(webhook_reply{problem::of("invalid_signature", "the webhook signature does not verify"), {}});
-        return rp;
-      }
-      auto ack = d.payments->webhook_ack();
       // A notification about no order of ours (or no pending payment) is acknowledged and
       // changes nothing; a recheck that fails (gateway down) is not, so the provider retries.
-      auto recheck = [=](int64_t order_id) mutable {
+      auto recheck = [=](int64_t order_id, const std::string& ack) mutable {
         if (order_id <= 0)
           return rp.deliver(webhook_reply{problem::none(), ack});
         self->request(order(order_id), d.db.timeout + d.gateway_timeout, recheck_payment{order_id})
@@ -599,17 +559,27 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
             },
             [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
       };
-      if (event->order_id > 0 || event->provider_payment_id.empty()) {
-        recheck(event->order_id);
-        return rp;
-      }
-      auto provider = d.payments->provider();
-      auto provider_payment_id = event->provider_payment_id;
-      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
-            return persistence::order_of_pending_payment(c, provider, provider_payment_id).value_or(0);
-          }))
-        .then([=](int64_t order_id) mutable { recheck(order_id); },
-              [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
+      auto resolve = [=](const webhook_verdict& verdict) mutable {
+        if (verdict.event.order_id > 0 || verdict.event.provider_payment_id.empty())
+          return recheck(verdict.event.order_id, verdict.ack);
+        auto provider = d.gateways.payment_provider;
+        auto provider_payment_id = verdict.event.provider_payment_id;
+        auto ack = verdict.ack;
+        self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
+              return persistence::order_of_pending_payment(c, provider, provider_payment_id).value_or(0);
+            }))
+          .then([=](int64_t order_id) mutable { recheck(order_id, ack); },
+                [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
+      };
+      self->request(d.gateways.payments, d.gateway_timeout, hook)
+        .then(
+          [=](webhook_verdict& verdict) mutable {
+            if (verdict.valid)
+              return resolve(verdict);
+            spdlog::warn("{} webhook refused: bad or stale signature", d.gateways.payment_provider);
+            rp.deliver(webhook_reply{problem::of("invalid_signature", "the webhook signature does not verify"), {}});
+          },
+          [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
       return rp;
     },
     [=](const get_shipment& cmd) {
@@ -624,9 +594,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     [=](const quote_shipping& cmd) {
       auto rp = self->make_response_promise();
       auto ask_carrier = [=]() mutable {
-        auto carrier = d.shipping;
-        auto request = cmd.request;
-        self->request(d.gateway_workers, d.gateway_timeout, cpu_job([carrier, request] { return carrier->quote(request); }))
+        self->request(d.gateways.shipping, d.gateway_timeout, cmd.request)
           .then(
             [=](integrations::quote_result& q) mutable {
               if (q.outcome == integrations::gateway_outcome::succeeded)

@@ -6,8 +6,7 @@
 
 #include "actors/db_calls.hpp"
 #include "actors/supervision.hpp"
-#include "integrations/payment_gateway.hpp"
-#include "integrations/shipping_gateway.hpp"
+#include "actors/gateway_actors.hpp"
 
 #include <memory>
 
@@ -23,11 +22,9 @@ struct order_deps {
   caf::actor catalog;  ///< told which products' stock a checkout moved
   std::chrono::seconds reservation_ttl{1800};
   std::chrono::seconds sweep_interval{30};  ///< 0: no periodic sweep (tests send sweep_atom)
-  caf::actor gateway_workers;                ///< blocking pool for gateway calls
+  gateway_actors gateways;                   ///< payments and shipping are asked through these
   std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
-  std::shared_ptr<integrations::payment_gateway> payments;
   caf::actor notifier;
-  std::shared_ptr<integrations::shipping_gateway> shipping;
 };
 
 caf::actor spawn_order_supervisor(caf::actor_system& sys, order_deps deps);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "actors/order_messages.hpp"
-#include "integrations/payment_gateway.hpp"
+#include "actors/gateway_messages.hpp"
 #include "persistence/payment_repository.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -59,13 +59,6 @@ struct refund_reply {
   persistence::refund_record refund;
 };
 
-/// A provider's webhook, as received: the order supervisor verifies its signature and, when
-/// it holds, asks the order's actor to re-read its pending payment from the provider.
-struct payment_webhook {
-  std::map<std::string, std::string> headers;  ///< lower-case names
-  std::string body;
-  int64_t received_at = 0;  ///< unix seconds
-};
 /// What to answer the provider: `ack` (its expected body) unless `error` says why not.
 struct webhook_reply {
   problem error;
@@ -125,7 +118,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::confirm_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_settlement)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_refund)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::owner_contact)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_webhook)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::recheck_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::webhook_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::claim_idempotency)
@@ -137,9 +129,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::list_notifications)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::notifications_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::send_order_email)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::begin_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::payment_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::refund_begin_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::refund_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<commerce::persistence::refund_finish_result>)

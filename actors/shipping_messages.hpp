@@ -3,7 +3,7 @@
 #pragma once
 
 #include "actors/order_messages.hpp"
-#include "integrations/shipping_gateway.hpp"
+#include "actors/gateway_messages.hpp"
 #include "persistence/shipment_repository.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -45,6 +45,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::create_shipment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_shipment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::shipment_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::claim_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::shipment_result)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::quote_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::optional<commerce::persistence::shipment_record>)

@@ -4,6 +4,7 @@
 #include "actors/cart.hpp"
 #include "actors/catalog.hpp"
 #include "actors/crypto.hpp"
+#include "actors/gateway_actors.hpp"
 #include "actors/notifier.hpp"
 #include "actors/orders.hpp"
 #include "actors/system_probe.hpp"
@@ -130,7 +131,9 @@ int run(const config::settings& s) {
     caf::actor_system sys{cfg};
     auto db_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.db_pool_size), "db");
     auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers), "crypto");
-    auto gateway_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.gateway_workers), "gateway");
+    // One integration actor per gateway kind, each with GATEWAY_WORKERS threads of its own.
+    auto integration_actors =
+      actors::spawn_gateway_actors(sys, {payments, shipping, email, sms}, static_cast<size_t>(s.gateway_workers));
     // A whole gateway job: a create plus a status check, each within GATEWAY_TIMEOUT_MS.
     auto gateway_job_timeout = std::chrono::milliseconds(4 * s.gateway_timeout_ms + 1000);
 
@@ -153,12 +156,12 @@ int run(const config::settings& s) {
     app->users = actors::spawn_user_supervisor(sys, user_deps);
     app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl});
     app->carts = actors::spawn_cart_supervisor(sys, actors::cart_deps{db_access, idle, restarts});
-    auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, gateway_workers, gateway_job_timeout, email, sms});
+    auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, integration_actors, gateway_job_timeout});
     app->orders = actors::spawn_order_supervisor(
       sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
                               std::chrono::seconds(s.reservation_ttl_seconds),
-                              std::chrono::seconds(s.reservation_sweep_seconds), gateway_workers, gateway_job_timeout,
-                              payments, notifier, shipping});
+                              std::chrono::seconds(s.reservation_sweep_seconds), integration_actors, gateway_job_timeout,
+                              notifier});
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
     std::vector<caf::actor> supervisors{app->users, app->catalog, app->carts, app->orders};
     auto watch = sys.spawn(escalation_watch, supervisors, failed);
@@ -181,8 +184,11 @@ int run(const config::settings& s) {
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     door.stop(std::chrono::seconds(10));
-    for (const auto& a : {app->users, app->catalog, app->carts, app->orders, app->probe, watch, notifier, db_workers,
-                          crypto_workers, gateway_workers})
+    std::vector<caf::actor> everyone{app->users, app->catalog,     app->carts, app->orders, app->probe,
+                                     watch,      notifier,         db_workers, crypto_workers};
+    for (const auto& a : integration_actors.all())
+      everyone.push_back(a);
+    for (const auto& a : everyone)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     app.reset();
     exit_code = failed->load() ? 1 : 0;
