@@ -40,8 +40,18 @@ integrations::payment_result charge(integrations::payment_gateway& gateway, cons
   return fetched;
 }
 
-caf::behavior payment_worker(caf::event_based_actor*, std::shared_ptr<integrations::payment_gateway> gateway) {
+/// What every worker of a kind knows besides its provider: for the admin console.
+struct status_source {
+  std::string kind;
+  std::string provider;
+  std::shared_ptr<integrations::gateway_client> client;
+  gateway_status operator()(stats_atom) const { return {kind, provider, client->breakers(provider)}; }
+};
+
+caf::behavior payment_worker(caf::event_based_actor*, std::shared_ptr<integrations::payment_gateway> gateway,
+                             status_source status) {
   return {
+    status,
     [gateway](const charge_payment& cmd) {
       return guarded("payment", [&] { return cmd.two_step ? gateway->create(cmd.request) : charge(*gateway, cmd.request); });
     },
@@ -69,8 +79,10 @@ caf::behavior payment_worker(caf::event_based_actor*, std::shared_ptr<integratio
   };
 }
 
-caf::behavior shipping_worker(caf::event_based_actor*, std::shared_ptr<integrations::shipping_gateway> carrier) {
+caf::behavior shipping_worker(caf::event_based_actor*, std::shared_ptr<integrations::shipping_gateway> carrier,
+                              status_source status) {
   return {
+    status,
     [carrier](const integrations::quote_request& request) {
       return guarded("shipping", [&] { return carrier->quote(request); });
     },
@@ -80,16 +92,19 @@ caf::behavior shipping_worker(caf::event_based_actor*, std::shared_ptr<integrati
   };
 }
 
-caf::behavior email_worker(caf::event_based_actor*, std::shared_ptr<integrations::email_gateway> mailer) {
+caf::behavior email_worker(caf::event_based_actor*, std::shared_ptr<integrations::email_gateway> mailer,
+                           status_source status) {
   return {
+    status,
     [mailer](const integrations::email_message& message) {
       return guarded("email", [&] { return mailer->send(message); });
     },
   };
 }
 
-caf::behavior sms_worker(caf::event_based_actor*, std::shared_ptr<integrations::sms_gateway> sms) {
+caf::behavior sms_worker(caf::event_based_actor*, std::shared_ptr<integrations::sms_gateway> sms, status_source status) {
   return {
+    status,
     [sms](const integrations::sms_message& message) {
       return guarded("sms", [&] { return integrations::send_result{sms->send(message), ""}; });
     },
@@ -97,8 +112,9 @@ caf::behavior sms_worker(caf::event_based_actor*, std::shared_ptr<integrations::
 }
 
 template <class Behavior, class Provider>
-caf::actor spawn_pool(caf::actor_system& sys, size_t workers, Behavior behavior, std::shared_ptr<Provider> provider) {
-  auto factory = [&sys, behavior, provider] { return sys.spawn<caf::detached>(behavior, provider); };
+caf::actor spawn_pool(caf::actor_system& sys, size_t workers, Behavior behavior, std::shared_ptr<Provider> provider,
+                      status_source status) {
+  auto factory = [&sys, behavior, provider, status] { return sys.spawn<caf::detached>(behavior, provider, status); };
   return caf::actor_pool::make(sys.dummy_execution_unit(), workers, factory, caf::actor_pool::round_robin());
 }
 
@@ -111,17 +127,18 @@ std::vector<caf::actor> gateway_actors::all() const {
   return out;
 }
 
-gateway_actors spawn_gateway_actors(caf::actor_system& sys, const gateway_providers& providers, size_t workers) {
+gateway_actors spawn_gateway_actors(caf::actor_system& sys, const gateway_providers& providers, size_t workers,
+                                    std::shared_ptr<integrations::gateway_client> client) {
   gateway_actors out;
-  out.payments = spawn_pool(sys, workers, payment_worker, providers.payments);
   out.payment_provider = providers.payments->provider();
-  out.shipping = spawn_pool(sys, workers, shipping_worker, providers.shipping);
+  out.payments = spawn_pool(sys, workers, payment_worker, providers.payments, {"payment", out.payment_provider, client});
   out.shipping_provider = providers.shipping->provider();
-  out.email = spawn_pool(sys, workers, email_worker, providers.email);
+  out.shipping = spawn_pool(sys, workers, shipping_worker, providers.shipping, {"shipping", out.shipping_provider, client});
   out.email_provider = providers.email->provider();
+  out.email = spawn_pool(sys, workers, email_worker, providers.email, {"email", out.email_provider, client});
   if (providers.sms) {
-    out.sms = spawn_pool(sys, workers, sms_worker, providers.sms);
     out.sms_provider = providers.sms->provider();
+    out.sms = spawn_pool(sys, workers, sms_worker, providers.sms, {"sms", out.sms_provider, client});
   }
   return out;
 }

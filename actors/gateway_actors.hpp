@@ -37,7 +37,9 @@ struct gateway_actors {
   std::vector<caf::actor> all() const;
 };
 
-/// One actor per configured gateway kind, each with `workers` threads.
-gateway_actors spawn_gateway_actors(caf::actor_system& sys, const gateway_providers& providers, size_t workers);
+/// One actor per configured gateway kind, each with `workers` threads. `client` is the one the
+/// providers call through: its breakers are reported to stats_atom.
+gateway_actors spawn_gateway_actors(caf::actor_system& sys, const gateway_providers& providers, size_t workers,
+                                    std::shared_ptr<integrations::gateway_client> client);
 
 }  // namespace commerce::actors

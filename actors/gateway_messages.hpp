@@ -4,7 +4,9 @@
 // shipment_request, email_message, sms_message) are sent as they are.
 #pragma once
 
+#include "actors/supervision_messages.hpp"
 #include "integrations/email_gateway.hpp"
+#include "integrations/gateway_client.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
 #include "integrations/sms_gateway.hpp"
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace commerce::actors {
 
@@ -44,8 +47,16 @@ struct webhook_verdict {
   std::string ack;  ///< the body the provider expects in our 200
 };
 
+/// What an integration actor answers to stats_atom (the admin console).
+struct gateway_status {
+  std::string kind;  ///< payment, shipping, email, sms
+  std::string provider;
+  std::vector<integrations::breaker_report> breakers;
+};
+
 }  // namespace commerce::actors
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::gateway_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::fetch_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_webhook)

@@ -133,7 +133,7 @@ int run(const config::settings& s) {
     auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers), "crypto");
     // One integration actor per gateway kind, each with GATEWAY_WORKERS threads of its own.
     auto integration_actors =
-      actors::spawn_gateway_actors(sys, {payments, shipping, email, sms}, static_cast<size_t>(s.gateway_workers));
+      actors::spawn_gateway_actors(sys, {payments, shipping, email, sms}, static_cast<size_t>(s.gateway_workers), gateways);
     // A whole gateway job: a create plus a status check, each within GATEWAY_TIMEOUT_MS.
     auto gateway_job_timeout = std::chrono::milliseconds(4 * s.gateway_timeout_ms + 1000);
 
@@ -162,6 +162,7 @@ int run(const config::settings& s) {
                               std::chrono::seconds(s.reservation_ttl_seconds),
                               std::chrono::seconds(s.reservation_sweep_seconds), integration_actors, gateway_job_timeout,
                               notifier});
+    app->gateways = integration_actors.all();
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
     std::vector<caf::actor> supervisors{app->users, app->catalog, app->carts, app->orders};
     auto watch = sys.spawn(escalation_watch, supervisors, failed);

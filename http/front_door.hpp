@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <map>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@ struct app_context {
   caf::actor carts;    ///< the cart supervisor
   caf::actor orders;   ///< the order supervisor
   caf::actor probe;    ///< the health probe
+  std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
   std::atomic<int64_t> in_flight{0};
   std::atomic<bool> draining{false};
 };

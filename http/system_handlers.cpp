@@ -1,4 +1,5 @@
 // Health (API.md §3.7) and the admin console's view of live actors (staff only).
+#include "actors/gateway_messages.hpp"
 #include "actors/system_messages.hpp"
 #include "http/handler_support.hpp"
 
@@ -53,45 +54,90 @@ void write_stats(json::writer& w, const actors::supervisor_stats& s) {
   w.EndObject();
 }
 
-using named_stats = std::vector<std::pair<std::string, actors::supervisor_stats>>;
-
-/// Asks each supervisor in turn (one short-lived actor, no blocking), then renders them all.
-void collect_stats(caf::event_based_actor* self, const ctx_ptr& ctx,
-                   std::shared_ptr<std::vector<std::pair<std::string, caf::actor>>> pending,
-                   std::shared_ptr<named_stats> done) {
-  if (pending->empty()) {
-    ctx->out->json(200, render([&](json::writer& w) {
-                     w.StartObject();
-                     w.Key("supervisors");
-                     w.StartObject();
-                     for (const auto& [name, stats] : *done) {
-                       w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
-                       write_stats(w, stats);
-                     }
-                     w.EndObject();
-                     w.Key("in_flight_requests");
-                     w.Int64(ctx->app->in_flight.load());
-                     w.EndObject();
-                   }));
-    return;
+void write_gateway(json::writer& w, const actors::gateway_status& g) {
+  w.StartObject();
+  w.Key("kind");
+  w.String(g.kind);
+  w.Key("provider");
+  w.String(g.provider);
+  w.Key("breakers");
+  w.StartArray();
+  for (const auto& b : g.breakers) {
+    w.StartObject();
+    w.Key("origin");
+    w.String(b.origin);
+    w.Key("open");
+    w.Bool(b.open);
+    w.Key("consecutive_failures");
+    w.Int(b.consecutive_failures);
+    w.EndObject();
   }
-  auto [name, supervisor] = pending->back();
-  pending->pop_back();
-  self->request(supervisor, ctx->timeout(), actors::stats_atom::value)
-    .then(
-      [=, name = name](actors::supervisor_stats& s) {
-        done->emplace_back(name, s);
-        collect_stats(self, ctx, pending, done);
-      },
-      [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+  w.EndArray();
+  w.EndObject();
+}
+
+/// What the console gathers, one actor at a time (one short-lived actor, no blocking).
+struct console_view {
+  std::vector<std::pair<std::string, caf::actor>> supervisors;  ///< still to ask
+  std::vector<caf::actor> gateways;                             ///< still to ask
+  std::vector<std::pair<std::string, actors::supervisor_stats>> stats;
+  std::vector<actors::gateway_status> gateway_status;
+};
+
+void render_console(const ctx_ptr& ctx, const console_view& v) {
+  ctx->out->json(200, render([&](json::writer& w) {
+                   w.StartObject();
+                   w.Key("supervisors");
+                   w.StartObject();
+                   for (const auto& [name, stats] : v.stats) {
+                     w.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+                     write_stats(w, stats);
+                   }
+                   w.EndObject();
+                   w.Key("gateways");
+                   w.StartArray();
+                   for (const auto& g : v.gateway_status)
+                     write_gateway(w, g);
+                   w.EndArray();
+                   w.Key("in_flight_requests");
+                   w.Int64(ctx->app->in_flight.load());
+                   w.EndObject();
+                 }));
+}
+
+void collect(caf::event_based_actor* self, const ctx_ptr& ctx, std::shared_ptr<console_view> v) {
+  auto failed = [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); };
+  if (!v->supervisors.empty()) {
+    auto [name, supervisor] = v->supervisors.back();
+    v->supervisors.pop_back();
+    self->request(supervisor, ctx->timeout(), actors::stats_atom::value)
+      .then(
+        [=, name = name](actors::supervisor_stats& s) {
+          v->stats.emplace_back(name, s);
+          collect(self, ctx, v);
+        },
+        failed);
+  } else if (!v->gateways.empty()) {
+    auto gateway = v->gateways.back();
+    v->gateways.pop_back();
+    self->request(gateway, ctx->timeout(), actors::stats_atom::value)
+      .then(
+        [=](actors::gateway_status& g) {
+          v->gateway_status.insert(v->gateway_status.begin(), g);
+          collect(self, ctx, v);
+        },
+        failed);
+  } else {
+    render_console(ctx, *v);
+  }
 }
 
 void actor_stats(caf::event_based_actor* self, const ctx_ptr& ctx) {
   const auto& app = *ctx->app;
-  auto pending = std::make_shared<std::vector<std::pair<std::string, caf::actor>>>(
-    std::vector<std::pair<std::string, caf::actor>>{
-      {"orders", app.orders}, {"carts", app.carts}, {"products", app.catalog}, {"users", app.users}});
-  collect_stats(self, ctx, pending, std::make_shared<named_stats>());
+  auto v = std::make_shared<console_view>();
+  v->supervisors = {{"orders", app.orders}, {"carts", app.carts}, {"products", app.catalog}, {"users", app.users}};
+  v->gateways = app.gateways;
+  collect(self, ctx, v);
 }
 
 }  // namespace

@@ -157,6 +157,22 @@ outbound_response gateway_client::send_mail(const smtp_request& request) {
   return out;
 }
 
+std::vector<breaker_report> gateway_client::breakers(const std::string& provider) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<breaker_report> out;
+  for (const auto& [key, breaker] : breakers_) {
+    if (key.rfind(provider + "@", 0) != 0)
+      continue;
+    auto origin = key.substr(provider.size() + 1);
+    auto scheme = origin.find("://");
+    auto at = origin.find('@');
+    if (scheme != std::string::npos && at != std::string::npos)
+      origin.erase(scheme + 3, at - scheme - 2);  // user:password@ never leaves
+    out.push_back({origin, breaker.open(), breaker.failures()});
+  }
+  return out;
+}
+
 bool gateway_client::breaker_open(const std::string& provider) {
   std::lock_guard<std::mutex> guard{mtx_};
   for (const auto& [key, breaker] : breakers_)

@@ -79,6 +79,7 @@ public:
   bool allow(std::chrono::steady_clock::time_point now);
   void record(bool success, std::chrono::steady_clock::time_point now);
   bool open() const { return open_; }
+  int failures() const { return failures_; }
 
 private:
   int threshold_;
@@ -87,6 +88,13 @@ private:
   bool open_ = false;
   bool trial_in_flight_ = false;
   std::chrono::steady_clock::time_point opened_at_;
+};
+
+/// One breaker as the admin console shows it.
+struct breaker_report {
+  std::string origin;  ///< scheme://host[:port], without credentials
+  bool open = false;
+  int consecutive_failures = 0;
 };
 
 class gateway_client {
@@ -104,6 +112,9 @@ public:
 
   /// Whether any breaker of `provider` (one per remote origin) is open.
   bool breaker_open(const std::string& provider);
+
+  /// The breakers of `provider`, one per remote origin it has called.
+  std::vector<breaker_report> breakers(const std::string& provider);
 
 private:
   outbound_response attempt(const outbound_request& request) const;

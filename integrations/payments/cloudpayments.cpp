@@ -3,7 +3,8 @@
 //   POST {base}/payments/tokens/charge  {Amount, Currency, AccountId, Token, InvoiceId, Description, TrInitiatorCode}
 //   POST {base}/payments/get            {TransactionId}
 //   POST {base}/payments/refund         {TransactionId, Amount}
-// Model.Status: Completed -> succeeded; Authorized -> pending; Declined, Cancelled -> failed.
+// Model.Status: Completed -> succeeded; Authorized, AwaitingAuthentication (3-D Secure) -> pending;
+// Declined, Cancelled -> failed.
 // Success:false with Model.AcsUrl means 3-D Secure: pending, the buyer goes to AcsUrl.
 // Notifications (Pay, Fail, Confirm, ...; form-encoded or JSON) are signed with Content-HMAC =
 // base64(HMAC-SHA256(ApiSecret, raw body)); they name InvoiceId (our order) and TransactionId,
@@ -51,8 +52,8 @@ payment_result read_transaction(const outbound_response& r) {
   auto status = has_model ? json_text(model->value, "Status") : "";
   if (status == "Completed")
     out.outcome = gateway_outcome::succeeded;
-  else if (status == "Authorized")
-    out.outcome = gateway_outcome::pending;
+  else if (status == "Authorized" || status == "AwaitingAuthentication")
+    out.outcome = gateway_outcome::pending;  // captured later, or the buyer is at the bank (3-D Secure)
   else if (status == "Declined" || status == "Cancelled" || !success) {
     out.outcome = gateway_outcome::failed;
     out.detail = "CloudPayments: " + (has_model ? json_text(model->value, "CardHolderMessage") : json_text(d, "Message"));
