@@ -19,31 +19,6 @@ const char* const yk_basic = "Basic c2hvcDQyNDI6eWtfc2VjcmV0X1pxOQ==";  // base6
 const char* const stripe_key = "sk_test_51SecretKeyXyz";
 const std::regex pp_uuid{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
 
-std::string pp_expectation(const std::string& method, const std::string& path, int status, const std::string& json) {
-  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
-         std::to_string(status) + R"(,"headers":{"Content-Type":["application/json"]},"body":)" + quote(json) + "}}";
-}
-
-/// The raw text of a recorded request's body (a plain string or {"type":"STRING","string":...}).
-std::string raw_body(const rapidjson::Value& recorded) {
-  if (!recorded.IsObject() || !recorded.HasMember("body"))
-    return "";
-  const auto& b = recorded["body"];
-  if (b.IsString())
-    return b.GetString();
-  if (b.IsObject()) {
-    for (const char* k : {"string", "rawBytes"})
-      if (b.HasMember(k) && b[k].IsString())
-        return b[k].GetString();
-  }
-  return "";
-}
-
-std::string first_header(const rapidjson::Value& recorded, const std::string& name) {
-  auto v = mock_request_header(recorded, name);
-  return v.empty() ? "<none>" : v[0];
-}
-
 struct provider_world {
   gateway_mock pay;
   gateway_mock mail;
@@ -92,12 +67,6 @@ struct provider_world {
                    "{\"order_id\":" + std::to_string(id) + ",\"amount\":" + amount + R"(,"reason":"customer request"})",
                    owner.access);
   }
-
-  void check_secret_hidden(const std::string& secret) {
-    BOOST_TEST(server->log().find(secret) == std::string::npos, "the secret appears in the server log");
-    BOOST_TEST(db_int("SELECT count(*) FROM gateway_calls g WHERE strpos(g::text, $1) > 0", {secret}) == 0,
-               "the secret appears in gateway_calls");
-  }
 };
 
 }  // namespace
@@ -106,10 +75,10 @@ BOOST_AUTO_TEST_SUITE(payment_providers)
 
 BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   provider_world w{"yookassa", "/v3", {{"PAYMENT_ACCOUNT_ID", std::string{yk_shop}}, {"PAYMENT_SECRET", std::string{yk_secret}}}};
-  w.pay.expect(pp_expectation(
+  w.pay.expect(json_expectation(
     "POST", "/v3/payments", 200,
     R"({"id":"2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f","status":"pending","paid":false,"amount":{"value":"12.34","currency":"RUB"},"confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/checkout/payments/v2/contract?orderId=2d6b"}})"));
-  w.pay.expect(pp_expectation(
+  w.pay.expect(json_expectation(
     "GET", "/v3/payments/.+", 200,
     R"({"id":"2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f","status":"succeeded","paid":true,"amount":{"value":"12.34","currency":"RUB"}})"));
   int64_t order = w.new_order();
@@ -119,10 +88,10 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
 
   auto posts = w.pay.recorded_requests(R"({"method":"POST","path":"/v3/payments"})");
   BOOST_TEST_REQUIRE(posts.Size() == 1u);
-  BOOST_TEST(first_header(posts[0], "Authorization") == yk_basic);
-  BOOST_TEST(std::regex_match(first_header(posts[0], "Idempotence-Key"), pp_uuid), first_header(posts[0], "Idempotence-Key"));
+  BOOST_TEST(mock_first_header(posts[0], "Authorization") == yk_basic);
+  BOOST_TEST(std::regex_match(mock_first_header(posts[0], "Idempotence-Key"), pp_uuid), mock_first_header(posts[0], "Idempotence-Key"));
   auto body = mock_request_body(posts[0]);
-  BOOST_TEST_REQUIRE(body.IsObject(), "YooKassa body is not JSON: " << raw_body(posts[0]));
+  BOOST_TEST_REQUIRE(body.IsObject(), "YooKassa body is not JSON: " << mock_request_text(posts[0]));
   BOOST_TEST_REQUIRE((body.HasMember("amount") && body["amount"].IsObject()));
   BOOST_TEST((body["amount"].HasMember("value") && body["amount"]["value"].IsString()), "amount.value must be a string");
   BOOST_TEST(string_of(body["amount"], "value") == "12.34");
@@ -138,10 +107,10 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   auto gets = w.pay.recorded_requests(R"({"method":"GET","path":"/v3/payments/.+"})");
   BOOST_TEST_REQUIRE(gets.Size() == 1u);
   BOOST_TEST(string_of(gets[0], "path") == "/v3/payments/2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f");
-  BOOST_TEST(first_header(gets[0], "Authorization") == yk_basic);
+  BOOST_TEST(mock_first_header(gets[0], "Authorization") == yk_basic);
 
   // refund
-  w.pay.expect(pp_expectation("POST", "/v3/refunds", 200,
+  w.pay.expect(json_expectation("POST", "/v3/refunds", 200,
                               R"({"id":"rf-1","status":"succeeded","amount":{"value":"5.00","currency":"RUB"}})"));
   auto r = w.refund(order, "5");
   REQUIRE_STATUS(r, 201);
@@ -154,15 +123,15 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   BOOST_TEST_REQUIRE((rb.HasMember("amount") && rb["amount"].IsObject()));
   BOOST_TEST(string_of(rb["amount"], "value") == "5.00");
   BOOST_TEST(string_of(rb["amount"], "currency") == "RUB");
-  BOOST_TEST(first_header(refunds[0], "Authorization") == yk_basic);
-  BOOST_TEST(std::regex_match(first_header(refunds[0], "Idempotence-Key"), pp_uuid));
+  BOOST_TEST(mock_first_header(refunds[0], "Authorization") == yk_basic);
+  BOOST_TEST(std::regex_match(mock_first_header(refunds[0], "Idempotence-Key"), pp_uuid));
 
   // status mapping through create + confirm
   auto map_status = [&](const std::string& gateway_status) {
     w.pay.reset();
-    w.pay.expect(pp_expectation("POST", "/v3/payments", 200,
+    w.pay.expect(json_expectation("POST", "/v3/payments", 200,
                                 R"({"id":"yk-2","status":"pending","confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/c/2"}})"));
-    w.pay.expect(pp_expectation("GET", "/v3/payments/.+", 200, R"({"id":"yk-2","status":")" + gateway_status + R"("})"));
+    w.pay.expect(json_expectation("GET", "/v3/payments/.+", 200, R"({"id":"yk-2","status":")" + gateway_status + R"("})"));
     int64_t o = w.new_order();
     auto cr = w.create(o);
     BOOST_TEST_REQUIRE(cr.status == 201, cr.describe());
@@ -182,12 +151,12 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   BOOST_TEST(map_status("succeeded") == "succeeded");
   BOOST_TEST(map_status("canceled") == "failed");
 
-  w.check_secret_hidden(yk_secret);
+  check_secret_hidden(*w.server, yk_secret);
 }
 
 BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
   provider_world w{"stripe", "/v1", {{"PAYMENT_SECRET", std::string{stripe_key}}, {"PAYMENT_ACCOUNT_ID", std::nullopt}}};
-  w.pay.expect(pp_expectation(
+  w.pay.expect(json_expectation(
     "POST", "/v1/payment_intents", 200,
     R"({"id":"pi_3Abc","object":"payment_intent","status":"requires_action","amount":1234,"currency":"rub","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3ds/abc","return_url":"https://shop.example/back"}}})"));
   int64_t order = w.new_order();
@@ -199,11 +168,11 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
 
   auto posts = w.pay.recorded_requests(R"({"method":"POST","path":"/v1/payment_intents"})");
   BOOST_TEST_REQUIRE(posts.Size() == 1u);
-  BOOST_TEST(first_header(posts[0], "Authorization") == std::string{"Bearer "} + stripe_key);
-  BOOST_TEST(first_header(posts[0], "Idempotency-Key") != "<none>");
-  BOOST_TEST(first_header(posts[0], "Content-Type").find("application/x-www-form-urlencoded") == 0,
-             first_header(posts[0], "Content-Type"));
-  auto form = raw_body(posts[0]);
+  BOOST_TEST(mock_first_header(posts[0], "Authorization") == std::string{"Bearer "} + stripe_key);
+  BOOST_TEST(mock_first_header(posts[0], "Idempotency-Key") != "<none>");
+  BOOST_TEST(mock_first_header(posts[0], "Content-Type").find("application/x-www-form-urlencoded") == 0,
+             mock_first_header(posts[0], "Content-Type"));
+  auto form = mock_request_text(posts[0]);
   auto has = [&](const std::string& part) {
     return ("&" + form + "&").find("&" + part + "&") != std::string::npos;
   };
@@ -214,7 +183,7 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
              form);
 
   // confirm -> GET succeeded
-  w.pay.expect(pp_expectation("GET", "/v1/payment_intents/.+", 200,
+  w.pay.expect(json_expectation("GET", "/v1/payment_intents/.+", 200,
                               R"({"id":"pi_3Abc","object":"payment_intent","status":"succeeded","amount":1234,"currency":"rub"})"));
   auto cf = w.confirm(int_of(cr.json, "id").value_or(0));
   REQUIRE_STATUS(cf, 200);
@@ -222,25 +191,25 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
   auto gets = w.pay.recorded_requests(R"({"method":"GET","path":"/v1/payment_intents/.+"})");
   BOOST_TEST_REQUIRE(gets.Size() == 1u);
   BOOST_TEST(string_of(gets[0], "path") == "/v1/payment_intents/pi_3Abc");
-  BOOST_TEST(first_header(gets[0], "Authorization") == std::string{"Bearer "} + stripe_key);
+  BOOST_TEST(mock_first_header(gets[0], "Authorization") == std::string{"Bearer "} + stripe_key);
 
   // refund
-  w.pay.expect(pp_expectation("POST", "/v1/refunds", 200, R"({"id":"re_1","object":"refund","status":"succeeded","amount":500})"));
+  w.pay.expect(json_expectation("POST", "/v1/refunds", 200, R"({"id":"re_1","object":"refund","status":"succeeded","amount":500})"));
   auto r = w.refund(order, "5.00");
   REQUIRE_STATUS(r, 201);
   BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
   auto refunds = w.pay.recorded_requests(R"({"method":"POST","path":"/v1/refunds"})");
   BOOST_TEST_REQUIRE(refunds.Size() == 1u);
-  form = raw_body(refunds[0]);
+  form = mock_request_text(refunds[0]);
   BOOST_TEST(has("payment_intent=pi_3Abc"), form);
   BOOST_TEST(has("amount=500"), form);
-  BOOST_TEST(first_header(refunds[0], "Idempotency-Key") != "<none>");
+  BOOST_TEST(mock_first_header(refunds[0], "Idempotency-Key") != "<none>");
 
   // requires_payment_method -> failed
   w.pay.reset();
-  w.pay.expect(pp_expectation("POST", "/v1/payment_intents", 200,
+  w.pay.expect(json_expectation("POST", "/v1/payment_intents", 200,
                               R"({"id":"pi_2","status":"requires_action","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3ds/2"}}})"));
-  w.pay.expect(pp_expectation("GET", "/v1/payment_intents/.+", 200, R"({"id":"pi_2","status":"requires_payment_method"})"));
+  w.pay.expect(json_expectation("GET", "/v1/payment_intents/.+", 200, R"({"id":"pi_2","status":"requires_payment_method"})"));
   int64_t second = w.new_order();
   auto cr2 = w.create(second);
   REQUIRE_STATUS(cr2, 201);
@@ -248,7 +217,7 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
   REQUIRE_STATUS(cf2, 200);
   BOOST_TEST(string_of(cf2.json, "status") == "failed", cf2.body);
 
-  w.check_secret_hidden(stripe_key);
+  check_secret_hidden(*w.server, stripe_key);
 }
 
 BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {

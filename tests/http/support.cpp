@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -658,10 +659,10 @@ account account_from(const response& r, const std::string& email, const std::str
 
 }  // namespace
 
-account new_account(client& c, const std::string& tag) {
+account new_account(client& c, const std::string& tag, const std::string& extra_members) {
   auto email = unique_email(tag);
   std::string password = "Secret-pass-" + std::to_string(getpid()) + "x1";
-  auto r = register_user(c, email, password);
+  auto r = register_user(c, email, password, extra_members);
   if (r.status != 201)
     throw std::runtime_error("registering " + email + " failed: " + r.describe());
   return account_from(r, email, password);
@@ -1113,6 +1114,83 @@ std::vector<std::string> mock_request_header(const rapidjson::Value& recorded, c
         add(e["values"]);
   }
   return out;
+}
+
+std::string mock_request_text(const rapidjson::Value& recorded) {
+  if (!recorded.IsObject() || !recorded.HasMember("body"))
+    return "";
+  const auto& b = recorded["body"];
+  if (b.IsString())
+    return b.GetString();
+  if (b.IsObject() && b.HasMember("string") && b["string"].IsString())
+    return b["string"].GetString();
+  rapidjson::StringBuffer buf;  // a JSON body, recorded as JSON
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  b.Accept(w);
+  return buf.GetString();
+}
+
+std::string mock_first_header(const rapidjson::Value& recorded, const std::string& name) {
+  auto values = mock_request_header(recorded, name);
+  return values.empty() ? "<none>" : values[0];
+}
+
+std::map<std::string, std::string> form_fields(const std::string& body) {
+  auto decode = [](const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> fields;
+  size_t start = 0;
+  while (start <= body.size()) {
+    auto end = body.find('&', start);
+    if (end == std::string::npos)
+      end = body.size();
+    auto pair = body.substr(start, end - start);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      fields[decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : decode(pair.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return fields;
+}
+
+std::string json_expectation(const std::string& method, const std::string& path, int status,
+                             const std::string& body_text) {
+  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
+         std::to_string(status) + R"(,"headers":{"Content-Type":["application/json"]},"body":)" + quote(body_text) +
+         "}}";
+}
+
+void check_secret_hidden(const server_process& server, const std::string& secret) {
+  BOOST_TEST(server.log().find(secret) == std::string::npos, "the secret appears in the server log");
+  BOOST_TEST(db_int("SELECT count(*) FROM gateway_calls g WHERE strpos(g::text, $1) > 0", {secret}) == 0,
+             "the secret appears in gateway_calls");
+}
+
+response notifications_of(client& c, int64_t order_id, const std::string& bearer, size_t n,
+                          std::chrono::milliseconds limit) {
+  const auto path = "/api/notifications/order/" + std::to_string(order_id) + "/";
+  response last;
+  poll_until(
+    [&] {
+      last = c.get(path, bearer);
+      return last.status == 200 && last.is_json && last.json.IsArray() && last.json.Size() >= n;
+    },
+    limit);
+  return last;
 }
 
 bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit, std::chrono::milliseconds every) {

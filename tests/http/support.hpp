@@ -216,7 +216,8 @@ struct account {
   int64_t id = 0;
 };
 /// Registers a fresh user and checks the 201; throws with the response on failure.
-account new_account(client& c, const std::string& tag = "user");
+/// `extra_members` as for register_user() (e.g. `"phone":"+79001234567"`).
+account new_account(client& c, const std::string& tag = "user", const std::string& extra_members = "");
 /// Logs the ADMIN_EMAIL staff user in; throws with the response on failure.
 account staff_account(client& c);
 
@@ -394,6 +395,28 @@ private:
 rapidjson::Document mock_request_body(const rapidjson::Value& recorded);
 /// The values of header `name` (any case) of a recorded request, in both header-map forms.
 std::vector<std::string> mock_request_header(const rapidjson::Value& recorded, const std::string& name);
+
+/// The raw text of a recorded request's body: a plain string (how commerce-mock records a form
+/// or text body), {"type":"STRING","string":...}, or a JSON body written back out as text.
+std::string mock_request_text(const rapidjson::Value& recorded);
+/// The first value of header `name` of a recorded request, or "<none>".
+std::string mock_first_header(const rapidjson::Value& recorded, const std::string& name);
+/// The fields of an application/x-www-form-urlencoded body, decoded ('+' is a space). A repeated
+/// name keeps its last value.
+std::map<std::string, std::string> form_fields(const std::string& body);
+
+/// An expectation answering `method path` (path is a MockServer regex) with `status`, the
+/// header Content-Type: application/json and `body_text` as the body, sent as written.
+std::string json_expectation(const std::string& method, const std::string& path, int status,
+                             const std::string& body_text);
+
+/// The server never wrote `secret` to its log, nor to any column of gateway_calls.
+void check_secret_hidden(const server_process& server, const std::string& secret);
+
+/// Polls GET /api/notifications/order/{id}/ as `bearer` until the list holds at least `n`
+/// entries or `limit` has passed; the last answer.
+response notifications_of(client& c, int64_t order_id, const std::string& bearer, size_t n,
+                          std::chrono::milliseconds limit = std::chrono::seconds(5));
 
 /// Calls `done` every `every` until it returns true or `limit` has passed; its last result.
 bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit,
