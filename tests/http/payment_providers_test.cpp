@@ -1,7 +1,8 @@
-// Payment providers (GATEWAYS.md §2.1, API.md §3.5): servers with PAYMENT_PROVIDER=yookassa and
-// =stripe against a commerce-mock, checking the exact outbound requests (paths, auth, idempotency
-// headers, bodies), the status mapping, refunds, that the secret never reaches the log or
-// gateway_calls, and that missing credentials stop the server at start with exit code 2.
+// Payment providers (GATEWAYS.md §2.1, API.md §3.5): servers with PAYMENT_PROVIDER=yookassa,
+// =stripe and =cloudpayments against a commerce-mock, checking the exact outbound requests (paths,
+// auth, idempotency headers, bodies), the status mapping (CloudPayments' 3-D Secure answer
+// included), refunds, that the secret never reaches the log or gateway_calls, and that missing
+// credentials stop the server at start with exit code 2.
 #include "tests/http/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -17,6 +18,9 @@ const char* const yk_shop = "shop4242";
 const char* const yk_secret = "yk_secret_Zq9";
 const char* const yk_basic = "Basic c2hvcDQyNDI6eWtfc2VjcmV0X1pxOQ==";  // base64("shop4242:yk_secret_Zq9")
 const char* const stripe_key = "sk_test_51SecretKeyXyz";
+const char* const cp_public_id = "pk_1a2b3c4d5e6f";
+const char* const cp_secret = "cp_api_secret_7Hq";
+const char* const cp_basic = "Basic cGtfMWEyYjNjNGQ1ZTZmOmNwX2FwaV9zZWNyZXRfN0hx";  // base64("pk_1a2b3c4d5e6f:cp_api_secret_7Hq")
 const std::regex pp_uuid{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
 
 struct provider_world {
@@ -62,12 +66,33 @@ struct provider_world {
   response confirm(int64_t payment_id) {
     return c->post("/api/payments/confirm/", "{\"payment_id\":" + std::to_string(payment_id) + "}", owner.access);
   }
+  response order(int64_t id) { return c->get("/api/orders/" + std::to_string(id) + "/", owner.access); }
   response refund(int64_t id, const std::string& amount) {
     return c->post("/api/payments/refund/",
                    "{\"order_id\":" + std::to_string(id) + ",\"amount\":" + amount + R"(,"reason":"customer request"})",
                    owner.access);
   }
 };
+
+/// A server speaking CloudPayments (base URL without a version, like https://api.cloudpayments.ru).
+std::unique_ptr<provider_world> cloudpayments_world() {
+  return std::make_unique<provider_world>(
+    "cloudpayments", "", env_overrides{{"PAYMENT_ACCOUNT_ID", std::string{cp_public_id}}, {"PAYMENT_SECRET", std::string{cp_secret}}});
+}
+
+/// CloudPayments answers HTTP 200 whatever happened: {Success, Message, Model}.
+std::string cp_answer(bool success, const std::string& model_json) {
+  return std::string{R"({"Success":)"} + (success ? "true" : "false") + R"(,"Message":null,"Model":)" + model_json + "}";
+}
+
+const std::string cp_charge = R"({"method":"POST","path":"/payments/tokens/charge"})";
+const std::string cp_get = R"({"method":"POST","path":"/payments/get"})";
+const std::string cp_refund = R"({"method":"POST","path":"/payments/refund"})";
+
+/// Member `key` is a JSON number (not a string) equal to `value`, within the money tolerance.
+bool is_number(const rapidjson::Value& v, const char* key, double value) {
+  return v.IsObject() && v.HasMember(key) && v[key].IsNumber() && same_money(v[key].GetDouble(), value);
+}
 
 }  // namespace
 
@@ -220,6 +245,156 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
   check_secret_hidden(*w.server, stripe_key);
 }
 
+BOOST_AUTO_TEST_CASE(cloudpayments_charge_and_refund_requests) {
+  auto w = cloudpayments_world();
+  w->pay.expect(json_expectation(
+    "POST", "/payments/tokens/charge", 200,
+    cp_answer(true, R"({"TransactionId":891510,"Amount":12.34,"Currency":"RUB","Status":"Completed","CardHolderMessage":"Оплата успешно проведена"})")));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "succeeded", p.body);
+  BOOST_TEST(string_of(p.json, "provider_payment_id") == "891510", p.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "paid");
+
+  auto charges = w->pay.recorded_requests(cp_charge);
+  BOOST_TEST_REQUIRE(charges.Size() == 1u);
+  BOOST_TEST(mock_first_header(charges[0], "Authorization") == cp_basic);
+  BOOST_TEST(mock_first_header(charges[0], "Content-Type").find("application/json") == 0u,
+             mock_first_header(charges[0], "Content-Type"));
+  BOOST_TEST(std::regex_match(mock_first_header(charges[0], "X-Request-ID"), pp_uuid),
+             mock_first_header(charges[0], "X-Request-ID"));
+  auto body = mock_request_body(charges[0]);
+  BOOST_TEST_REQUIRE(body.IsObject(), "CloudPayments body is not JSON: " << mock_request_text(charges[0]));
+  const auto text = mock_request_text(charges[0]);
+  BOOST_TEST(is_number(body, "Amount", 12.34), "Amount must be the number 12.34: " << text);
+  BOOST_TEST(string_of(body, "Currency") == "RUB", text);
+  BOOST_TEST(string_of(body, "AccountId") == std::to_string(w->owner.id), text);
+  BOOST_TEST(string_of(body, "Token") == "pm_card_visa", text);
+  BOOST_TEST(string_of(body, "InvoiceId") == std::to_string(order), text);
+  BOOST_TEST(string_of(body, "Description") == "Order #" + std::to_string(order), text);
+  BOOST_TEST(int_of(body, "TrInitiatorCode") == std::optional<int64_t>{1}, "customer-initiated: " << text);
+  // Completed needs no status check.
+  BOOST_TEST(w->pay.recorded_requests(cp_get).Size() == 0u);
+
+  // refund: the transaction id goes back as a number, the amount in major units
+  w->pay.expect(json_expectation("POST", "/payments/refund", 200, cp_answer(true, R"({"TransactionId":891511})")));
+  auto r = w->refund(order, "5.00");
+  REQUIRE_STATUS(r, 201);
+  BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  BOOST_TEST(same_money(number_of(r.json, "amount"), 5.00), r.body);
+  auto refunds = w->pay.recorded_requests(cp_refund);
+  BOOST_TEST_REQUIRE(refunds.Size() == 1u);
+  auto rb = mock_request_body(refunds[0]);
+  BOOST_TEST_REQUIRE(rb.IsObject(), mock_request_text(refunds[0]));
+  BOOST_TEST(int_of(rb, "TransactionId") == std::optional<int64_t>{891510}, mock_request_text(refunds[0]));
+  BOOST_TEST(is_number(rb, "Amount", 5.00), mock_request_text(refunds[0]));
+  BOOST_TEST(mock_first_header(refunds[0], "Authorization") == cp_basic);
+  BOOST_TEST(std::regex_match(mock_first_header(refunds[0], "X-Request-ID"), pp_uuid),
+             mock_first_header(refunds[0], "X-Request-ID"));
+  BOOST_TEST(mock_first_header(refunds[0], "X-Request-ID") != mock_first_header(charges[0], "X-Request-ID"),
+             "the refund reuses the charge's idempotency key");
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "partially_refunded");
+
+  check_secret_hidden(*w->server, cp_secret);
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_declines_fail_and_the_order_stays_payable) {
+  auto w = cloudpayments_world();
+  // Declined, with the bank's message for the card holder.
+  const auto declined = cp_answer(
+    false, R"({"TransactionId":891520,"Status":"Declined","ReasonCode":5051,"CardHolderMessage":"Недостаточно средств на карте"})");
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200, declined));
+  w->pay.expect(json_expectation("POST", "/payments/get", 200, declined));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "failed", p.body);
+  auto o = w->order(order);
+  BOOST_TEST(string_of(o.json, "payment_status") == "unpaid", o.body);
+  BOOST_TEST(string_of(o.json, "status") == "pending", o.body);
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 1u);
+
+  // Success:false without a Model (e.g. a bad token): failed too.
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200, R"({"Success":false,"Message":"Invalid token"})"));
+  auto again = w->process(order);
+  REQUIRE_STATUS(again, 200);
+  BOOST_TEST(string_of(again.json, "status") == "failed", again.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "unpaid");
+
+  // The order is payable again once the bank agrees.
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200,
+                                 cp_answer(true, R"({"TransactionId":891521,"Status":"Completed"})")));
+  auto paid = w->process(order);
+  REQUIRE_STATUS(paid, 200);
+  BOOST_TEST(string_of(paid.json, "status") == "succeeded", paid.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "paid");
+
+  check_secret_hidden(*w->server, cp_secret);
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_status_mapping) {
+  auto w = cloudpayments_world();
+  // An Authorized charge is checked again with /payments/get, whose Status decides.
+  auto status_after_check = [&](const std::string& model_status) {
+    w->pay.reset();
+    w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200,
+                                   cp_answer(true, R"({"TransactionId":891530,"Status":"Authorized"})")));
+    w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                   cp_answer(model_status == "Completed" || model_status == "Authorized",
+                                             R"({"TransactionId":891530,"Status":")" + model_status + R"("})")));
+    auto p = w->process(w->new_order());
+    BOOST_TEST_REQUIRE(p.status == 200, model_status << ": " << p.describe());
+    auto gets = w->pay.recorded_requests(cp_get);
+    BOOST_TEST_REQUIRE(gets.Size() == 1u, model_status);
+    auto gb = mock_request_body(gets[0]);
+    BOOST_TEST(int_of(gb, "TransactionId") == std::optional<int64_t>{891530},
+               "TransactionId must be the number: " << mock_request_text(gets[0]));
+    BOOST_TEST(mock_first_header(gets[0], "Authorization") == cp_basic);
+    return string_of(p.json, "status");
+  };
+  BOOST_TEST(status_after_check("Completed") == "succeeded");
+  BOOST_TEST(status_after_check("Authorized") == "pending");
+  BOOST_TEST(status_after_check("Declined") == "failed");
+  BOOST_TEST(status_after_check("Cancelled") == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_3ds_is_pending_with_the_acs_url) {
+  auto w = cloudpayments_world();
+  // 3-D Secure: Success:false with Model.AcsUrl; the status check meanwhile says the bank waits.
+  w->pay.expect(json_expectation(
+    "POST", "/payments/tokens/charge", 200,
+    cp_answer(false, R"({"TransactionId":891540,"PaReq":"eJxVUdtugkAQ/RXD","AcsUrl":"https://demo.cloudpayments.ru/acs","ThreeDsCallbackId":"7be4d37f0a434c0a8a7fc0e328368d7d"})")));
+  w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                 cp_answer(true, R"({"TransactionId":891540,"Status":"AwaitingAuthentication"})")));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "pending", p.body);
+  BOOST_TEST(string_of(p.json, "confirmation_url") == "https://demo.cloudpayments.ru/acs", p.body);
+  BOOST_TEST(string_of(p.json, "provider_payment_id") == "891540", p.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "pending");
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 1u);
+
+  // The buyer passed 3-D Secure: the next check finds the payment Completed.
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                 cp_answer(true, R"({"TransactionId":891540,"Status":"Completed"})")));
+  auto cf = w->confirm(int_of(p.json, "id").value_or(0));
+  REQUIRE_STATUS(cf, 200);
+  BOOST_TEST(string_of(cf.json, "status") == "succeeded", cf.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "paid");
+  auto gets = w->pay.recorded_requests(cp_get);
+  BOOST_TEST_REQUIRE(gets.Size() == 1u);
+  BOOST_TEST(int_of(mock_request_body(gets[0]), "TransactionId") == std::optional<int64_t>{891540},
+             mock_request_text(gets[0]));
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 0u, "confirming must not charge again");
+
+  check_secret_hidden(*w->server, cp_secret);
+}
+
 BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {
   struct variant {
     env_overrides env;
@@ -231,6 +406,10 @@ BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {
     {{{"PAYMENT_PROVIDER", std::string{"yookassa"}}, {"PAYMENT_ACCOUNT_ID", std::string{"shop"}}, {"PAYMENT_SECRET", std::nullopt}},
      "yookassa without PAYMENT_SECRET"},
     {{{"PAYMENT_PROVIDER", std::string{"stripe"}}, {"PAYMENT_SECRET", std::nullopt}}, "stripe without PAYMENT_SECRET"},
+    {{{"PAYMENT_PROVIDER", std::string{"cloudpayments"}}, {"PAYMENT_ACCOUNT_ID", std::nullopt}, {"PAYMENT_SECRET", std::string{"s"}}},
+     "cloudpayments without PAYMENT_ACCOUNT_ID"},
+    {{{"PAYMENT_PROVIDER", std::string{"cloudpayments"}}, {"PAYMENT_ACCOUNT_ID", std::string{"pk"}}, {"PAYMENT_SECRET", std::nullopt}},
+     "cloudpayments without PAYMENT_SECRET"},
   };
   for (auto& v : variants) {
     v.env["PORT"] = std::to_string(free_port());
