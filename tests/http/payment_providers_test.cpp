@@ -277,6 +277,16 @@ BOOST_AUTO_TEST_CASE(cloudpayments_charge_and_refund_requests) {
   // Completed needs no status check.
   BOOST_TEST(w->pay.recorded_requests(cp_get).Size() == 0u);
 
+  // A refused refund (HTTP 200, Success:false) is a gateway failure: 502, and nothing changes.
+  w->pay.expect(json_expectation("POST", "/payments/refund", 200,
+                                 R"({"Success":false,"Message":"Refund amount exceeds the available balance","Model":null})"));
+  CHECK_ERROR(w->refund(order, "5.00"), 502, "payment_gateway_error");
+  BOOST_TEST(w->pay.recorded_requests(cp_refund).Size() == 1u);
+  auto unrefunded = w->order(order);
+  BOOST_TEST(string_of(unrefunded.json, "payment_status") == "paid", unrefunded.body);
+  BOOST_TEST(same_money(number_of(unrefunded.json, "refunded_amount"), 0.0), unrefunded.body);
+  w->pay.reset();
+
   // refund: the transaction id goes back as a number, the amount in major units
   w->pay.expect(json_expectation("POST", "/payments/refund", 200, cp_answer(true, R"({"TransactionId":891511})")));
   auto r = w->refund(order, "5.00");
