@@ -104,6 +104,35 @@ private:
   bool killed_ = false;
 };
 
+/// A helper process of a test (a gateway mock, an SMTP server): fork + exec of `binary` with
+/// `args` and exactly `env`, stdin from /dev/null, stdout and stderr appended to `log_path`. It
+/// gets SIGTERM if the test process dies, so none outlives a crashed run. The destructor stops it.
+class child_process {
+public:
+  child_process(const std::string& binary, const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env, const std::string& log_path);
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  ~child_process();
+
+  pid_t pid() const { return pid_; }
+  bool running();  ///< false once the process has exited (reaps it)
+  /// SIGTERM, up to `limit`, then SIGKILL; the wait status (also when it had exited already).
+  int stop(std::chrono::milliseconds limit = std::chrono::seconds(5));
+  int wait_status() const { return status_; }  ///< meaningful once running() is false
+
+private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+/// "exit 0", "signal 9": a wait status, for messages.
+std::string describe_wait_status(int status);
+
+/// The variables a child gets from the test's own environment: tools and sanitizer settings.
+std::map<std::string, std::string> inherited_environment();
+
 /// The server shared by the flow tests of this binary: started on first use, stopped when the
 /// test module ends. If it failed to start once, later calls fail at once with the same error.
 server_process& shared_server();
@@ -339,9 +368,6 @@ struct print_log_value<std::optional<int64_t>> {
 
 // ---------------------------------------------------------------------------------------------
 // commerce-mock: a MockServer-compatible stand-in for a gateway (GATEWAYS.md §1)
-//
-// Named gateway_mock, not mock_process: mock_conformance_test.cpp has a file-local mock_process
-// and uses it outside its anonymous namespace, where the two names would be ambiguous.
 
 #include <functional>
 
@@ -386,9 +412,13 @@ private:
   std::vector<std::string> args_;
   std::string dir_, log_path_, base_url_;
   int port_ = 0;
-  pid_t pid_ = -1;
-  int status_ = 0;
+  std::unique_ptr<child_process> process_;
 };
+
+/// Runs commerce-mock with `args` until it exits on its own (start-up failures); kills it after
+/// `limit`. Its output is in out (stdout) and err (stderr).
+run_result run_mock_to_exit(const std::vector<std::string>& args,
+                            std::chrono::milliseconds limit = std::chrono::seconds(5));
 
 /// A recorded request's body as JSON, in either of MockServer's shapes (the plain value or
 /// {"type":"JSON","json":...}, GATEWAYS.md §1.5); null when there is none or it is not JSON.
