@@ -405,6 +405,29 @@ BOOST_AUTO_TEST_CASE(cloudpayments_3ds_is_pending_with_the_acs_url) {
   check_secret_hidden(*w->server, cp_secret);
 }
 
+// CloudPayments reports a payment whose buyer has not finished 3-D Secure yet with
+// Model.Status "AwaitingAuthentication". Confirming it then must answer 200 pending (API.md §3.5
+// confirm row), keeping the payment and its AcsUrl, not a gateway error.
+BOOST_AUTO_TEST_CASE(cloudpayments_confirm_while_awaiting_3ds_stays_pending) {
+  auto w = cloudpayments_world();
+  w->pay.expect(json_expectation(
+    "POST", "/payments/tokens/charge", 200,
+    cp_answer(false, R"({"TransactionId":891550,"PaReq":"eJxVUdtugkAQ/RXD","AcsUrl":"https://demo.cloudpayments.ru/acs"})")));
+  w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                 cp_answer(true, R"({"TransactionId":891550,"Status":"AwaitingAuthentication"})")));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST_REQUIRE(string_of(p.json, "status") == "pending", p.body);
+
+  auto cf = w->confirm(int_of(p.json, "id").value_or(0));
+  CHECK_STATUS(cf, 200);
+  BOOST_TEST(string_of(cf.json, "status") == "pending", cf.body);
+  BOOST_TEST(string_of(cf.json, "confirmation_url") == "https://demo.cloudpayments.ru/acs", cf.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "pending");
+  BOOST_TEST(w->pay.recorded_requests(cp_get).Size() == 2u, "one status check at the charge, one at the confirm");
+}
+
 BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {
   struct variant {
     env_overrides env;
