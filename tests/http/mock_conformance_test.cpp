@@ -12,17 +12,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -35,25 +29,7 @@ using steady = std::chrono::steady_clock;
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// The mock process
-
-std::string mock_binary() {
-  const char* v = std::getenv("COMMERCE_MOCK");
-  if (!v || !*v)
-    throw std::runtime_error(
-      "COMMERCE_MOCK is not set: the mock conformance tests need the commerce-mock binary; run through "
-      "scripts/test (CTest sets it) or export COMMERCE_MOCK=/work/main/build/commerce-mock");
-  if (access(v, X_OK) != 0)
-    throw std::runtime_error(std::string{"COMMERCE_MOCK="} + v + " is not an executable file");
-  return v;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// The mock process (gateway_mock, support.hpp)
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out{path, std::ios::binary | std::ios::trunc};
@@ -62,167 +38,16 @@ void write_file(const std::string& path, const std::string& text) {
     throw std::runtime_error("cannot write " + path);
 }
 
-/// fork + exec of commerce-mock with stdout and stderr in `log_path`. argv is built before the
-/// fork; the child dies with us (PR_SET_PDEATHSIG) so no mock outlives a crashed run.
-pid_t spawn_mock(const std::vector<std::string>& args, const std::string& log_path) {
-  std::vector<std::string> storage{mock_binary()};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : storage)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log < 0 || in < 0)
-    throw std::runtime_error("cannot open " + log_path + ": " + std::strerror(errno));
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0)
-    throw std::runtime_error(std::string{"fork failed: "} + std::strerror(errno));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent)
-      _exit(125);
-    dup2(in, STDIN_FILENO);
-    dup2(log, STDOUT_FILENO);
-    dup2(log, STDERR_FILENO);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(in);
-  close(log);
-  return pid;
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status))
-    return "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status))
-    return "signal " + std::to_string(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
-/// A commerce-mock child on a free port below 32768, ready once PUT /mockserver/status answers
-/// 200. The destructor stops it with SIGTERM (SIGKILL after 5 s) and reaps it.
-class mock_process {
-public:
-  explicit mock_process(std::vector<std::string> extra_args = {}) : args_(std::move(extra_args)) {
-    dir_ = make_temp_dir("mock-conformance");
-    log_path_ = dir_ + "/mock.log";
-    std::string last_error;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      if (launch(free_port(), last_error))
-        return;
-    }
-    throw std::runtime_error("commerce-mock did not start: " + last_error);
-  }
-  mock_process(const mock_process&) = delete;
-  mock_process& operator=(const mock_process&) = delete;
-  ~mock_process() { stop(); }
-
-  const std::string& base_url() const { return base_url_; }
-  int port() const { return port_; }
-  std::string log() const { return slurp(log_path_); }
-
-  /// SIGTERM, wait up to 5 s, then SIGKILL; returns the wait status.
-  int stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      auto deadline = steady::now() + 5s;
-      int status = 0;
-      for (;;) {
-        pid_t r = waitpid(pid_, &status, WNOHANG);
-        if (r == pid_ || (r < 0 && errno != EINTR))
-          break;
-        if (steady::now() > deadline) {
-          kill(pid_, SIGKILL);
-          waitpid(pid_, &status, 0);
-          break;
-        }
-        std::this_thread::sleep_for(10ms);
-      }
-      status_ = status;
-      pid_ = -1;
-    }
-    return status_;
-  }
-
-private:
-  bool launch(int port, std::string& error) {
-    std::vector<std::string> args{"--port", std::to_string(port), "--host", "127.0.0.1"};
-    args.insert(args.end(), args_.begin(), args_.end());
-    pid_ = spawn_mock(args, log_path_);
-    port_ = port;
-    base_url_ = "http://127.0.0.1:" + std::to_string(port);
-    client probe{base_url_};
-    request_options quick;
-    quick.timeout_ms = 1000;
-    auto deadline = steady::now() + 10s;
-    while (steady::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        error = "it ended with " + describe_status(status) + " on port " + std::to_string(port) + "; log:\n" + log();
-        return false;  // e.g. the port was taken meanwhile: try another
-      }
-      if (probe.request("PUT", "/mockserver/status", std::nullopt, quick).status == 200)
-        return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    stop();
-    error = "PUT /mockserver/status did not answer 200 within 10 s; log:\n" + log();
-    return false;
-  }
-
-  std::vector<std::string> args_;
-  std::string dir_, log_path_, base_url_;
-  int port_ = 0;
-  pid_t pid_ = -1;
-  int status_ = 0;
-};
-
-/// Runs commerce-mock until it exits on its own (start-up failures); kills it after `limit`.
-struct exit_result {
-  std::optional<int> exit_code;  ///< nullopt: killed by a signal or timed out
-  bool timed_out = false;
-  std::string log;
-};
-exit_result run_mock_to_exit(const std::vector<std::string>& args, std::chrono::milliseconds limit = 5s) {
-  auto log_path = make_temp_dir("mock-conformance-exit") + "/mock.log";
-  pid_t pid = spawn_mock(args, log_path);
-  exit_result res;
-  int status = 0;
-  auto deadline = steady::now() + limit;
-  for (;;) {
-    if (waitpid(pid, &status, WNOHANG) == pid)
-      break;
-    if (steady::now() > deadline) {
-      res.timed_out = true;
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  if (!res.timed_out && WIFEXITED(status))
-    res.exit_code = WEXITSTATUS(status);
-  res.log = slurp(log_path);
-  return res;
-}
-
 /// The mock shared by the suite: started on first use, stopped at exit.
-mock_process& shared_mock() {
-  static std::unique_ptr<mock_process> mock;
+gateway_mock& shared_mock() {
+  static std::unique_ptr<gateway_mock> mock;
   static std::string failure;
   if (mock)
     return *mock;
   if (!failure.empty())
     throw std::runtime_error("the shared commerce-mock could not start earlier: " + failure);
   try {
-    mock = std::make_unique<mock_process>();
+    mock = std::make_unique<gateway_mock>();
   } catch (const std::exception& e) {
     failure = e.what();
     throw;
@@ -395,7 +220,7 @@ const char* const doc_verify_email_sent =
 // The per-test fixture: the shared mock, reset, and a client on it
 
 struct mock_fixture {
-  mock_process& mock;
+  gateway_mock& mock;
   client c;
 
   mock_fixture() : mock(shared_mock()), c(mock.base_url()) {
@@ -1232,7 +1057,7 @@ BOOST_AUTO_TEST_CASE(stubs_file_answers_before_anything_is_set) {
                       doc_setup_expectation("POST", "/api/v1/shipping/calculate", 200, doc_shipping_calculate_body) +
                       R"(,{"id":"stub-email","httpRequest":{"method":"POST","path":"/api/v1/emails/send"},
                            "httpResponse":{"statusCode":202}}])");
-  mock_process stubbed{{"--stubs", stubs}};
+  gateway_mock stubbed{{"--stubs", stubs}};
   client sc{stubbed.base_url()};
 
   auto pay = sc.post("/api/v1/payments", R"({"amount": 350.00})");
@@ -1250,7 +1075,7 @@ BOOST_AUTO_TEST_CASE(stubs_file_answers_before_anything_is_set) {
   // A single object is a valid stubs file too.
   auto single = dir + "/single.json";
   write_file(single, doc_setup_expectation("GET", "/api/v1/payments/.+", 200, doc_payment_status_body));
-  mock_process one{{"--stubs", single}};
+  gateway_mock one{{"--stubs", single}};
   client oc{one.base_url()};
   auto st = oc.get("/api/v1/payments/pay_mock_123");
   CHECK_STATUS(st, 200);
@@ -1258,7 +1083,7 @@ BOOST_AUTO_TEST_CASE(stubs_file_answers_before_anything_is_set) {
 
   // SIGTERM stops it cleanly.
   int status = stubbed.stop();
-  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "commerce-mock ended with " << describe_status(status)
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "commerce-mock ended with " << describe_wait_status(status)
                                                                                            << " after SIGTERM");
 }
 
@@ -1277,17 +1102,19 @@ BOOST_AUTO_TEST_CASE(malformed_stubs_file_exits_with_code_2) {
     auto path = dir + "/" + c.name;
     write_file(path, c.content);
     auto res = run_mock_to_exit({"--port", std::to_string(free_port()), "--host", "127.0.0.1", "--stubs", path});
+    const auto output = res.out + res.err;
     BOOST_TEST((res.exit_code == std::optional<int>{2}),
                c.name << ": expected exit code 2, got "
                       << (res.timed_out ? std::string{"a timeout (it kept running)"}
                                         : res.exit_code ? "exit " + std::to_string(*res.exit_code) : std::string{"a signal"})
-                      << "; output: " << res.log);
-    BOOST_TEST(contains(res.log, "stubs"), c.name << ": the message should mention the stubs file: " << res.log);
-    BOOST_TEST(!contains(res.log, "listening"), c.name << ": it should not have started: " << res.log);
+                      << "; output: " << output);
+    BOOST_TEST(contains(output, "stubs"), c.name << ": the message should mention the stubs file: " << output);
+    BOOST_TEST(!contains(output, "listening"), c.name << ": it should not have started: " << output);
   }
   auto missing = run_mock_to_exit({"--port", std::to_string(free_port()), "--stubs", dir + "/does-not-exist.json"});
-  BOOST_TEST((missing.exit_code == std::optional<int>{2}), "missing stubs file: " << missing.log);
-  BOOST_TEST(contains(missing.log, "does-not-exist.json"), missing.log);
+  const auto missing_output = missing.out + missing.err;
+  BOOST_TEST((missing.exit_code == std::optional<int>{2}), "missing stubs file: " << missing_output);
+  BOOST_TEST(contains(missing_output, "does-not-exist.json"), missing_output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

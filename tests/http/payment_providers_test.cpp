@@ -1,7 +1,8 @@
-// Payment providers (GATEWAYS.md §2.1, API.md §3.5): servers with PAYMENT_PROVIDER=yookassa and
-// =stripe against a commerce-mock, checking the exact outbound requests (paths, auth, idempotency
-// headers, bodies), the status mapping, refunds, that the secret never reaches the log or
-// gateway_calls, and that missing credentials stop the server at start with exit code 2.
+// Payment providers (GATEWAYS.md §2.1, API.md §3.5): servers with PAYMENT_PROVIDER=yookassa,
+// =stripe and =cloudpayments against a commerce-mock, checking the exact outbound requests (paths,
+// auth, idempotency headers, bodies), the status mapping (CloudPayments' 3-D Secure answer
+// included), refunds, that the secret never reaches the log or gateway_calls, and that missing
+// credentials stop the server at start with exit code 2.
 #include "tests/http/support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -17,32 +18,10 @@ const char* const yk_shop = "shop4242";
 const char* const yk_secret = "yk_secret_Zq9";
 const char* const yk_basic = "Basic c2hvcDQyNDI6eWtfc2VjcmV0X1pxOQ==";  // base64("shop4242:yk_secret_Zq9")
 const char* const stripe_key = "sk_test_51SecretKeyXyz";
+const char* const cp_public_id = "pk_1a2b3c4d5e6f";
+const char* const cp_secret = "cp_api_secret_7Hq";
+const char* const cp_basic = "Basic cGtfMWEyYjNjNGQ1ZTZmOmNwX2FwaV9zZWNyZXRfN0hx";  // base64("pk_1a2b3c4d5e6f:cp_api_secret_7Hq")
 const std::regex pp_uuid{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
-
-std::string pp_expectation(const std::string& method, const std::string& path, int status, const std::string& json) {
-  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
-         std::to_string(status) + R"(,"headers":{"Content-Type":["application/json"]},"body":)" + quote(json) + "}}";
-}
-
-/// The raw text of a recorded request's body (a plain string or {"type":"STRING","string":...}).
-std::string raw_body(const rapidjson::Value& recorded) {
-  if (!recorded.IsObject() || !recorded.HasMember("body"))
-    return "";
-  const auto& b = recorded["body"];
-  if (b.IsString())
-    return b.GetString();
-  if (b.IsObject()) {
-    for (const char* k : {"string", "rawBytes"})
-      if (b.HasMember(k) && b[k].IsString())
-        return b[k].GetString();
-  }
-  return "";
-}
-
-std::string first_header(const rapidjson::Value& recorded, const std::string& name) {
-  auto v = mock_request_header(recorded, name);
-  return v.empty() ? "<none>" : v[0];
-}
 
 struct provider_world {
   gateway_mock pay;
@@ -87,18 +66,33 @@ struct provider_world {
   response confirm(int64_t payment_id) {
     return c->post("/api/payments/confirm/", "{\"payment_id\":" + std::to_string(payment_id) + "}", owner.access);
   }
+  response order(int64_t id) { return c->get("/api/orders/" + std::to_string(id) + "/", owner.access); }
   response refund(int64_t id, const std::string& amount) {
     return c->post("/api/payments/refund/",
                    "{\"order_id\":" + std::to_string(id) + ",\"amount\":" + amount + R"(,"reason":"customer request"})",
                    owner.access);
   }
-
-  void check_secret_hidden(const std::string& secret) {
-    BOOST_TEST(server->log().find(secret) == std::string::npos, "the secret appears in the server log");
-    BOOST_TEST(db_int("SELECT count(*) FROM gateway_calls g WHERE strpos(g::text, $1) > 0", {secret}) == 0,
-               "the secret appears in gateway_calls");
-  }
 };
+
+/// A server speaking CloudPayments (base URL without a version, like https://api.cloudpayments.ru).
+std::unique_ptr<provider_world> cloudpayments_world() {
+  return std::make_unique<provider_world>(
+    "cloudpayments", "", env_overrides{{"PAYMENT_ACCOUNT_ID", std::string{cp_public_id}}, {"PAYMENT_SECRET", std::string{cp_secret}}});
+}
+
+/// CloudPayments answers HTTP 200 whatever happened: {Success, Message, Model}.
+std::string cp_answer(bool success, const std::string& model_json) {
+  return std::string{R"({"Success":)"} + (success ? "true" : "false") + R"(,"Message":null,"Model":)" + model_json + "}";
+}
+
+const std::string cp_charge = R"({"method":"POST","path":"/payments/tokens/charge"})";
+const std::string cp_get = R"({"method":"POST","path":"/payments/get"})";
+const std::string cp_refund = R"({"method":"POST","path":"/payments/refund"})";
+
+/// Member `key` is a JSON number (not a string) equal to `value`, within the money tolerance.
+bool is_number(const rapidjson::Value& v, const char* key, double value) {
+  return v.IsObject() && v.HasMember(key) && v[key].IsNumber() && same_money(v[key].GetDouble(), value);
+}
 
 }  // namespace
 
@@ -106,10 +100,10 @@ BOOST_AUTO_TEST_SUITE(payment_providers)
 
 BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   provider_world w{"yookassa", "/v3", {{"PAYMENT_ACCOUNT_ID", std::string{yk_shop}}, {"PAYMENT_SECRET", std::string{yk_secret}}}};
-  w.pay.expect(pp_expectation(
+  w.pay.expect(json_expectation(
     "POST", "/v3/payments", 200,
     R"({"id":"2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f","status":"pending","paid":false,"amount":{"value":"12.34","currency":"RUB"},"confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/checkout/payments/v2/contract?orderId=2d6b"}})"));
-  w.pay.expect(pp_expectation(
+  w.pay.expect(json_expectation(
     "GET", "/v3/payments/.+", 200,
     R"({"id":"2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f","status":"succeeded","paid":true,"amount":{"value":"12.34","currency":"RUB"}})"));
   int64_t order = w.new_order();
@@ -119,10 +113,10 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
 
   auto posts = w.pay.recorded_requests(R"({"method":"POST","path":"/v3/payments"})");
   BOOST_TEST_REQUIRE(posts.Size() == 1u);
-  BOOST_TEST(first_header(posts[0], "Authorization") == yk_basic);
-  BOOST_TEST(std::regex_match(first_header(posts[0], "Idempotence-Key"), pp_uuid), first_header(posts[0], "Idempotence-Key"));
+  BOOST_TEST(mock_first_header(posts[0], "Authorization") == yk_basic);
+  BOOST_TEST(std::regex_match(mock_first_header(posts[0], "Idempotence-Key"), pp_uuid), mock_first_header(posts[0], "Idempotence-Key"));
   auto body = mock_request_body(posts[0]);
-  BOOST_TEST_REQUIRE(body.IsObject(), "YooKassa body is not JSON: " << raw_body(posts[0]));
+  BOOST_TEST_REQUIRE(body.IsObject(), "YooKassa body is not JSON: " << mock_request_text(posts[0]));
   BOOST_TEST_REQUIRE((body.HasMember("amount") && body["amount"].IsObject()));
   BOOST_TEST((body["amount"].HasMember("value") && body["amount"]["value"].IsString()), "amount.value must be a string");
   BOOST_TEST(string_of(body["amount"], "value") == "12.34");
@@ -138,10 +132,10 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   auto gets = w.pay.recorded_requests(R"({"method":"GET","path":"/v3/payments/.+"})");
   BOOST_TEST_REQUIRE(gets.Size() == 1u);
   BOOST_TEST(string_of(gets[0], "path") == "/v3/payments/2d6b1f3a-000f-5000-8000-1a2b3c4d5e6f");
-  BOOST_TEST(first_header(gets[0], "Authorization") == yk_basic);
+  BOOST_TEST(mock_first_header(gets[0], "Authorization") == yk_basic);
 
   // refund
-  w.pay.expect(pp_expectation("POST", "/v3/refunds", 200,
+  w.pay.expect(json_expectation("POST", "/v3/refunds", 200,
                               R"({"id":"rf-1","status":"succeeded","amount":{"value":"5.00","currency":"RUB"}})"));
   auto r = w.refund(order, "5");
   REQUIRE_STATUS(r, 201);
@@ -154,15 +148,15 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   BOOST_TEST_REQUIRE((rb.HasMember("amount") && rb["amount"].IsObject()));
   BOOST_TEST(string_of(rb["amount"], "value") == "5.00");
   BOOST_TEST(string_of(rb["amount"], "currency") == "RUB");
-  BOOST_TEST(first_header(refunds[0], "Authorization") == yk_basic);
-  BOOST_TEST(std::regex_match(first_header(refunds[0], "Idempotence-Key"), pp_uuid));
+  BOOST_TEST(mock_first_header(refunds[0], "Authorization") == yk_basic);
+  BOOST_TEST(std::regex_match(mock_first_header(refunds[0], "Idempotence-Key"), pp_uuid));
 
   // status mapping through create + confirm
   auto map_status = [&](const std::string& gateway_status) {
     w.pay.reset();
-    w.pay.expect(pp_expectation("POST", "/v3/payments", 200,
+    w.pay.expect(json_expectation("POST", "/v3/payments", 200,
                                 R"({"id":"yk-2","status":"pending","confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/c/2"}})"));
-    w.pay.expect(pp_expectation("GET", "/v3/payments/.+", 200, R"({"id":"yk-2","status":")" + gateway_status + R"("})"));
+    w.pay.expect(json_expectation("GET", "/v3/payments/.+", 200, R"({"id":"yk-2","status":")" + gateway_status + R"("})"));
     int64_t o = w.new_order();
     auto cr = w.create(o);
     BOOST_TEST_REQUIRE(cr.status == 201, cr.describe());
@@ -182,12 +176,12 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   BOOST_TEST(map_status("succeeded") == "succeeded");
   BOOST_TEST(map_status("canceled") == "failed");
 
-  w.check_secret_hidden(yk_secret);
+  check_secret_hidden(*w.server, yk_secret);
 }
 
 BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
   provider_world w{"stripe", "/v1", {{"PAYMENT_SECRET", std::string{stripe_key}}, {"PAYMENT_ACCOUNT_ID", std::nullopt}}};
-  w.pay.expect(pp_expectation(
+  w.pay.expect(json_expectation(
     "POST", "/v1/payment_intents", 200,
     R"({"id":"pi_3Abc","object":"payment_intent","status":"requires_action","amount":1234,"currency":"rub","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3ds/abc","return_url":"https://shop.example/back"}}})"));
   int64_t order = w.new_order();
@@ -199,11 +193,11 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
 
   auto posts = w.pay.recorded_requests(R"({"method":"POST","path":"/v1/payment_intents"})");
   BOOST_TEST_REQUIRE(posts.Size() == 1u);
-  BOOST_TEST(first_header(posts[0], "Authorization") == std::string{"Bearer "} + stripe_key);
-  BOOST_TEST(first_header(posts[0], "Idempotency-Key") != "<none>");
-  BOOST_TEST(first_header(posts[0], "Content-Type").find("application/x-www-form-urlencoded") == 0,
-             first_header(posts[0], "Content-Type"));
-  auto form = raw_body(posts[0]);
+  BOOST_TEST(mock_first_header(posts[0], "Authorization") == std::string{"Bearer "} + stripe_key);
+  BOOST_TEST(mock_first_header(posts[0], "Idempotency-Key") != "<none>");
+  BOOST_TEST(mock_first_header(posts[0], "Content-Type").find("application/x-www-form-urlencoded") == 0,
+             mock_first_header(posts[0], "Content-Type"));
+  auto form = mock_request_text(posts[0]);
   auto has = [&](const std::string& part) {
     return ("&" + form + "&").find("&" + part + "&") != std::string::npos;
   };
@@ -214,7 +208,7 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
              form);
 
   // confirm -> GET succeeded
-  w.pay.expect(pp_expectation("GET", "/v1/payment_intents/.+", 200,
+  w.pay.expect(json_expectation("GET", "/v1/payment_intents/.+", 200,
                               R"({"id":"pi_3Abc","object":"payment_intent","status":"succeeded","amount":1234,"currency":"rub"})"));
   auto cf = w.confirm(int_of(cr.json, "id").value_or(0));
   REQUIRE_STATUS(cf, 200);
@@ -222,25 +216,25 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
   auto gets = w.pay.recorded_requests(R"({"method":"GET","path":"/v1/payment_intents/.+"})");
   BOOST_TEST_REQUIRE(gets.Size() == 1u);
   BOOST_TEST(string_of(gets[0], "path") == "/v1/payment_intents/pi_3Abc");
-  BOOST_TEST(first_header(gets[0], "Authorization") == std::string{"Bearer "} + stripe_key);
+  BOOST_TEST(mock_first_header(gets[0], "Authorization") == std::string{"Bearer "} + stripe_key);
 
   // refund
-  w.pay.expect(pp_expectation("POST", "/v1/refunds", 200, R"({"id":"re_1","object":"refund","status":"succeeded","amount":500})"));
+  w.pay.expect(json_expectation("POST", "/v1/refunds", 200, R"({"id":"re_1","object":"refund","status":"succeeded","amount":500})"));
   auto r = w.refund(order, "5.00");
   REQUIRE_STATUS(r, 201);
   BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
   auto refunds = w.pay.recorded_requests(R"({"method":"POST","path":"/v1/refunds"})");
   BOOST_TEST_REQUIRE(refunds.Size() == 1u);
-  form = raw_body(refunds[0]);
+  form = mock_request_text(refunds[0]);
   BOOST_TEST(has("payment_intent=pi_3Abc"), form);
   BOOST_TEST(has("amount=500"), form);
-  BOOST_TEST(first_header(refunds[0], "Idempotency-Key") != "<none>");
+  BOOST_TEST(mock_first_header(refunds[0], "Idempotency-Key") != "<none>");
 
   // requires_payment_method -> failed
   w.pay.reset();
-  w.pay.expect(pp_expectation("POST", "/v1/payment_intents", 200,
+  w.pay.expect(json_expectation("POST", "/v1/payment_intents", 200,
                               R"({"id":"pi_2","status":"requires_action","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3ds/2"}}})"));
-  w.pay.expect(pp_expectation("GET", "/v1/payment_intents/.+", 200, R"({"id":"pi_2","status":"requires_payment_method"})"));
+  w.pay.expect(json_expectation("GET", "/v1/payment_intents/.+", 200, R"({"id":"pi_2","status":"requires_payment_method"})"));
   int64_t second = w.new_order();
   auto cr2 = w.create(second);
   REQUIRE_STATUS(cr2, 201);
@@ -248,7 +242,190 @@ BOOST_AUTO_TEST_CASE(stripe_requests_statuses_and_refund) {
   REQUIRE_STATUS(cf2, 200);
   BOOST_TEST(string_of(cf2.json, "status") == "failed", cf2.body);
 
-  w.check_secret_hidden(stripe_key);
+  check_secret_hidden(*w.server, stripe_key);
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_charge_and_refund_requests) {
+  auto w = cloudpayments_world();
+  w->pay.expect(json_expectation(
+    "POST", "/payments/tokens/charge", 200,
+    cp_answer(true, R"({"TransactionId":891510,"Amount":12.34,"Currency":"RUB","Status":"Completed","CardHolderMessage":"Оплата успешно проведена"})")));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "succeeded", p.body);
+  BOOST_TEST(string_of(p.json, "provider_payment_id") == "891510", p.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "paid");
+
+  auto charges = w->pay.recorded_requests(cp_charge);
+  BOOST_TEST_REQUIRE(charges.Size() == 1u);
+  BOOST_TEST(mock_first_header(charges[0], "Authorization") == cp_basic);
+  BOOST_TEST(mock_first_header(charges[0], "Content-Type").find("application/json") == 0u,
+             mock_first_header(charges[0], "Content-Type"));
+  BOOST_TEST(std::regex_match(mock_first_header(charges[0], "X-Request-ID"), pp_uuid),
+             mock_first_header(charges[0], "X-Request-ID"));
+  auto body = mock_request_body(charges[0]);
+  BOOST_TEST_REQUIRE(body.IsObject(), "CloudPayments body is not JSON: " << mock_request_text(charges[0]));
+  const auto text = mock_request_text(charges[0]);
+  BOOST_TEST(is_number(body, "Amount", 12.34), "Amount must be the number 12.34: " << text);
+  BOOST_TEST(string_of(body, "Currency") == "RUB", text);
+  BOOST_TEST(string_of(body, "AccountId") == std::to_string(w->owner.id), text);
+  BOOST_TEST(string_of(body, "Token") == "pm_card_visa", text);
+  BOOST_TEST(string_of(body, "InvoiceId") == std::to_string(order), text);
+  BOOST_TEST(string_of(body, "Description") == "Order #" + std::to_string(order), text);
+  BOOST_TEST(int_of(body, "TrInitiatorCode") == std::optional<int64_t>{1}, "customer-initiated: " << text);
+  // Completed needs no status check.
+  BOOST_TEST(w->pay.recorded_requests(cp_get).Size() == 0u);
+
+  // A refused refund (HTTP 200, Success:false) is a gateway failure: 502, and nothing changes.
+  w->pay.expect(json_expectation("POST", "/payments/refund", 200,
+                                 R"({"Success":false,"Message":"Refund amount exceeds the available balance","Model":null})"));
+  CHECK_ERROR(w->refund(order, "5.00"), 502, "payment_gateway_error");
+  BOOST_TEST(w->pay.recorded_requests(cp_refund).Size() == 1u);
+  auto unrefunded = w->order(order);
+  BOOST_TEST(string_of(unrefunded.json, "payment_status") == "paid", unrefunded.body);
+  BOOST_TEST(same_money(number_of(unrefunded.json, "refunded_amount"), 0.0), unrefunded.body);
+  w->pay.reset();
+
+  // refund: the transaction id goes back as a number, the amount in major units
+  w->pay.expect(json_expectation("POST", "/payments/refund", 200, cp_answer(true, R"({"TransactionId":891511})")));
+  auto r = w->refund(order, "5.00");
+  REQUIRE_STATUS(r, 201);
+  BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  BOOST_TEST(same_money(number_of(r.json, "amount"), 5.00), r.body);
+  auto refunds = w->pay.recorded_requests(cp_refund);
+  BOOST_TEST_REQUIRE(refunds.Size() == 1u);
+  auto rb = mock_request_body(refunds[0]);
+  BOOST_TEST_REQUIRE(rb.IsObject(), mock_request_text(refunds[0]));
+  BOOST_TEST(int_of(rb, "TransactionId") == std::optional<int64_t>{891510}, mock_request_text(refunds[0]));
+  BOOST_TEST(is_number(rb, "Amount", 5.00), mock_request_text(refunds[0]));
+  BOOST_TEST(mock_first_header(refunds[0], "Authorization") == cp_basic);
+  BOOST_TEST(std::regex_match(mock_first_header(refunds[0], "X-Request-ID"), pp_uuid),
+             mock_first_header(refunds[0], "X-Request-ID"));
+  BOOST_TEST(mock_first_header(refunds[0], "X-Request-ID") != mock_first_header(charges[0], "X-Request-ID"),
+             "the refund reuses the charge's idempotency key");
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "partially_refunded");
+
+  check_secret_hidden(*w->server, cp_secret);
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_declines_fail_and_the_order_stays_payable) {
+  auto w = cloudpayments_world();
+  // Declined, with the bank's message for the card holder.
+  const auto declined = cp_answer(
+    false, R"({"TransactionId":891520,"Status":"Declined","ReasonCode":5051,"CardHolderMessage":"Недостаточно средств на карте"})");
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200, declined));
+  w->pay.expect(json_expectation("POST", "/payments/get", 200, declined));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "failed", p.body);
+  auto o = w->order(order);
+  BOOST_TEST(string_of(o.json, "payment_status") == "unpaid", o.body);
+  BOOST_TEST(string_of(o.json, "status") == "pending", o.body);
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 1u);
+
+  // Success:false without a Model (e.g. a bad token): failed too.
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200, R"({"Success":false,"Message":"Invalid token"})"));
+  auto again = w->process(order);
+  REQUIRE_STATUS(again, 200);
+  BOOST_TEST(string_of(again.json, "status") == "failed", again.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "unpaid");
+
+  // The order is payable again once the bank agrees.
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200,
+                                 cp_answer(true, R"({"TransactionId":891521,"Status":"Completed"})")));
+  auto paid = w->process(order);
+  REQUIRE_STATUS(paid, 200);
+  BOOST_TEST(string_of(paid.json, "status") == "succeeded", paid.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "paid");
+
+  check_secret_hidden(*w->server, cp_secret);
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_status_mapping) {
+  auto w = cloudpayments_world();
+  // An Authorized charge is checked again with /payments/get, whose Status decides.
+  auto status_after_check = [&](const std::string& model_status) {
+    w->pay.reset();
+    w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200,
+                                   cp_answer(true, R"({"TransactionId":891530,"Status":"Authorized"})")));
+    w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                   cp_answer(model_status == "Completed" || model_status == "Authorized",
+                                             R"({"TransactionId":891530,"Status":")" + model_status + R"("})")));
+    auto p = w->process(w->new_order());
+    BOOST_TEST_REQUIRE(p.status == 200, model_status << ": " << p.describe());
+    auto gets = w->pay.recorded_requests(cp_get);
+    BOOST_TEST_REQUIRE(gets.Size() == 1u, model_status);
+    auto gb = mock_request_body(gets[0]);
+    BOOST_TEST(int_of(gb, "TransactionId") == std::optional<int64_t>{891530},
+               "TransactionId must be the number: " << mock_request_text(gets[0]));
+    BOOST_TEST(mock_first_header(gets[0], "Authorization") == cp_basic);
+    return string_of(p.json, "status");
+  };
+  BOOST_TEST(status_after_check("Completed") == "succeeded");
+  BOOST_TEST(status_after_check("Authorized") == "pending");
+  BOOST_TEST(status_after_check("Declined") == "failed");
+  BOOST_TEST(status_after_check("Cancelled") == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_3ds_is_pending_with_the_acs_url) {
+  auto w = cloudpayments_world();
+  // 3-D Secure: Success:false with Model.AcsUrl; the status check meanwhile says the bank waits.
+  w->pay.expect(json_expectation(
+    "POST", "/payments/tokens/charge", 200,
+    cp_answer(false, R"({"TransactionId":891540,"PaReq":"eJxVUdtugkAQ/RXD","AcsUrl":"https://demo.cloudpayments.ru/acs","ThreeDsCallbackId":"7be4d37f0a434c0a8a7fc0e328368d7d"})")));
+  w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                 cp_answer(true, R"({"TransactionId":891540,"Status":"AwaitingAuthentication"})")));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "pending", p.body);
+  BOOST_TEST(string_of(p.json, "confirmation_url") == "https://demo.cloudpayments.ru/acs", p.body);
+  BOOST_TEST(string_of(p.json, "provider_payment_id") == "891540", p.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "pending");
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 1u);
+
+  // The buyer passed 3-D Secure: the next check finds the payment Completed.
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                 cp_answer(true, R"({"TransactionId":891540,"Status":"Completed"})")));
+  auto cf = w->confirm(int_of(p.json, "id").value_or(0));
+  REQUIRE_STATUS(cf, 200);
+  BOOST_TEST(string_of(cf.json, "status") == "succeeded", cf.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "paid");
+  auto gets = w->pay.recorded_requests(cp_get);
+  BOOST_TEST_REQUIRE(gets.Size() == 1u);
+  BOOST_TEST(int_of(mock_request_body(gets[0]), "TransactionId") == std::optional<int64_t>{891540},
+             mock_request_text(gets[0]));
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 0u, "confirming must not charge again");
+
+  check_secret_hidden(*w->server, cp_secret);
+}
+
+// CloudPayments reports a payment whose buyer has not finished 3-D Secure yet with
+// Model.Status "AwaitingAuthentication". Confirming it then must answer 200 pending (API.md §3.5
+// confirm row), keeping the payment and its AcsUrl, not a gateway error.
+BOOST_AUTO_TEST_CASE(cloudpayments_confirm_while_awaiting_3ds_stays_pending) {
+  auto w = cloudpayments_world();
+  w->pay.expect(json_expectation(
+    "POST", "/payments/tokens/charge", 200,
+    cp_answer(false, R"({"TransactionId":891550,"PaReq":"eJxVUdtugkAQ/RXD","AcsUrl":"https://demo.cloudpayments.ru/acs"})")));
+  w->pay.expect(json_expectation("POST", "/payments/get", 200,
+                                 cp_answer(true, R"({"TransactionId":891550,"Status":"AwaitingAuthentication"})")));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST_REQUIRE(string_of(p.json, "status") == "pending", p.body);
+
+  auto cf = w->confirm(int_of(p.json, "id").value_or(0));
+  CHECK_STATUS(cf, 200);
+  BOOST_TEST(string_of(cf.json, "status") == "pending", cf.body);
+  BOOST_TEST(string_of(cf.json, "confirmation_url") == "https://demo.cloudpayments.ru/acs", cf.body);
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "pending");
+  BOOST_TEST(w->pay.recorded_requests(cp_get).Size() == 2u, "one status check at the charge, one at the confirm");
 }
 
 BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {
@@ -262,6 +439,10 @@ BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {
     {{{"PAYMENT_PROVIDER", std::string{"yookassa"}}, {"PAYMENT_ACCOUNT_ID", std::string{"shop"}}, {"PAYMENT_SECRET", std::nullopt}},
      "yookassa without PAYMENT_SECRET"},
     {{{"PAYMENT_PROVIDER", std::string{"stripe"}}, {"PAYMENT_SECRET", std::nullopt}}, "stripe without PAYMENT_SECRET"},
+    {{{"PAYMENT_PROVIDER", std::string{"cloudpayments"}}, {"PAYMENT_ACCOUNT_ID", std::nullopt}, {"PAYMENT_SECRET", std::string{"s"}}},
+     "cloudpayments without PAYMENT_ACCOUNT_ID"},
+    {{{"PAYMENT_PROVIDER", std::string{"cloudpayments"}}, {"PAYMENT_ACCOUNT_ID", std::string{"pk"}}, {"PAYMENT_SECRET", std::nullopt}},
+     "cloudpayments without PAYMENT_SECRET"},
   };
   for (auto& v : variants) {
     v.env["PORT"] = std::to_string(free_port());

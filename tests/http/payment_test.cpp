@@ -284,16 +284,7 @@ struct payment_case {
   }
 
   /// Waits up to 5 s for the order's notification list to have `n` entries; returns the last answer.
-  response notifications_when(int64_t order_id, size_t n) {
-    response last;
-    poll_until(
-      [&] {
-        last = c.get(notifications_path(order_id), env.owner.access);
-        return last.status == 200 && last.is_json && last.json.IsArray() && last.json.Size() >= n;
-      },
-      5s);
-    return last;
-  }
+  response notifications_when(int64_t order_id, size_t n) { return notifications_of(c, order_id, env.owner.access, n); }
 
   /// One order_confirmation notification of `status` sent to the owner (and nothing else).
   void check_confirmation_notification(int64_t order_id, const std::string& status, const std::string& context) {

@@ -10,14 +10,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -55,9 +53,6 @@ public:
         return;
     throw std::runtime_error("aiosmtpd did not start: " + error);
   }
-  smtp_server(const smtp_server&) = delete;
-  smtp_server& operator=(const smtp_server&) = delete;
-  ~smtp_server() { stop(); }
 
   int port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
@@ -71,49 +66,23 @@ public:
   }
 
   void stop() {
-    if (pid_ <= 0)
-      return;
-    ::kill(pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + 5s;
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    pid_ = -1;
+    if (process_)
+      process_->stop();
   }
 
 private:
   bool launch(int port, std::string& error) {
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      error = "fork failed";
-      return false;
-    }
-    if (pid == 0) {
-      int fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-      ::setenv("PYTHONUNBUFFERED", "1", 1);
-      std::string listen = "127.0.0.1:" + std::to_string(port);
-      ::execl("/usr/bin/python3", "python3", "-m", "aiosmtpd", "-n", "-l", listen.c_str(), "-c",
-              "aiosmtpd.handlers.Debugging", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    pid_ = pid;
+    auto env = inherited_environment();
+    env["PYTHONUNBUFFERED"] = "1";  // the test reads the printed messages while it runs
+    process_ = std::make_unique<child_process>(
+      "/usr/bin/python3",
+      std::vector<std::string>{"-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port), "-c",
+                               "aiosmtpd.handlers.Debugging"},
+      env, out_path_);
     port_ = port;
     auto deadline = std::chrono::steady_clock::now() + 15s;
     while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
+      if (!process_->running()) {
         error = "exited early on port " + std::to_string(port) + ": " + output();
         return false;
       }
@@ -128,7 +97,7 @@ private:
 
   std::string dir_, out_path_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  std::unique_ptr<child_process> process_;
 };
 
 /// The payment mock: POST /api/v1/payments -> 201 succeeded.

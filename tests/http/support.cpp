@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -135,7 +136,7 @@ pid_t spawn(const exec_image& image, const std::string& out_path, const std::str
   int err = err_path == out_path ? out : open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (out < 0 || err < 0 || in < 0)
-    throw std::runtime_error("cannot open the server's log files: " + std::string{std::strerror(errno)});
+    throw std::runtime_error("cannot open the child's log files: " + std::string{std::strerror(errno)});
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0)
@@ -159,6 +160,35 @@ pid_t spawn(const exec_image& image, const std::string& out_path, const std::str
     close(err);
   close(out);
   return pid;
+}
+
+/// Runs `image` to completion, stdout and stderr kept apart; kills it after `limit`.
+run_result run_to_exit(const exec_image& image, std::chrono::milliseconds limit) {
+  auto dir = make_temp_dir("http-tests-run");
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = spawn(image, dir + "/stdout", dir + "/stderr");
+  run_result res;
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      break;
+    if (std::chrono::steady_clock::now() - start > limit) {
+      res.timed_out = true;
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  res.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  if (!res.timed_out && WIFEXITED(status))
+    res.exit_code = WEXITSTATUS(status);
+  res.out = read_file(dir + "/stdout");
+  res.err = read_file(dir + "/stderr");
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return res;
 }
 
 /// True if nothing listens on 127.0.0.1:port right now (and no TIME_WAIT socket holds it).
@@ -188,9 +218,7 @@ int free_port() {
   throw std::runtime_error("no free TCP port found in 20000-29999");
 }
 
-namespace {
-
-std::string describe_status(int status) {
+std::string describe_wait_status(int status) {
   if (WIFEXITED(status))
     return "exit " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status))
@@ -198,16 +226,65 @@ std::string describe_status(int status) {
   return "status " + std::to_string(status);
 }
 
-}  // namespace
+std::map<std::string, std::string> inherited_environment() {
+  std::map<std::string, std::string> env;
+  for (const char* name : passthrough)
+    if (const char* v = std::getenv(name))
+      env[name] = v;
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// child_process
+
+child_process::child_process(const std::string& binary, const std::vector<std::string>& args,
+                             const std::map<std::string, std::string>& env, const std::string& log_path) {
+  exec_image image{binary, args, env};
+  pid_ = spawn(image, log_path, log_path);
+}
+
+child_process::~child_process() { stop(); }
+
+bool child_process::running() {
+  if (exited_)
+    return false;
+  int status = 0;
+  pid_t r;
+  do {
+    r = waitpid(pid_, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0)
+    return true;
+  exited_ = true;  // reaped now (or, r < 0, by nobody we know: treat it as gone)
+  status_ = r == pid_ ? status : 0;
+  return false;
+}
+
+int child_process::stop(std::chrono::milliseconds limit) {
+  if (!running())
+    return status_;
+  kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      int status = 0;
+      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+      exited_ = true;
+      status_ = status;
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return status_;
+}
 
 // ---------------------------------------------------------------------------------------------
 // server_process
 
 std::map<std::string, std::string> server_process::base_environment() {
-  std::map<std::string, std::string> env;
-  for (const char* name : passthrough)
-    if (const char* v = std::getenv(name))
-      env[name] = v;
+  auto env = inherited_environment();
   env["DATABASE_URL"] = test_database_url();
   env["REDIS_URL"] = test_redis_url();
   env["JWT_SECRET"] = jwt_secret;
@@ -350,7 +427,7 @@ std::optional<int> server_process::exit_code() const {
 }
 
 std::string server_process::exit_description() const {
-  return wait_status_ ? describe_status(*wait_status_) : "running";
+  return wait_status_ ? describe_wait_status(*wait_status_) : "running";
 }
 
 std::string server_process::log() const { return read_file(log_path_); }
@@ -403,32 +480,7 @@ server_process& shared_server() {
 
 run_result run_server_to_exit(const env_overrides& overrides, const std::vector<std::string>& args,
                               std::chrono::milliseconds limit) {
-  auto dir = make_temp_dir("http-tests-run");
-  exec_image image{server_binary(), args, child_environment(overrides)};
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = spawn(image, dir + "/stdout", dir + "/stderr");
-  run_result res;
-  int status = 0;
-  for (;;) {
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid)
-      break;
-    if (std::chrono::steady_clock::now() - start > limit) {
-      res.timed_out = true;
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  res.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  if (!res.timed_out && WIFEXITED(status))
-    res.exit_code = WEXITSTATUS(status);
-  res.out = read_file(dir + "/stdout");
-  res.err = read_file(dir + "/stderr");
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  return res;
+  return run_to_exit(exec_image{server_binary(), args, child_environment(overrides)}, limit);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -658,10 +710,10 @@ account account_from(const response& r, const std::string& email, const std::str
 
 }  // namespace
 
-account new_account(client& c, const std::string& tag) {
+account new_account(client& c, const std::string& tag, const std::string& extra_members) {
   auto email = unique_email(tag);
   std::string password = "Secret-pass-" + std::to_string(getpid()) + "x1";
-  auto r = register_user(c, email, password);
+  auto r = register_user(c, email, password, extra_members);
   if (r.status != 201)
     throw std::runtime_error("registering " + email + " failed: " + r.describe());
   return account_from(r, email, password);
@@ -969,49 +1021,14 @@ gateway_mock::~gateway_mock() {
 
 std::string gateway_mock::log() const { return read_file(log_path_); }
 
-bool gateway_mock::running() {
-  if (pid_ <= 0)
-    return false;
-  int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == pid_) {
-    status_ = status;
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
+bool gateway_mock::running() { return process_ && process_->running(); }
 
-int gateway_mock::stop() {
-  if (pid_ <= 0)
-    return status_;
-  kill(pid_, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  int status = 0;
-  for (;;) {
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_ || (r < 0 && errno != EINTR))
-      break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  status_ = status;
-  pid_ = -1;
-  return status_;
-}
+int gateway_mock::stop() { return process_ ? process_->stop() : 0; }
 
 bool gateway_mock::launch(int port, std::string& error) {
   std::vector<std::string> args{"--port", std::to_string(port), "--host", "127.0.0.1"};
   args.insert(args.end(), args_.begin(), args_.end());
-  std::map<std::string, std::string> env;
-  for (const char* name : passthrough)
-    if (const char* v = std::getenv(name))
-      env[name] = v;
-  exec_image image{mock_binary_path(), args, env};
-  pid_ = spawn(image, log_path_, log_path_);
+  process_ = std::make_unique<child_process>(mock_binary_path(), args, inherited_environment(), log_path_);
   port_ = port;
   base_url_ = "http://127.0.0.1:" + std::to_string(port);
   client probe{base_url_};
@@ -1020,8 +1037,8 @@ bool gateway_mock::launch(int port, std::string& error) {
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) {
-      error = "it ended with " + describe_status(status_) + " on port " + std::to_string(port) + "; log:\n" +
-              tail_lines(log(), 20);
+      error = "it ended with " + describe_wait_status(process_->wait_status()) + " on port " + std::to_string(port) +
+              "; log:\n" + tail_lines(log(), 20);
       return false;  // e.g. the port was taken meanwhile: the caller tries another
     }
     if (probe.request("PUT", "/mockserver/status", std::nullopt, quick).status == 200)
@@ -1031,6 +1048,10 @@ bool gateway_mock::launch(int port, std::string& error) {
   stop();
   error = "PUT /mockserver/status did not answer 200 within 10 s; log:\n" + tail_lines(log(), 20);
   return false;
+}
+
+run_result run_mock_to_exit(const std::vector<std::string>& args, std::chrono::milliseconds limit) {
+  return run_to_exit(exec_image{mock_binary_path(), args, inherited_environment()}, limit);
 }
 
 void gateway_mock::reset() {
@@ -1183,6 +1204,83 @@ std::vector<std::string> mock_request_header(const rapidjson::Value& recorded, c
         add(e["values"]);
   }
   return out;
+}
+
+std::string mock_request_text(const rapidjson::Value& recorded) {
+  if (!recorded.IsObject() || !recorded.HasMember("body"))
+    return "";
+  const auto& b = recorded["body"];
+  if (b.IsString())
+    return b.GetString();
+  if (b.IsObject() && b.HasMember("string") && b["string"].IsString())
+    return b["string"].GetString();
+  rapidjson::StringBuffer buf;  // a JSON body, recorded as JSON
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  b.Accept(w);
+  return buf.GetString();
+}
+
+std::string mock_first_header(const rapidjson::Value& recorded, const std::string& name) {
+  auto values = mock_request_header(recorded, name);
+  return values.empty() ? "<none>" : values[0];
+}
+
+std::map<std::string, std::string> form_fields(const std::string& body) {
+  auto decode = [](const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+') {
+        out += ' ';
+      } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> fields;
+  size_t start = 0;
+  while (start <= body.size()) {
+    auto end = body.find('&', start);
+    if (end == std::string::npos)
+      end = body.size();
+    auto pair = body.substr(start, end - start);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      fields[decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : decode(pair.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return fields;
+}
+
+std::string json_expectation(const std::string& method, const std::string& path, int status,
+                             const std::string& body_text) {
+  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
+         std::to_string(status) + R"(,"headers":{"Content-Type":["application/json"]},"body":)" + quote(body_text) +
+         "}}";
+}
+
+void check_secret_hidden(const server_process& server, const std::string& secret) {
+  BOOST_TEST(server.log().find(secret) == std::string::npos, "the secret appears in the server log");
+  BOOST_TEST(db_int("SELECT count(*) FROM gateway_calls g WHERE strpos(g::text, $1) > 0", {secret}) == 0,
+             "the secret appears in gateway_calls");
+}
+
+response notifications_of(client& c, int64_t order_id, const std::string& bearer, size_t n,
+                          std::chrono::milliseconds limit) {
+  const auto path = "/api/notifications/order/" + std::to_string(order_id) + "/";
+  response last;
+  poll_until(
+    [&] {
+      last = c.get(path, bearer);
+      return last.status == 200 && last.is_json && last.json.IsArray() && last.json.Size() >= n;
+    },
+    limit);
+  return last;
 }
 
 bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit, std::chrono::milliseconds every) {

@@ -104,6 +104,35 @@ private:
   bool killed_ = false;
 };
 
+/// A helper process of a test (a gateway mock, an SMTP server): fork + exec of `binary` with
+/// `args` and exactly `env`, stdin from /dev/null, stdout and stderr appended to `log_path`. It
+/// gets SIGTERM if the test process dies, so none outlives a crashed run. The destructor stops it.
+class child_process {
+public:
+  child_process(const std::string& binary, const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env, const std::string& log_path);
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  ~child_process();
+
+  pid_t pid() const { return pid_; }
+  bool running();  ///< false once the process has exited (reaps it)
+  /// SIGTERM, up to `limit`, then SIGKILL; the wait status (also when it had exited already).
+  int stop(std::chrono::milliseconds limit = std::chrono::seconds(5));
+  int wait_status() const { return status_; }  ///< meaningful once running() is false
+
+private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+/// "exit 0", "signal 9": a wait status, for messages.
+std::string describe_wait_status(int status);
+
+/// The variables a child gets from the test's own environment: tools and sanitizer settings.
+std::map<std::string, std::string> inherited_environment();
+
 /// The server shared by the flow tests of this binary: started on first use, stopped when the
 /// test module ends. If it failed to start once, later calls fail at once with the same error.
 server_process& shared_server();
@@ -216,7 +245,8 @@ struct account {
   int64_t id = 0;
 };
 /// Registers a fresh user and checks the 201; throws with the response on failure.
-account new_account(client& c, const std::string& tag = "user");
+/// `extra_members` as for register_user() (e.g. `"phone":"+79001234567"`).
+account new_account(client& c, const std::string& tag = "user", const std::string& extra_members = "");
 /// Logs the ADMIN_EMAIL staff user in; throws with the response on failure.
 account staff_account(client& c);
 
@@ -342,9 +372,6 @@ struct print_log_value<std::optional<int64_t>> {
 
 // ---------------------------------------------------------------------------------------------
 // commerce-mock: a MockServer-compatible stand-in for a gateway (GATEWAYS.md §1)
-//
-// Named gateway_mock, not mock_process: mock_conformance_test.cpp has a file-local mock_process
-// and uses it outside its anonymous namespace, where the two names would be ambiguous.
 
 #include <functional>
 
@@ -389,9 +416,13 @@ private:
   std::vector<std::string> args_;
   std::string dir_, log_path_, base_url_;
   int port_ = 0;
-  pid_t pid_ = -1;
-  int status_ = 0;
+  std::unique_ptr<child_process> process_;
 };
+
+/// Runs commerce-mock with `args` until it exits on its own (start-up failures); kills it after
+/// `limit`. Its output is in out (stdout) and err (stderr).
+run_result run_mock_to_exit(const std::vector<std::string>& args,
+                            std::chrono::milliseconds limit = std::chrono::seconds(5));
 
 /// A recorded request's body as JSON, in either of MockServer's shapes (the plain value or
 /// {"type":"JSON","json":...}, GATEWAYS.md §1.5); null when there is none or it is not JSON.
@@ -402,6 +433,28 @@ std::string mock_request_text(const rapidjson::Value& recorded);
 std::map<std::string, std::string> form_fields(const std::string& body);
 /// The values of header `name` (any case) of a recorded request, in both header-map forms.
 std::vector<std::string> mock_request_header(const rapidjson::Value& recorded, const std::string& name);
+
+/// The raw text of a recorded request's body: a plain string (how commerce-mock records a form
+/// or text body), {"type":"STRING","string":...}, or a JSON body written back out as text.
+std::string mock_request_text(const rapidjson::Value& recorded);
+/// The first value of header `name` of a recorded request, or "<none>".
+std::string mock_first_header(const rapidjson::Value& recorded, const std::string& name);
+/// The fields of an application/x-www-form-urlencoded body, decoded ('+' is a space). A repeated
+/// name keeps its last value.
+std::map<std::string, std::string> form_fields(const std::string& body);
+
+/// An expectation answering `method path` (path is a MockServer regex) with `status`, the
+/// header Content-Type: application/json and `body_text` as the body, sent as written.
+std::string json_expectation(const std::string& method, const std::string& path, int status,
+                             const std::string& body_text);
+
+/// The server never wrote `secret` to its log, nor to any column of gateway_calls.
+void check_secret_hidden(const server_process& server, const std::string& secret);
+
+/// Polls GET /api/notifications/order/{id}/ as `bearer` until the list holds at least `n`
+/// entries or `limit` has passed; the last answer.
+response notifications_of(client& c, int64_t order_id, const std::string& bearer, size_t n,
+                          std::chrono::milliseconds limit = std::chrono::seconds(5));
 
 /// Calls `done` every `every` until it returns true or `limit` has passed; its last result.
 bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit,
