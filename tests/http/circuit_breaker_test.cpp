@@ -71,6 +71,27 @@ struct breaker_world {
 
   size_t creates_seen() { return pay.recorded_requests(post_payments).Size(); }
 
+  /// The payment breaker for the mock's origin as the admin console shows it: "open/failures",
+  /// or why it is missing.
+  std::string console_breaker() {
+    auto staff = staff_account(*c);
+    auto r = c->get("/api/admin/actors/", staff.access);
+    if (r.status != 200 || !r.json.HasMember("gateways") || !r.json["gateways"].IsArray())
+      return "no gateways in " + r.describe();
+    for (const auto& g : r.json["gateways"].GetArray()) {
+      if (string_of(g, "kind") != "payment")
+        continue;
+      if (string_of(g, "provider") != "generic")
+        return "payment provider " + string_of(g, "provider");
+      for (const auto& b : g["breakers"].GetArray())
+        if (string_of(b, "origin") == pay.base_url())
+          return std::string{b["open"].GetBool() ? "open" : "closed"} + "/" +
+                 std::to_string(b["consecutive_failures"].GetInt());
+      return "no breaker for " + pay.base_url() + " in " + r.body;
+    }
+    return "no payment gateway in " + r.body;
+  }
+
   /// The order as the owner sees it: "status/payment_status".
   std::string order_state(int64_t order_id) {
     auto r = c->get("/api/orders/" + std::to_string(order_id) + "/", owner.access);
@@ -120,6 +141,7 @@ BOOST_AUTO_TEST_CASE(open_breaker_refuses_without_a_call_then_a_trial_succeeds) 
 
   auto tripped_at = w.fail_calls(order, breaker_failures);
   BOOST_TEST(w.order_state(order) == "pending/unpaid");
+  BOOST_TEST(w.console_breaker() == "open/" + std::to_string(breaker_failures), "the admin console shows it open");
   check_refused(w, order, tripped_at, breaker_failures, "open, the gateway still failing");
 
   // The gateway recovers; the breaker does not know yet and keeps refusing until the pause ends.
@@ -155,6 +177,7 @@ BOOST_AUTO_TEST_CASE(open_breaker_refuses_without_a_call_then_a_trial_succeeds) 
   BOOST_TEST(paused_long_enough, "the breaker closed before its pause had passed");
   BOOST_TEST(w.creates_seen() == 1u, "exactly one trial call reaches the gateway");
   BOOST_TEST(w.order_state(order) == "confirmed/paid");
+  BOOST_TEST(w.console_breaker() == "closed/0", "the admin console shows it closed again");
   BOOST_TEST_MESSAGE(refused << " attempts refused while waiting for the pause to end");
 
   // Closed again: the next order is charged at once.

@@ -12,16 +12,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string carrier_expectation(const std::string& method, const std::string& path, int status, const std::string& json,
-                                const std::string& extra_request = "") {
-  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + "\"" + extra_request +
-         R"(},"httpResponse":{"statusCode":)" + std::to_string(status) +
-         R"(,"headers":{"Content-Type":["application/json"]},"body":)" + quote(json) + "}}";
-}
-
-std::string header_of(const rapidjson::Value& recorded, const std::string& name) {
-  auto v = mock_request_header(recorded, name);
-  return v.empty() ? "<none>" : v[0];
+/// json_expectation that also matches query parameters (`query_json`: {"name": ["value"]}).
+std::string expectation_with_query(const std::string& method, const std::string& path, const std::string& query_json,
+                                   int status, const std::string& json) {
+  auto e = json_expectation(method, path, status, json);
+  e.insert(e.find("\"},\"httpResponse\"") + 1, ",\"queryStringParameters\":" + query_json);
+  return e;
 }
 
 std::string query_of(const rapidjson::Value& recorded, const char* name) {
@@ -90,11 +86,6 @@ struct carrier_world {
     auto r = c->get("/api/orders/" + std::to_string(order) + "/", owner.access);
     return r.json.IsObject() && r.json.HasMember("shipping_created") && r.json["shipping_created"].GetBool();
   }
-  void check_secret_hidden(const std::string& secret) {
-    BOOST_TEST(server->log().find(secret) == std::string::npos, "a secret appears in the server log");
-    BOOST_TEST(db_int("SELECT count(*) FROM gateway_calls g WHERE strpos(g::text, $1) > 0", {secret}) == 0,
-               "a secret appears in gateway_calls");
-  }
 };
 
 }  // namespace
@@ -108,9 +99,9 @@ BOOST_AUTO_TEST_CASE(cdek_token_tariff_order_and_refusal) {
                    {"SHIPPING_SECRET", std::string{"cdek-secret-Qw3"}},
                    {"SHIPPING_ORIGIN_POSTAL_CODE", std::string{"101000"}},
                    {"SHIPPING_ORIGIN_ADDRESS", std::string{"Tverskaya 1"}}}};
-  w.ship.expect(carrier_expectation("POST", "/v2/oauth/token", 200,
+  w.ship.expect(json_expectation("POST", "/v2/oauth/token", 200,
                                     R"({"access_token":"cdek-token-1","token_type":"bearer","expires_in":3599})"));
-  w.ship.expect(carrier_expectation(
+  w.ship.expect(json_expectation(
     "POST", "/v2/calculator/tariff", 200,
     R"({"delivery_sum":350.0,"period_min":2,"period_max":4,"weight_calc":1500,"total_sum":412.5,"currency":"RUB"})"));
 
@@ -121,7 +112,7 @@ BOOST_AUTO_TEST_CASE(cdek_token_tariff_order_and_refusal) {
 
   auto tokens = w.ship.recorded_requests(R"({"path":"/v2/oauth/token"})");
   BOOST_TEST_REQUIRE(tokens.Size() == 1u);
-  BOOST_TEST(header_of(tokens[0], "Content-Type").find("application/x-www-form-urlencoded") == 0u);
+  BOOST_TEST(mock_first_header(tokens[0], "Content-Type").find("application/x-www-form-urlencoded") == 0u);
   auto token_form = form_fields(mock_request_text(tokens[0]));
   BOOST_TEST(token_form["grant_type"] == "client_credentials");
   BOOST_TEST(token_form["client_id"] == "cdek-client-7");
@@ -129,7 +120,7 @@ BOOST_AUTO_TEST_CASE(cdek_token_tariff_order_and_refusal) {
 
   auto tariffs = w.ship.recorded_requests(R"({"path":"/v2/calculator/tariff"})");
   BOOST_TEST_REQUIRE(tariffs.Size() == 1u);
-  BOOST_TEST(header_of(tariffs[0], "Authorization") == "Bearer cdek-token-1");
+  BOOST_TEST(mock_first_header(tariffs[0], "Authorization") == "Bearer cdek-token-1");
   auto t = mock_request_body(tariffs[0]);
   BOOST_TEST_REQUIRE(t.IsObject(), mock_request_text(tariffs[0]));
   BOOST_TEST(int_of(t, "tariff_code") == std::optional<int64_t>{139});
@@ -149,7 +140,7 @@ BOOST_AUTO_TEST_CASE(cdek_token_tariff_order_and_refusal) {
   BOOST_TEST(w.ship.recorded_requests(R"({"path":"/v2/oauth/token"})").Size() == 1u);
 
   // an order: 202 with the entity's uuid
-  w.ship.expect(carrier_expectation(
+  w.ship.expect(json_expectation(
     "POST", "/v2/orders", 202,
     R"({"entity":{"uuid":"72753031-3c87-4f5e-a1b1-5d4a2a6c8d11"},"requests":[{"request_uuid":"72753031-aaaa-4f5e-a1b1-5d4a2a6c8d11","type":"CREATE","date_time":"2026-11-25T10:00:00+0000","state":"ACCEPTED"}]})"));
   int64_t order = w.new_order(2);
@@ -160,7 +151,7 @@ BOOST_AUTO_TEST_CASE(cdek_token_tariff_order_and_refusal) {
   BOOST_TEST(w.shipping_created(order));
   auto orders = w.ship.recorded_requests(R"({"path":"/v2/orders"})");
   BOOST_TEST_REQUIRE(orders.Size() == 1u);
-  BOOST_TEST(header_of(orders[0], "Authorization") == "Bearer cdek-token-1");
+  BOOST_TEST(mock_first_header(orders[0], "Authorization") == "Bearer cdek-token-1");
   auto o = mock_request_body(orders[0]);
   BOOST_TEST_REQUIRE(o.IsObject(), mock_request_text(orders[0]));
   BOOST_TEST(string_of(o, "number") == std::to_string(order));
@@ -180,7 +171,7 @@ BOOST_AUTO_TEST_CASE(cdek_token_tariff_order_and_refusal) {
 
   // a refused order (state INVALID) books nothing and may be retried
   w.ship.reset();
-  w.ship.expect(carrier_expectation(
+  w.ship.expect(json_expectation(
     "POST", "/v2/orders", 202,
     R"({"entity":{"uuid":"00000000-0000-0000-0000-000000000000"},"requests":[{"type":"CREATE","state":"INVALID","errors":[{"code":"v2_field_is_empty","message":"to_location.address is empty"}]}]})"));
   int64_t refused = w.new_order(1);
@@ -192,26 +183,25 @@ BOOST_AUTO_TEST_CASE(cdek_token_tariff_order_and_refusal) {
 
   // an expired token: CDEK answers 401 once, the carrier renews the token and repeats the call
   w.ship.reset();
-  w.ship.expect(carrier_expectation("POST", "/v2/oauth/token", 200, R"({"access_token":"cdek-token-2","expires_in":3599})"));
+  w.ship.expect(json_expectation("POST", "/v2/oauth/token", 200, R"({"access_token":"cdek-token-2","expires_in":3599})"));
   w.ship.expect(R"({"httpRequest":{"method":"POST","path":"/v2/calculator/tariff","headers":{"Authorization":["Bearer cdek-token-1"]}},"httpResponse":{"statusCode":401,"body":"{\"requests\":[{\"errors\":[{\"code\":\"v2_token_expired\"}]}]}"}})");
-  w.ship.expect(carrier_expectation("POST", "/v2/calculator/tariff", 200, R"({"total_sum":100,"period_max":1})"));
+  w.ship.expect(json_expectation("POST", "/v2/calculator/tariff", 200, R"({"total_sum":100,"period_max":1})"));
   auto renewed = w.calculate("standard");
   REQUIRE_STATUS(renewed, 200);
   BOOST_TEST(same_money(number_of(renewed.json, "cost"), 100.00), renewed.body);
   BOOST_TEST(w.ship.recorded_requests(R"({"path":"/v2/oauth/token"})").Size() == 1u);
   auto retried = w.ship.recorded_requests(R"({"path":"/v2/calculator/tariff"})");
   BOOST_TEST_REQUIRE(retried.Size() == 2u);
-  BOOST_TEST(header_of(retried[1], "Authorization") == "Bearer cdek-token-2");
+  BOOST_TEST(mock_first_header(retried[1], "Authorization") == "Bearer cdek-token-2");
 
-  w.check_secret_hidden("cdek-secret-Qw3");
-  w.check_secret_hidden("cdek-token-1");
+  check_secret_hidden(*w.server, "cdek-secret-Qw3");
+  check_secret_hidden(*w.server, "cdek-token-1");
 }
 
 BOOST_AUTO_TEST_CASE(boxberry_delivery_costs_parcel_create_and_err) {
   carrier_world w{"boxberry", "/json.php", {{"SHIPPING_SECRET", std::string{"bb-token-Zx81"}}}};
-  w.ship.expect(carrier_expectation("GET", "/json.php", 200,
-                                    R"({"price":320.5,"price_base":300,"price_service":20.5,"delivery_period":5})",
-                                    R"(,"queryStringParameters":{"method":["DeliveryCosts"]})"));
+  w.ship.expect(expectation_with_query("GET", "/json.php", R"({"method":["DeliveryCosts"]})", 200,
+                                       R"({"price":320.5,"price_base":300,"price_service":20.5,"delivery_period":5})"));
   auto q = w.calculate("standard");
   REQUIRE_STATUS(q, 200);
   BOOST_TEST(same_money(number_of(q.json, "cost"), 320.50), q.body);
@@ -225,7 +215,7 @@ BOOST_AUTO_TEST_CASE(boxberry_delivery_costs_parcel_create_and_err) {
   BOOST_TEST(query_of(costs[0], "zip") == "190000");
   BOOST_TEST(query_of(costs[0], "depth") == "30");
 
-  w.ship.expect(carrier_expectation("POST", "/json.php", 200, R"({"track":"BB0012345678","label":"https://api.boxberry.ru/label/BB0012345678"})"));
+  w.ship.expect(json_expectation("POST", "/json.php", 200, R"({"track":"BB0012345678","label":"https://api.boxberry.ru/label/BB0012345678"})"));
   int64_t order = w.new_order(3);
   auto s = w.book(order, R"(,"packages":[{"weight":2.25}])");
   REQUIRE_STATUS(s, 201);
@@ -233,7 +223,7 @@ BOOST_AUTO_TEST_CASE(boxberry_delivery_costs_parcel_create_and_err) {
   BOOST_TEST(string_of(s.json, "provider_shipment_id") == "BB0012345678", s.body);
   auto posts = w.ship.recorded_requests(R"({"method":"POST","path":"/json.php"})");
   BOOST_TEST_REQUIRE(posts.Size() == 1u);
-  BOOST_TEST(header_of(posts[0], "Content-Type").find("application/x-www-form-urlencoded") == 0u);
+  BOOST_TEST(mock_first_header(posts[0], "Content-Type").find("application/x-www-form-urlencoded") == 0u);
   auto form = form_fields(mock_request_text(posts[0]));
   BOOST_TEST(form["token"] == "bb-token-Zx81");
   BOOST_TEST(form["method"] == "ParselCreate");
@@ -252,14 +242,14 @@ BOOST_AUTO_TEST_CASE(boxberry_delivery_costs_parcel_create_and_err) {
 
   // Boxberry refuses with HTTP 200 and {"err": ...}: nothing is booked
   w.ship.reset();
-  w.ship.expect(carrier_expectation("POST", "/json.php", 200, R"([{"err":"Не найден индекс получателя"}])"));
-  w.ship.expect(carrier_expectation("GET", "/json.php", 200, R"({"err":"Ошибка расчета"})"));
+  w.ship.expect(json_expectation("POST", "/json.php", 200, R"([{"err":"Не найден индекс получателя"}])"));
+  w.ship.expect(json_expectation("GET", "/json.php", 200, R"({"err":"Ошибка расчета"})"));
   CHECK_ERROR(w.calculate("standard"), 502, "shipping_gateway_error");
   int64_t refused = w.new_order(1);
   CHECK_ERROR(w.book(refused), 502, "shipping_gateway_error");
   BOOST_TEST(!w.shipping_created(refused));
 
-  w.check_secret_hidden("bb-token-Zx81");
+  check_secret_hidden(*w.server, "bb-token-Zx81");
 }
 
 BOOST_AUTO_TEST_CASE(russian_post_tariff_backlog_and_errors) {
@@ -271,7 +261,7 @@ BOOST_AUTO_TEST_CASE(russian_post_tariff_backlog_and_errors) {
                    {"SHIPPING_ORIGIN_POSTAL_CODE", std::string{"101000"}},
                    {"SHIPPING_DEFAULT_PARCEL_GRAMS", std::string{"800"}}}};
   const std::string user_auth = "Basic c2hvcEBleGFtcGxlLnJ1OnJwLXBhc3MtOUtk";  // base64("shop@example.ru:rp-pass-9Kd")
-  w.ship.expect(carrier_expectation("POST", "/1.0/tariff", 200,
+  w.ship.expect(json_expectation("POST", "/1.0/tariff", 200,
                                     R"({"total-rate":25000,"total-vat":5000,"delivery-time":{"max-days":6,"min-days":2}})"));
   auto q = w.calculate("express");
   REQUIRE_STATUS(q, 200);
@@ -279,9 +269,9 @@ BOOST_AUTO_TEST_CASE(russian_post_tariff_backlog_and_errors) {
   BOOST_TEST(int_of(q.json, "delivery_days") == std::optional<int64_t>{6}, q.body);
   auto tariffs = w.ship.recorded_requests(R"({"path":"/1.0/tariff"})");
   BOOST_TEST_REQUIRE(tariffs.Size() == 1u);
-  BOOST_TEST(header_of(tariffs[0], "Authorization") == "AccessToken rp-app-token-44");
-  BOOST_TEST(header_of(tariffs[0], "X-User-Authorization") == user_auth);
-  BOOST_TEST(header_of(tariffs[0], "Content-Type") == "application/json;charset=UTF-8");
+  BOOST_TEST(mock_first_header(tariffs[0], "Authorization") == "AccessToken rp-app-token-44");
+  BOOST_TEST(mock_first_header(tariffs[0], "X-User-Authorization") == user_auth);
+  BOOST_TEST(mock_first_header(tariffs[0], "Content-Type") == "application/json;charset=UTF-8");
   auto t = mock_request_body(tariffs[0]);
   BOOST_TEST_REQUIRE(t.IsObject(), mock_request_text(tariffs[0]));
   BOOST_TEST(int_of(t, "index-from") == std::optional<int64_t>{101000});
@@ -290,7 +280,7 @@ BOOST_AUTO_TEST_CASE(russian_post_tariff_backlog_and_errors) {
   BOOST_TEST(string_of(t, "mail-category") == "ORDINARY");
   BOOST_TEST(int_of(t, "mass") == std::optional<int64_t>{1500});
 
-  w.ship.expect(carrier_expectation("PUT", "/1.0/user/backlog", 200, R"({"result-ids":[987654321]})"));
+  w.ship.expect(json_expectation("PUT", "/1.0/user/backlog", 200, R"({"result-ids":[987654321]})"));
   int64_t order = w.new_order(1);
   auto s = w.book(order);
   REQUIRE_STATUS(s, 201);
@@ -298,8 +288,8 @@ BOOST_AUTO_TEST_CASE(russian_post_tariff_backlog_and_errors) {
   BOOST_TEST(string_of(s.json, "status") == "created", s.body);
   auto puts = w.ship.recorded_requests(R"({"method":"PUT","path":"/1.0/user/backlog"})");
   BOOST_TEST_REQUIRE(puts.Size() == 1u);
-  BOOST_TEST(header_of(puts[0], "Authorization") == "AccessToken rp-app-token-44");
-  BOOST_TEST(header_of(puts[0], "X-User-Authorization") == user_auth);
+  BOOST_TEST(mock_first_header(puts[0], "Authorization") == "AccessToken rp-app-token-44");
+  BOOST_TEST(mock_first_header(puts[0], "X-User-Authorization") == user_auth);
   auto backlog = mock_request_body(puts[0]);
   BOOST_TEST_REQUIRE((backlog.IsArray() && backlog.Size() == 1u), mock_request_text(puts[0]));
   const auto& b = backlog[0];
@@ -314,7 +304,7 @@ BOOST_AUTO_TEST_CASE(russian_post_tariff_backlog_and_errors) {
 
   // per-order errors in a 200 answer: nothing is booked
   w.ship.reset();
-  w.ship.expect(carrier_expectation(
+  w.ship.expect(json_expectation(
     "PUT", "/1.0/user/backlog", 200,
     R"({"errors":[{"error-codes":[{"code":"ILLEGAL_INDEX_TO","description":"Неверный индекс"}],"position":0}]})"));
   int64_t refused = w.new_order(1);
@@ -322,15 +312,15 @@ BOOST_AUTO_TEST_CASE(russian_post_tariff_backlog_and_errors) {
   BOOST_TEST(!w.shipping_created(refused));
   // the carrier down (500), then up again: the same order books on retry
   w.ship.reset();
-  w.ship.expect(carrier_expectation("PUT", "/1.0/user/backlog", 500, R"({"error":"internal"})"));
+  w.ship.expect(json_expectation("PUT", "/1.0/user/backlog", 500, R"({"error":"internal"})"));
   CHECK_ERROR(w.book(refused), 502, "shipping_gateway_error");
   w.ship.reset();
-  w.ship.expect(carrier_expectation("PUT", "/1.0/user/backlog", 200, R"({"result-ids":[5]})"));
+  w.ship.expect(json_expectation("PUT", "/1.0/user/backlog", 200, R"({"result-ids":[5]})"));
   CHECK_STATUS(w.book(refused), 201);
   BOOST_TEST(w.shipping_created(refused));
 
-  w.check_secret_hidden("rp-pass-9Kd");
-  w.check_secret_hidden("rp-app-token-44");
+  check_secret_hidden(*w.server, "rp-pass-9Kd");
+  check_secret_hidden(*w.server, "rp-app-token-44");
 }
 
 BOOST_AUTO_TEST_CASE(carriers_without_credentials_exit_2) {

@@ -1096,54 +1096,6 @@ rapidjson::Document gateway_mock::recorded_requests(const std::string& matcher_j
   return out;
 }
 
-std::string mock_request_text(const rapidjson::Value& recorded) {
-  if (!recorded.IsObject() || !recorded.HasMember("body"))
-    return "";
-  const rapidjson::Value* b = &recorded["body"];
-  if (b->IsObject() && b->HasMember("type")) {
-    for (const char* k : {"string", "rawBytes", "json"})
-      if (b->HasMember(k)) {
-        b = &(*b)[k];
-        break;
-      }
-  }
-  if (b->IsString())
-    return {b->GetString(), b->GetStringLength()};
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-  b->Accept(w);
-  return buf.GetString();
-}
-
-std::map<std::string, std::string> form_fields(const std::string& body) {
-  auto decode = [](const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') {
-        out += ' ';
-      } else if (s[i] == '%' && i + 2 < s.size()) {
-        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    }
-    return out;
-  };
-  std::map<std::string, std::string> fields;
-  size_t start = 0;
-  while (start < body.size()) {
-    auto end = body.find('&', start);
-    auto pair = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    auto eq = pair.find('=');
-    fields[decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : decode(pair.substr(eq + 1));
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
-  }
-  return fields;
-}
-
 rapidjson::Document mock_request_body(const rapidjson::Value& recorded) {
   rapidjson::Document out;
   if (!recorded.IsObject())

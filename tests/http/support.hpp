@@ -427,10 +427,6 @@ run_result run_mock_to_exit(const std::vector<std::string>& args,
 /// A recorded request's body as JSON, in either of MockServer's shapes (the plain value or
 /// {"type":"JSON","json":...}, GATEWAYS.md §1.5); null when there is none or it is not JSON.
 rapidjson::Document mock_request_body(const rapidjson::Value& recorded);
-/// A recorded request's body as the text that was sent (a JSON body written out again).
-std::string mock_request_text(const rapidjson::Value& recorded);
-/// application/x-www-form-urlencoded fields, decoded (the last value of a repeated name wins).
-std::map<std::string, std::string> form_fields(const std::string& body);
 /// The values of header `name` (any case) of a recorded request, in both header-map forms.
 std::vector<std::string> mock_request_header(const rapidjson::Value& recorded, const std::string& name);
 
