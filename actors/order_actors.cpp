@@ -162,18 +162,9 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
       auto rp = self->make_response_promise();
       with_order(self, d, id, true, [=](problem p) mutable {
         if (p)
-          return rp.deliver(payment_reply{p, {}});
-        self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id](pg::connection& c) {
-              return persistence::pending_payment_of(c, id);
-            }))
-          .await(
-            [=](std::optional<persistence::payment_record>& pending) mutable {
-              if (pending)
-                confirm(self, d, id, pending->id, rp);
-              else
-                rp.deliver(payment_reply{});  // nothing pending: the notification changes nothing
-            },
-            [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
+          rp.deliver(payment_reply{p, {}});
+        else
+          recheck(self, d, id, rp);
       });
       return rp;
     },

@@ -33,6 +33,9 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
 /// Settles a pending payment of the cached order with the provider's current status.
 void confirm(order_ptr self, const order_deps& d, int64_t id, int64_t payment_id, caf::response_promise rp);
 
+/// Settles the order's payment pending at the provider, if there is one (a webhook named it).
+void recheck(order_ptr self, const order_deps& d, int64_t id, caf::response_promise rp);
+
 /// Refunds part or all of the order's payment.
 void refund(order_ptr self, const order_deps& d, int64_t id, const refund_payment& cmd, caf::response_promise rp);
 

@@ -126,9 +126,9 @@ void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const pro
       [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
 }
 
-}  // namespace
-
-void charge(order_ptr self, const order_deps& d, int64_t id, const process_payment& cmd, caf::response_promise rp) {
+/// confirm() on the order's payment pending at the provider, or `otherwise()` when none is.
+template <class Otherwise>
+void confirm_pending_or(order_ptr self, const order_deps& d, int64_t id, caf::response_promise rp, Otherwise otherwise) {
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id](pg::connection& c) {
         return persistence::pending_payment_of(c, id);
       }))
@@ -137,9 +137,20 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
         if (pending)
           confirm(self, d, id, pending->id, rp);
         else
-          begin_new_charge(self, d, id, cmd, rp);
+          otherwise();
       },
       [=](caf::error&) mutable { rp.deliver(payment_reply{problem::unavailable(), {}}); });
+}
+
+}  // namespace
+
+void charge(order_ptr self, const order_deps& d, int64_t id, const process_payment& cmd, caf::response_promise rp) {
+  confirm_pending_or(self, d, id, rp, [=]() mutable { begin_new_charge(self, d, id, cmd, rp); });
+}
+
+void recheck(order_ptr self, const order_deps& d, int64_t id, caf::response_promise rp) {
+  // Nothing pending: the notification changes nothing.
+  confirm_pending_or(self, d, id, rp, [=]() mutable { rp.deliver(payment_reply{}); });
 }
 
 /// Refunds part or all of the order's payment: reserve (SQL), the gateway call, confirm or

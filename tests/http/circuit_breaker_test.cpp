@@ -32,36 +32,14 @@ const std::string succeeding_create =
   json_expectation("POST", "/api/v1/payments", 201, R"({"id":"pay_cb_1","status":"succeeded"})");
 
 /// A server with a breaker of breaker_failures / breaker_open in front of `pay`, mailing to `mail`.
-struct breaker_world {
-  gateway_mock pay;
-  gateway_mock mail;
-  std::unique_ptr<server_process> server;
-  std::unique_ptr<client> c;
-  account owner;
-  int64_t product = 0;
+struct breaker_world : gateway_world {
+  gateway_mock& pay = gateway;
 
-  breaker_world() {
-    mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
-    server_process::options o;
-    o.env = {{"PAYMENT_SERVICE_URL", pay.base_url()},
-             {"PAYMENT_MOCK_URL", std::nullopt},
-             {"EMAIL_SERVICE_URL", mail.base_url()},
-             {"EMAIL_MOCK_URL", std::nullopt},
-             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}},
-             {"GATEWAY_BREAKER_FAILURES", std::to_string(breaker_failures)},
-             {"GATEWAY_BREAKER_OPEN_MS", std::to_string(breaker_open.count())}};
-    server = std::make_unique<server_process>(o);
-    c = std::make_unique<client>(server->base_url());
-    owner = new_account(*c, "breaker");
-    auto staff = staff_account(*c);
-    product = create_product(*c, staff.access, unique_tag("Guarded "), "10.00", 100000);
-  }
-
-  int64_t new_order() {
-    auto r = c->post("/api/orders/", order_body({{product, 1}}), owner.access);
-    REQUIRE_STATUS(r, 201);
-    return int_of(r.json, "id").value_or(0);
-  }
+  breaker_world()
+    : gateway_world("PAYMENT", "", "",
+                    {{"GATEWAY_BREAKER_FAILURES", std::to_string(breaker_failures)},
+                     {"GATEWAY_BREAKER_OPEN_MS", std::to_string(breaker_open.count())}},
+                    "breaker", "10.00") {}
 
   response pay_for(int64_t order_id) {
     return c->post("/api/payments/process/",

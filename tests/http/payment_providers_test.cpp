@@ -23,37 +23,12 @@ const char* const cp_secret = "cp_api_secret_7Hq";
 const char* const cp_basic = "Basic cGtfMWEyYjNjNGQ1ZTZmOmNwX2FwaV9zZWNyZXRfN0hx";  // base64("pk_1a2b3c4d5e6f:cp_api_secret_7Hq")
 const std::regex pp_uuid{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
 
-struct provider_world {
-  gateway_mock pay;
-  gateway_mock mail;
-  std::unique_ptr<server_process> server;
-  std::unique_ptr<client> c;
-  account owner;
-  int64_t product = 0;  // 12.34
+struct provider_world : gateway_world {
+  gateway_mock& pay = gateway;
 
-  provider_world(const std::string& provider, const std::string& api_suffix, env_overrides creds) {
-    mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
-    server_process::options o;
-    o.env = {{"PAYMENT_PROVIDER", provider},
-             {"PAYMENT_SERVICE_URL", pay.base_url() + api_suffix},
-             {"EMAIL_SERVICE_URL", mail.base_url()},
-             {"PAYMENT_MOCK_URL", std::nullopt},
-             {"EMAIL_MOCK_URL", std::nullopt},
-             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
-    for (auto& [k, v] : creds)
-      o.env[k] = v;
-    server = std::make_unique<server_process>(o);
-    c = std::make_unique<client>(server->base_url());
-    owner = new_account(*c, "provider");
-    auto staff = staff_account(*c);
-    product = create_product(*c, staff.access, unique_tag("Provided "), "12.34", 100000);
-  }
+  provider_world(const std::string& provider, const std::string& api_suffix, const env_overrides& creds)
+    : gateway_world("PAYMENT", provider, api_suffix, creds, "provider") {}
 
-  int64_t new_order() {
-    auto r = c->post("/api/orders/", order_body({{product, 1}}), owner.access);
-    BOOST_TEST_REQUIRE(r.status == 201, r.describe());
-    return int_of(r.json, "id").value_or(0);
-  }
   response process(int64_t id) {
     return c->post("/api/payments/process/",
                    "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"pm_card_visa"})",
@@ -444,18 +419,8 @@ BOOST_AUTO_TEST_CASE(missing_credentials_exit_2) {
     {{{"PAYMENT_PROVIDER", std::string{"cloudpayments"}}, {"PAYMENT_ACCOUNT_ID", std::string{"pk"}}, {"PAYMENT_SECRET", std::nullopt}},
      "cloudpayments without PAYMENT_SECRET"},
   };
-  for (auto& v : variants) {
-    v.env["PORT"] = std::to_string(free_port());
-    auto r = run_server_to_exit(v.env, {}, 15s);
-    BOOST_TEST((r.exit_code == std::optional<int>{2}), v.what << ": exit " << (r.exit_code ? *r.exit_code : -1)
-                                                             << " stderr: " << r.err);
-    auto text = r.err;
-    while (!text.empty() && text.back() == '\n')
-      text.pop_back();
-    BOOST_TEST(!text.empty(), v.what << ": no message");
-    BOOST_TEST(text.find('\n') == std::string::npos, v.what << ": more than one line: " << r.err);
-    BOOST_TEST(text.find("PAYMENT_") != std::string::npos, v.what << ": " << r.err);
-  }
+  for (const auto& v : variants)
+    check_refused_at_start(v.env, "PAYMENT_", v.what);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

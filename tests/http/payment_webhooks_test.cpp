@@ -14,37 +14,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct webhook_world {
-  gateway_mock pay;
-  gateway_mock mail;
-  std::unique_ptr<server_process> server;
-  std::unique_ptr<client> c;
-  account owner;
-  int64_t product = 0;
+struct webhook_world : gateway_world {
+  gateway_mock& pay = gateway;
 
-  webhook_world(const std::string& provider, const std::string& api_suffix, env_overrides creds) {
-    mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
-    server_process::options o;
-    o.env = {{"PAYMENT_PROVIDER", provider},
-             {"PAYMENT_SERVICE_URL", pay.base_url() + api_suffix},
-             {"EMAIL_SERVICE_URL", mail.base_url()},
-             {"PAYMENT_MOCK_URL", std::nullopt},
-             {"EMAIL_MOCK_URL", std::nullopt},
-             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
-    for (auto& [k, v] : creds)
-      o.env[k] = v;
-    server = std::make_unique<server_process>(o);
-    c = std::make_unique<client>(server->base_url());
-    owner = new_account(*c, "hooked");
-    auto staff = staff_account(*c);
-    product = create_product(*c, staff.access, unique_tag("Hooked "), "12.34", 100000);
-  }
+  webhook_world(const std::string& provider, const std::string& api_suffix, const env_overrides& creds)
+    : gateway_world("PAYMENT", provider, api_suffix, creds, "hooked") {}
 
   /// A new order with a payment pending at the provider (created, awaiting the buyer).
   int64_t pending_order() {
-    auto r = c->post("/api/orders/", order_body({{product, 1}}), owner.access);
-    BOOST_TEST_REQUIRE(r.status == 201, r.describe());
-    auto id = int_of(r.json, "id").value_or(0);
+    auto id = new_order();
     auto p = c->post("/api/payments/create/",
                      "{\"order_id\":" + std::to_string(id) + R"(,"return_url":"https://shop.example/back"})", owner.access);
     BOOST_TEST_REQUIRE(p.status == 201, p.describe());

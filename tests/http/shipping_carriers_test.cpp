@@ -37,39 +37,15 @@ const char* const ship_recipient =
   R"({"name":"Ivan Petrov","phone":"+7 (900) 123-45-67","address":{"city":"Saint Petersburg","postal_code":"190000","street":"Nevsky 10"}})";
 const char* const ship_destination = R"({"city":"Saint Petersburg","postal_code":"190000","street":"Nevsky 10"})";
 
-struct carrier_world {
-  gateway_mock ship;
-  gateway_mock mail;
-  std::unique_ptr<server_process> server;
-  std::unique_ptr<client> c;
-  account owner;
-  int64_t product = 0;  // 45.60 a piece
+struct carrier_world : gateway_world {
+  gateway_mock& ship = gateway;
   std::string sku;
 
-  carrier_world(const std::string& carrier, const std::string& url_suffix, env_overrides settings) {
-    mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
-    server_process::options o;
-    o.env = {{"SHIPPING_PROVIDER", carrier},
-             {"SHIPPING_SERVICE_URL", ship.base_url() + url_suffix},
-             {"EMAIL_SERVICE_URL", mail.base_url()},
-             {"SHIPPING_MOCK_URL", std::nullopt},
-             {"EMAIL_MOCK_URL", std::nullopt},
-             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
-    for (auto& [k, v] : settings)
-      o.env[k] = v;
-    server = std::make_unique<server_process>(o);
-    c = std::make_unique<client>(server->base_url());
-    owner = new_account(*c, "carrier");
-    auto staff = staff_account(*c);
-    product = create_product(*c, staff.access, unique_tag("Parcel "), "45.60", 100000);
+  carrier_world(const std::string& carrier, const std::string& url_suffix, const env_overrides& settings)
+    : gateway_world("SHIPPING", carrier, url_suffix, settings, "carrier", "45.60") {
     sku = string_of(c->get("/api/products/" + std::to_string(product) + "/").json, "sku");
   }
 
-  int64_t new_order(int quantity) {
-    auto r = c->post("/api/orders/", order_body({{product, quantity}}), owner.access);
-    BOOST_TEST_REQUIRE(r.status == 201, r.describe());
-    return int_of(r.json, "id").value_or(0);
-  }
   response calculate(const std::string& service) {
     return c->post("/api/shipping/calculate/",
                    std::string{R"({"destination":)"} + ship_destination +
@@ -346,17 +322,8 @@ BOOST_AUTO_TEST_CASE(carriers_without_credentials_exit_2) {
      "russian_post with a four-digit origin"},
     {{{"SHIPPING_PROVIDER", std::string{"dhl"}}}, "an unknown carrier"},
   };
-  for (auto& v : variants) {
-    v.env["PORT"] = std::to_string(free_port());
-    auto r = run_server_to_exit(v.env, {}, 15s);
-    BOOST_TEST((r.exit_code == std::optional<int>{2}), v.what << ": exit " << (r.exit_code ? *r.exit_code : -1)
-                                                             << " stderr: " << r.err);
-    auto text = r.err;
-    while (!text.empty() && text.back() == '\n')
-      text.pop_back();
-    BOOST_TEST(text.find('\n') == std::string::npos, v.what << ": more than one line: " << r.err);
-    BOOST_TEST(text.find("SHIPPING_") != std::string::npos, v.what << ": " << r.err);
-  }
+  for (const auto& v : variants)
+    check_refused_at_start(v.env, "SHIPPING_", v.what);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

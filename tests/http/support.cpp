@@ -1216,10 +1216,49 @@ std::string json_expectation(const std::string& method, const std::string& path,
          "}}";
 }
 
+void check_refused_at_start(env_overrides env, const std::string& names_setting, const std::string& what) {
+  env["PORT"] = std::to_string(free_port());
+  auto r = run_server_to_exit(env, {}, std::chrono::seconds(15));
+  BOOST_TEST((r.exit_code == std::optional<int>{2}), what << ": exit " << (r.exit_code ? *r.exit_code : -1)
+                                                          << " stderr: " << r.err);
+  auto text = r.err;
+  while (!text.empty() && text.back() == '\n')
+    text.pop_back();
+  BOOST_TEST(!text.empty(), what << ": no message");
+  BOOST_TEST(text.find('\n') == std::string::npos, what << ": more than one line: " << r.err);
+  BOOST_TEST(text.find(names_setting) != std::string::npos, what << ": " << r.err);
+}
+
 void check_secret_hidden(const server_process& server, const std::string& secret) {
   BOOST_TEST(server.log().find(secret) == std::string::npos, "the secret appears in the server log");
   BOOST_TEST(db_int("SELECT count(*) FROM gateway_calls g WHERE strpos(g::text, $1) > 0", {secret}) == 0,
              "the secret appears in gateway_calls");
+}
+
+gateway_world::gateway_world(const std::string& kind, const std::string& provider, const std::string& url_suffix,
+                             const env_overrides& settings, const std::string& tag, const std::string& price) {
+  mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
+  server_process::options o;
+  o.env = {{kind + "_SERVICE_URL", gateway.base_url() + url_suffix},
+           {kind + "_MOCK_URL", std::nullopt},
+           {"EMAIL_SERVICE_URL", mail.base_url()},
+           {"EMAIL_MOCK_URL", std::nullopt},
+           {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
+  if (!provider.empty())
+    o.env[kind + "_PROVIDER"] = provider;
+  for (const auto& [k, v] : settings)
+    o.env[k] = v;
+  server = std::make_unique<server_process>(o);
+  c = std::make_unique<client>(server->base_url());
+  owner = new_account(*c, tag);
+  auto staff = staff_account(*c);
+  product = create_product(*c, staff.access, unique_tag(tag + " "), price, 100000);
+}
+
+int64_t gateway_world::new_order(int quantity) {
+  auto r = c->post("/api/orders/", order_body({{product, quantity}}), owner.access);
+  BOOST_TEST_REQUIRE(r.status == 201, r.describe());
+  return int_of(r.json, "id").value_or(0);
 }
 
 response notifications_of(client& c, int64_t order_id, const std::string& bearer, size_t n,

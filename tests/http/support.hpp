@@ -444,8 +444,29 @@ std::map<std::string, std::string> form_fields(const std::string& body);
 std::string json_expectation(const std::string& method, const std::string& path, int status,
                              const std::string& body_text);
 
+/// A server started with `env` (on a free port) must refuse to run: exit code 2 and one line on
+/// stderr naming `names_setting` (e.g. "PAYMENT_"). `what` describes the case in failures.
+void check_refused_at_start(env_overrides env, const std::string& names_setting, const std::string& what);
+
 /// The server never wrote `secret` to its log, nor to any column of gateway_calls.
 void check_secret_hidden(const server_process& server, const std::string& secret);
+
+/// A dedicated server in front of one gateway mock of `kind` ("PAYMENT" or "SHIPPING":
+/// {kind}_PROVIDER, {kind}_SERVICE_URL = the mock's URL + `url_suffix`) and an e-mail mock that
+/// accepts everything, with GATEWAY_TIMEOUT_MS=1000, `settings` on top; a buyer and a product.
+struct gateway_world {
+  gateway_mock gateway;
+  gateway_mock mail;
+  std::unique_ptr<server_process> server;
+  std::unique_ptr<client> c;
+  account owner;
+  int64_t product = 0;
+
+  gateway_world(const std::string& kind, const std::string& provider, const std::string& url_suffix,
+                const env_overrides& settings, const std::string& tag, const std::string& price = "12.34");
+  /// A new order of `quantity` pieces of the product, as the owner.
+  int64_t new_order(int quantity = 1);
+};
 
 /// Polls GET /api/notifications/order/{id}/ as `bearer` until the list holds at least `n`
 /// entries or `limit` has passed; the last answer.
