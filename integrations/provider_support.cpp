@@ -265,6 +265,13 @@ std::vector<parcel> parcels_or_default(const shipment_request& request, int64_t 
   return {parcel{default_grams, 0, 0, 0}};
 }
 
+int64_t total_grams(const std::vector<parcel>& parcels) {
+  int64_t grams = 0;
+  for (const auto& p : parcels)
+    grams += p.weight_grams;
+  return grams;
+}
+
 std::unique_ptr<email_gateway> make_email_gateway(const std::string& provider, const std::string& base_url,
                                                   std::shared_ptr<gateway_client> client,
                                                   const email_credentials& credentials) {

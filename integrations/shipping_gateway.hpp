@@ -106,4 +106,7 @@ std::unique_ptr<shipping_gateway> make_russian_post(std::string base_url, std::s
 /// The parcels of a booking: the client's, or one of the default weight.
 std::vector<parcel> parcels_or_default(const shipment_request& request, int64_t default_grams);
 
+/// The parcels' weight together (carriers that price one consignment).
+int64_t total_grams(const std::vector<parcel>& parcels);
+
 }  // namespace commerce::integrations

@@ -52,9 +52,7 @@ public:
 
   quote_result quote(const quote_request& q) override {
     // DeliveryCosts prices one parcel: the parcels travel as one, with their total weight.
-    int64_t grams = 0;
-    for (const auto& p : q.parcels)
-      grams += p.weight_grams;
+    auto grams = total_grams(q.parcels);
     std::vector<std::pair<std::string, std::string>> query = {
       {"token", credentials_.secret}, {"method", "DeliveryCosts"}, {"weight", std::to_string(grams)},
       {"zip", q.destination.postal_code}, {"ordersum", "0"}, {"deliverysum", "0"}, {"paysum", "0"}};
@@ -83,9 +81,7 @@ public:
 
   shipment_result create(const shipment_request& s) override {
     auto parcels = parcels_or_default(s, credentials_.default_parcel_grams);
-    int64_t grams = 0;
-    for (const auto& p : parcels)
-      grams += p.weight_grams;
+    auto grams = total_grams(parcels);
     int64_t declared_minor = 0;
     for (const auto& item : s.items)
       declared_minor += item.unit_price_minor * item.quantity;

@@ -72,9 +72,7 @@ public:
       out.detail = "Russian Post needs a six-digit postal code";
       return out;
     }
-    int64_t grams = 0;
-    for (const auto& p : q.parcels)
-      grams += p.weight_grams;
+    auto grams = total_grams(q.parcels);
     rapidjson::StringBuffer buf;
     writer w{buf};
     w.StartObject();
@@ -126,9 +124,7 @@ public:
       return out;
     }
     auto parcels = parcels_or_default(s, credentials_.default_parcel_grams);
-    int64_t grams = 0;
-    for (const auto& p : parcels)
-      grams += p.weight_grams;
+    auto grams = total_grams(parcels);
     std::string phone_digits;
     for (char c : s.recipient_phone)
       if (std::isdigit(static_cast<unsigned char>(c)) && !(phone_digits.empty() && c == '0'))
