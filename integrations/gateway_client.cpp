@@ -78,10 +78,38 @@ void circuit_breaker::record(bool success, std::chrono::steady_clock::time_point
   }
 }
 
+/// libcurl handles keep their connections (and TLS sessions) open between transfers, so calls
+/// to the same provider skip the TCP and TLS handshakes; a handle serves one call at a time.
+struct gateway_client::handle_pool {
+  static constexpr size_t max_idle = 32;
+  std::mutex mtx;
+  std::vector<std::unique_ptr<CURL, easy_deleter>> idle;
+
+  std::unique_ptr<CURL, easy_deleter> take() {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      if (!idle.empty()) {
+        auto handle = std::move(idle.back());
+        idle.pop_back();
+        curl_easy_reset(handle.get());  // options cleared; open connections kept
+        return handle;
+      }
+    }
+    return std::unique_ptr<CURL, easy_deleter>{curl_easy_init()};
+  }
+  void give_back(std::unique_ptr<CURL, easy_deleter> handle) {
+    std::lock_guard<std::mutex> guard{mtx};
+    if (handle && idle.size() < max_idle)
+      idle.push_back(std::move(handle));
+  }
+};
+
 gateway_client::gateway_client(client_settings settings, recorder record)
-  : settings_(settings), record_(std::move(record)) {
+  : settings_(settings), handles_(std::make_unique<handle_pool>()), record_(std::move(record)) {
   init_http_clients();
 }
+
+gateway_client::~gateway_client() = default;
 
 namespace {
 
@@ -181,9 +209,14 @@ bool gateway_client::breaker_open(const std::string& provider) {
   return false;
 }
 
-outbound_response gateway_client::attempt(const outbound_request& request) const {
+outbound_response gateway_client::attempt(const outbound_request& request) {
   outbound_response out;
-  std::unique_ptr<CURL, easy_deleter> curl{curl_easy_init()};
+  auto curl = handles_->take();
+  struct give_back_on_exit {
+    handle_pool& pool;
+    std::unique_ptr<CURL, easy_deleter>& handle;
+    ~give_back_on_exit() { pool.give_back(std::move(handle)); }
+  } give_back{*handles_, curl};
   if (!curl) {
     out.failure = outbound_failure::protocol;
     out.error = "curl_easy_init failed";
@@ -199,6 +232,9 @@ outbound_response gateway_client::attempt(const outbound_request& request) const
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // On a reused connection that the peer closed, libcurl sends the request again by itself.
+  // Only a call that may be repeated gets a reused connection; any other gets a fresh one.
+  curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, request.retry_safe ? 0L : 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.total_timeout.count()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);

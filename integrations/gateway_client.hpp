@@ -102,6 +102,9 @@ public:
   using recorder = std::function<void(const call_record&)>;
 
   explicit gateway_client(client_settings settings, recorder record = {});
+  ~gateway_client();
+  gateway_client(const gateway_client&) = delete;
+  gateway_client& operator=(const gateway_client&) = delete;
 
   /// Performs the call with retries per the settings. Thread-safe.
   outbound_response call(const outbound_request& request);
@@ -117,9 +120,12 @@ public:
   std::vector<breaker_report> breakers(const std::string& provider);
 
 private:
-  outbound_response attempt(const outbound_request& request) const;
+  struct handle_pool;
+
+  outbound_response attempt(const outbound_request& request);
 
   client_settings settings_;
+  std::unique_ptr<handle_pool> handles_;  ///< idle libcurl handles: their connections stay open for reuse
   recorder record_;
   std::mutex mtx_;
   std::map<std::string, circuit_breaker> breakers_;
