@@ -114,7 +114,7 @@ void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const pro
         auto payment = begun.payment;
         integrations::charge_request request{id, payment.amount_minor, payment.currency, payment.payment_method,
                                              cmd.payment_token, "Order #" + std::to_string(id), payment.idempotence_key,
-                                             cmd.return_url, payment.user_id};
+                                             cmd.return_url, payment.user_id, cmd.client_ip};
         self->request(d.gateways.payments, d.gateway_timeout, charge_payment{request, cmd.two_step})
           .await(
             [=](integrations::payment_result& result) mutable { settle(self, d, payment.id, result, rp); },

@@ -25,6 +25,7 @@ struct process_payment {
   bool two_step = false;
   std::optional<int64_t> expected_amount;  ///< two-step: must equal the order's total
   std::string return_url;
+  std::string client_ip;  ///< the buyer's address, for providers that want it with a card charge
 };
 /// Settles a pending payment with the provider's current status.
 struct confirm_payment {

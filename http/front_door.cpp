@@ -151,6 +151,7 @@ public:
     }
 
     ctx->path = req.resource();
+    ctx->client_ip = req.address().host();
     ctx->body = req.body();
     ctx->params = std::move(m.params);
     for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {

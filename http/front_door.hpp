@@ -47,6 +47,7 @@ struct request_context {
   std::shared_ptr<reply> out;
   std::string path;
   std::string host;  ///< the Host header, for absolute next/previous links
+  std::string client_ip;  ///< the peer's address (CloudPayments wants the buyer's IP with a card charge)
   std::string body;
   std::map<std::string, std::string> params;  ///< `{id}` captures
   std::map<std::string, std::string> query;

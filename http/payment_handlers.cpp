@@ -97,6 +97,9 @@ void under_idempotency_key(caf::event_based_actor* self, const ctx_ptr& ctx, con
       [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
 }
 
+/// A provider's card token, or a card cryptogram (CloudPayments' run to several hundred characters).
+bool valid_payment_token(const std::string& token) { return !token.empty() && token.size() <= 4096; }
+
 void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   rapidjson::Document doc;
   if (!parse_body(ctx, doc))
@@ -107,8 +110,8 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto token = in.string("payment_token", true);
   if (method != "card")
     in.add_error("payment_method", "must be \"card\"");
-  if (token && (token->empty() || token->size() > 255))
-    in.add_error("payment_token", "must be 1 to 255 characters");
+  if (token && !valid_payment_token(*token))
+    in.add_error("payment_token", "must be 1 to 4096 characters");
   if (order_id && *order_id <= 0)
     in.add_error("order_id", "must be a positive integer");
   if (!in.ok())
@@ -119,6 +122,7 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   cmd.who = requester;
   cmd.payment_method = method;
   cmd.payment_token = *token;
+  cmd.client_ip = ctx->client_ip;
   under_idempotency_key<actors::payment_reply>(
     self, ctx, "payments.process", doc, std::move(cmd), 200,
     [](const actors::payment_reply& r) { return r.payment.id; },
@@ -138,6 +142,10 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto currency = in.string("currency", false).value_or("RUB");
   cmd.payment_method = in.string("payment_method", false).value_or("card");
   cmd.return_url = in.string("return_url", false).value_or("");
+  cmd.payment_token = in.string("payment_token", false).value_or("");
+  cmd.client_ip = ctx->client_ip;
+  if (doc.IsObject() && doc.HasMember("payment_token") && !valid_payment_token(cmd.payment_token))
+    in.add_error("payment_token", "must be 1 to 4096 characters");
   if (currency != "RUB")
     in.add_error("currency", "must be RUB");
   if (cmd.payment_method != "card")

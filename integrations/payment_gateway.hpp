@@ -22,6 +22,7 @@ struct charge_request {
   std::string idempotency_key;  ///< our payment's UUID; the provider deduplicates on it
   std::string return_url;       ///< two-step payments: where the provider sends the buyer back
   int64_t customer_id = 0;      ///< the order's owner (CloudPayments' AccountId)
+  std::string client_ip;        ///< the buyer's address (CloudPayments' IpAddress for card charges)
 };
 
 /// What a provider said, mapped to our vocabulary (API.md §6): succeeded; pending

@@ -1,6 +1,8 @@
 // CloudPayments (GATEWAYS.md §2.1): JSON with PascalCase fields, HTTP Basic PublicId:ApiSecret,
 // X-Request-ID for idempotency, and answers that are HTTP 200 with {Success, Message, Model}.
-//   POST {base}/payments/tokens/charge  {Amount, Currency, AccountId, Token, InvoiceId, Description, TrInitiatorCode}
+//   POST {base}/payments/cards/charge   {Amount, Currency, AccountId, CardCryptogramPacket, IpAddress, InvoiceId, Description}
+//   POST {base}/payments/tokens/charge  {Amount, Currency, AccountId, Token, TrInitiatorCode, InvoiceId, Description}
+//        (a saved card: payment_token starting "tk_"; otherwise payment_token is the widget's cryptogram)
 //   POST {base}/payments/get            {TransactionId}
 //   POST {base}/payments/refund         {TransactionId, Amount}
 // Model.Status: Completed -> succeeded; Authorized, AwaitingAuthentication (3-D Secure) -> pending;
@@ -75,24 +77,33 @@ public:
   const std::string& provider() const override { return name_; }
 
   payment_result create(const charge_request& c) override {
+    payment_result out;
+    if (c.payment_token.empty()) {
+      // No hosted payment page: the buyer's card reaches us as the widget's cryptogram.
+      out.outcome = gateway_outcome::failed;
+      out.detail = "CloudPayments needs payment_token: the widget's card cryptogram or a saved token (tk_...)";
+      return out;
+    }
+    bool saved_token = c.payment_token.rfind("tk_", 0) == 0;
     rapidjson::StringBuffer buf;
     writer w{buf};
     w.StartObject();
     write_amount(w, "Amount", c.amount_minor);
-    w.Key("Currency");
-    w.String(c.currency.c_str());
-    w.Key("AccountId");
-    w.String(std::to_string(c.customer_id).c_str());
-    w.Key("Token");
-    w.String(c.payment_token.c_str(), static_cast<rapidjson::SizeType>(c.payment_token.size()));
-    w.Key("InvoiceId");
-    w.String(std::to_string(c.order_id).c_str());
-    w.Key("Description");
-    w.String(c.description.c_str(), static_cast<rapidjson::SizeType>(c.description.size()));
-    w.Key("TrInitiatorCode");
-    w.Int(1);  // customer-initiated (required since API v3.6.0)
+    write_text(w, "Currency", c.currency);
+    write_text(w, "AccountId", std::to_string(c.customer_id));
+    if (saved_token) {
+      write_text(w, "Token", c.payment_token);
+      w.Key("TrInitiatorCode");
+      w.Int(1);  // customer-initiated (required since API v3.6.0)
+    } else {
+      write_text(w, "CardCryptogramPacket", c.payment_token);
+      write_text(w, "IpAddress", c.client_ip);
+    }
+    write_text(w, "InvoiceId", std::to_string(c.order_id));
+    write_text(w, "Description", c.description);
     w.EndObject();
-    return read_transaction(client_->call({name_, "create_payment", "POST", base_ + "/payments/tokens/charge",
+    auto path = saved_token ? "/payments/tokens/charge" : "/payments/cards/charge";
+    return read_transaction(client_->call({name_, "create_payment", "POST", base_ + path,
                                            {"Content-Type: application/json", auth_, "X-Request-ID: " + c.idempotency_key},
                                            buf.GetString(), false}));
   }

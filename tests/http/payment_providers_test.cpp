@@ -25,13 +25,15 @@ const std::regex pp_uuid{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-f
 
 struct provider_world : gateway_world {
   gateway_mock& pay = gateway;
+  std::string token = "pm_card_visa";  ///< the payment_token process() sends
 
   provider_world(const std::string& provider, const std::string& api_suffix, const env_overrides& creds)
     : gateway_world("PAYMENT", provider, api_suffix, creds, "provider") {}
 
   response process(int64_t id) {
     return c->post("/api/payments/process/",
-                   "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"pm_card_visa"})",
+                   "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":)" + quote(token) +
+                     "}",
                    owner.access);
   }
   response create(int64_t id) {
@@ -49,10 +51,13 @@ struct provider_world : gateway_world {
   }
 };
 
-/// A server speaking CloudPayments (base URL without a version, like https://api.cloudpayments.ru).
+/// A server speaking CloudPayments (base URL without a version, like https://api.cloudpayments.ru),
+/// paid with a saved card (a "tk_" token: /payments/tokens/charge).
 std::unique_ptr<provider_world> cloudpayments_world() {
-  return std::make_unique<provider_world>(
+  auto w = std::make_unique<provider_world>(
     "cloudpayments", "", env_overrides{{"PAYMENT_ACCOUNT_ID", std::string{cp_public_id}}, {"PAYMENT_SECRET", std::string{cp_secret}}});
+  w->token = "tk_4f3a9c2e1b7d";
+  return w;
 }
 
 /// CloudPayments answers HTTP 200 whatever happened: {Success, Message, Model}.
@@ -245,7 +250,8 @@ BOOST_AUTO_TEST_CASE(cloudpayments_charge_and_refund_requests) {
   BOOST_TEST(is_number(body, "Amount", 12.34), "Amount must be the number 12.34: " << text);
   BOOST_TEST(string_of(body, "Currency") == "RUB", text);
   BOOST_TEST(string_of(body, "AccountId") == std::to_string(w->owner.id), text);
-  BOOST_TEST(string_of(body, "Token") == "pm_card_visa", text);
+  BOOST_TEST(string_of(body, "Token") == "tk_4f3a9c2e1b7d", text);
+  BOOST_TEST(!body.HasMember("CardCryptogramPacket"), text);
   BOOST_TEST(string_of(body, "InvoiceId") == std::to_string(order), text);
   BOOST_TEST(string_of(body, "Description") == "Order #" + std::to_string(order), text);
   BOOST_TEST(int_of(body, "TrInitiatorCode") == std::optional<int64_t>{1}, "customer-initiated: " << text);
@@ -282,6 +288,38 @@ BOOST_AUTO_TEST_CASE(cloudpayments_charge_and_refund_requests) {
   BOOST_TEST(string_of(w->order(order).json, "payment_status") == "partially_refunded");
 
   check_secret_hidden(*w->server, cp_secret);
+}
+
+BOOST_AUTO_TEST_CASE(cloudpayments_card_cryptogram_goes_to_cards_charge_with_the_buyers_ip) {
+  auto w = cloudpayments_world();
+  // What the CloudPayments widget hands the shop for a new card (shortened).
+  w->token = "eyJUeXBlIjoiQ2xvdWRDYXJkIiwiQnJvd3NlckluZm9CYXNlNjQiOiJleUpCWTJObGNIUkl";
+  w->pay.expect(json_expectation("POST", "/payments/cards/charge", 200,
+                                 cp_answer(true, R"({"TransactionId":891600,"Status":"Completed"})")));
+  int64_t order = w->new_order();
+  auto p = w->process(order);
+  REQUIRE_STATUS(p, 200);
+  BOOST_TEST(string_of(p.json, "status") == "succeeded", p.body);
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 0u, "a cryptogram is not a saved token");
+  auto charges = w->pay.recorded_requests(R"({"method":"POST","path":"/payments/cards/charge"})");
+  BOOST_TEST_REQUIRE(charges.Size() == 1u);
+  BOOST_TEST(mock_first_header(charges[0], "Authorization") == cp_basic);
+  auto body = mock_request_body(charges[0]);
+  const auto text = mock_request_text(charges[0]);
+  BOOST_TEST_REQUIRE(body.IsObject(), text);
+  BOOST_TEST(string_of(body, "CardCryptogramPacket") == w->token, text);
+  BOOST_TEST(string_of(body, "IpAddress") == "127.0.0.1", "the buyer's address as the server saw it: " << text);
+  BOOST_TEST(!body.HasMember("Token"), text);
+  BOOST_TEST(string_of(body, "InvoiceId") == std::to_string(order), text);
+  BOOST_TEST(is_number(body, "Amount", 12.34), text);
+
+  // Two-step create without a token: CloudPayments has nothing to charge, and is not asked.
+  int64_t second = w->new_order();
+  auto created = w->create(second);
+  REQUIRE_STATUS(created, 201);
+  BOOST_TEST(string_of(created.json, "status") == "failed", created.body);
+  BOOST_TEST(w->pay.recorded_requests(R"({"path":"/payments/.*charge"})").Size() == 1u);
+  BOOST_TEST(string_of(w->order(second).json, "payment_status") == "unpaid");
 }
 
 BOOST_AUTO_TEST_CASE(cloudpayments_declines_fail_and_the_order_stays_payable) {

@@ -605,7 +605,9 @@ BOOST_AUTO_TEST_CASE(refusals_never_reach_the_gateway) {
                     "payment_method");
   CHECK_FIELD_ERROR(c.post("/api/payments/process/", R"({"order_id":)" + id + R"(,"payment_token":""})", t),
                     "payment_token");
-  CHECK_FIELD_ERROR(c.post("/api/payments/process/", process_body(open.id, std::string(256, 't')), t),
+  CHECK_FIELD_ERROR(c.post("/api/payments/process/", process_body(open.id, std::string(4097, 't')), t),
+                    "payment_token");
+  CHECK_FIELD_ERROR(c.post("/api/payments/create/", R"({"order_id":)" + id + R"(,"payment_token":""})", t),
                     "payment_token");
   CHECK_FIELD_ERROR(c.post("/api/payments/process/", R"({"order_id":)" + id + R"(,"payment_token":42})", t),
                     "payment_token");

@@ -20,11 +20,14 @@ struct webhook_world : gateway_world {
   webhook_world(const std::string& provider, const std::string& api_suffix, const env_overrides& creds)
     : gateway_world("PAYMENT", provider, api_suffix, creds, "hooked") {}
 
-  /// A new order with a payment pending at the provider (created, awaiting the buyer).
-  int64_t pending_order() {
+  /// A new order with a payment pending at the provider (created, awaiting the buyer), paid
+  /// with `token` when one is given.
+  int64_t pending_order(const std::string& token = "") {
     auto id = new_order();
     auto p = c->post("/api/payments/create/",
-                     "{\"order_id\":" + std::to_string(id) + R"(,"return_url":"https://shop.example/back"})", owner.access);
+                     "{\"order_id\":" + std::to_string(id) + R"(,"return_url":"https://shop.example/back")" +
+                       (token.empty() ? "" : ",\"payment_token\":" + quote(token)) + "}",
+                     owner.access);
     BOOST_TEST_REQUIRE(p.status == 201, p.describe());
     BOOST_TEST_REQUIRE(string_of(p.json, "status") == "pending", p.body);
     return id;
@@ -89,9 +92,9 @@ BOOST_AUTO_TEST_CASE(cloudpayments_content_hmac_and_code_0) {
   const std::string secret = "cp_api_secret_77";
   webhook_world w{"cloudpayments", "", {{"PAYMENT_ACCOUNT_ID", std::string{"pk_cp_public"}}, {"PAYMENT_SECRET", secret}}};
   w.pay.expect(json_expectation(
-    "POST", "/payments/tokens/charge", 200,
+    "POST", "/payments/cards/charge", 200,
     R"({"Success":false,"Message":null,"Model":{"TransactionId":504,"PaReq":"eJxVUdtu","AcsUrl":"https://demo.cloudpayments.ru/acs"}})"));
-  int64_t order = w.pending_order();
+  int64_t order = w.pending_order("eyJUeXBlIjoiQ2xvdWRDYXJkIn0");
   auto body = "TransactionId=504&Amount=12.34&Currency=RUB&InvoiceId=" + std::to_string(order) +
               "&AccountId=1&Status=Completed&OperationType=Payment";
   auto hmac = [&](const std::string& text, const std::string& key) { return "Content-HMAC: " + b64_encode(hmac_sha256(key, text)); };
