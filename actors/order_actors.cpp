@@ -1,7 +1,7 @@
 #include "actors/orders.hpp"
 
-#include "actors/order_flows.hpp"
 #include "actors/catalog_messages.hpp"
+#include "actors/order_flows.hpp"
 #include "actors/order_lifecycle.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/order_rules.hpp"
@@ -32,7 +32,6 @@ std::string join_ids(const std::vector<int64_t>& ids) {
 }
 
 // ---- one order ------------------------------------------------------------------------------
-
 
 /// Runs `next(problem)` with a current record: the cached one while fresh, else reloaded
 /// (awaited, so nothing else touches this order meanwhile).
