@@ -1,5 +1,7 @@
 #include "config/settings.hpp"
 
+#include "config/ip_ranges.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -100,6 +102,12 @@ const std::vector<setting_spec>& specs() {
          &settings::payment_secret, true),
     text("PAYMENT_WEBHOOK_SECRET", nullptr, "webhook signing secret (Stripe whsec_...); unset = webhooks refused",
          &settings::payment_webhook_secret, true),
+    text("PAYMENT_WEBHOOK_ALLOWED_IPS", nullptr,
+         "addresses or CIDR ranges payment webhooks may come from (e.g. YooKassa's published ranges); unset = any",
+         &settings::payment_webhook_allowed_ips),
+    text("TRUSTED_PROXIES", nullptr,
+         "addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client; unset = none",
+         &settings::trusted_proxies),
     text("SHIPPING_PROVIDER", nullptr, "carrier: generic (the document's mock API), cdek, boxberry, russian_post",
          &settings::shipping_provider),
     text("SHIPPING_SERVICE_URL", nullptr,
@@ -323,6 +331,12 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
   for (auto* url : {&s.payment_service_url, &s.shipping_service_url, &s.email_service_url, &s.sms_service_url})
     while (!url->empty() && url->back() == '/')
       url->pop_back();
+  for (const auto& [name, list] : {std::pair{"PAYMENT_WEBHOOK_ALLOWED_IPS", s.payment_webhook_allowed_ips},
+                                   std::pair{"TRUSTED_PROXIES", s.trusted_proxies}}) {
+    std::string why;
+    if (!ip_ranges::parse(list, why))
+      throw config_error(std::string{name} + ": " + why);
+  }
   if (s.database_url.empty() && s.data_dir.empty())
     throw config_error("DATA_DIR must not be empty when DATABASE_URL is unset");
   return s;

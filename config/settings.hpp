@@ -39,6 +39,8 @@ struct settings {
   std::string payment_account_id;  ///< YooKassa shopId, CloudPayments PublicId (not secret)
   std::string payment_secret;      ///< Stripe secret key, YooKassa/CloudPayments API secret
   std::string payment_webhook_secret;  ///< Stripe's webhook signing secret (whsec_...)
+  std::string payment_webhook_allowed_ips;  ///< CIDR list; empty: webhooks from anywhere (signatures decide)
+  std::string trusted_proxies;              ///< CIDR list of reverse proxies whose X-Forwarded-For is believed
   std::string shipping_provider = "generic";
   std::string shipping_service_url = "http://localhost:1081";
   std::string shipping_account_id;    ///< CDEK client_id, Russian Post login

@@ -39,6 +39,36 @@ std::string request_id_of(const Http::Request& req) {
   return make_request_id();
 }
 
+/// The client's address: the TCP peer, unless the peer is a trusted proxy; then the nearest
+/// address in X-Forwarded-For (read from the right) that is not one of ours.
+std::string client_address(const Http::Request& req, const config::ip_ranges& proxies) {
+  auto peer = req.address().host();
+  if (proxies.empty() || !proxies.contains(peer))
+    return peer;
+  auto forwarded = req.headers().tryGetRaw("X-Forwarded-For");
+  if (!forwarded)
+    return peer;
+  const auto& list = forwarded->value();
+  std::string nearest = peer;
+  size_t end = list.size();
+  while (end > 0) {
+    auto comma = list.rfind(',', end - 1);
+    auto start = comma == std::string::npos ? 0 : comma + 1;
+    auto hop = list.substr(start, end - start);
+    hop.erase(0, hop.find_first_not_of(" \t"));
+    hop.erase(hop.find_last_not_of(" \t") + 1);
+    if (!hop.empty()) {
+      nearest = hop;
+      if (!proxies.contains(hop))
+        break;
+    }
+    if (comma == std::string::npos)
+      break;
+    end = comma;
+  }
+  return nearest;
+}
+
 bool is_json(const Http::Request& req) {
   auto ct = req.headers().tryGet<Http::Header::ContentType>();
   if (!ct)
@@ -123,6 +153,13 @@ public:
     auto ctx = std::make_shared<request_context>();
     ctx->app = app;
     ctx->out = out;
+    ctx->client_ip = client_address(req, app->trusted_proxies);
+    if (r->provider_callback && !app->webhook_sources.empty() && !app->webhook_sources.contains(ctx->client_ip)) {
+      spdlog::warn("{}: a provider callback from {} refused: not in PAYMENT_WEBHOOK_ALLOWED_IPS", request_id,
+                   ctx->client_ip);
+      out->problem(actors::problem::of("permission_denied", "callbacks are not accepted from this address"));
+      return;
+    }
     // Authentication and roles come before any parsing (API.md §0).
     if (r->who != access::credentials) {
       auto auth = req.headers().tryGet<Http::Header::Authorization>();
@@ -151,7 +188,6 @@ public:
     }
 
     ctx->path = req.resource();
-    ctx->client_ip = req.address().host();
     ctx->body = req.body();
     ctx->params = std::move(m.params);
     for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {
@@ -184,6 +220,19 @@ private:
 };
 
 }  // namespace
+
+app_context::app_context(caf::actor_system& sys, config::settings s, std::string jwt_secret)
+  : system(sys), settings(std::move(s)), jwt(std::move(jwt_secret)) {
+  auto ranges = [](const std::string& list) {
+    std::string why;
+    auto parsed = config::ip_ranges::parse(list, why);
+    if (!parsed)  // config::load refuses such settings; never fail open
+      throw std::invalid_argument(why);
+    return *parsed;
+  };
+  trusted_proxies = ranges(settings.trusted_proxies);
+  webhook_sources = ranges(settings.payment_webhook_allowed_ips);
+}
 
 front_door::front_door(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes)
   : app_(std::move(app)), routes_(std::move(routes)) {}

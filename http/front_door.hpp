@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/user_messages.hpp"
+#include "config/ip_ranges.hpp"
 #include "config/settings.hpp"
 #include "http/jwt.hpp"
 #include "http/reply.hpp"
@@ -26,10 +27,12 @@ namespace commerce::http {
 
 /// What handlers reach: the actors and the settings. Shared by every request.
 struct app_context {
-  app_context(caf::actor_system& sys, config::settings s, std::string jwt_secret)
-    : system(sys), settings(std::move(s)), jwt(std::move(jwt_secret)) {}
+  /// `s` has passed config::load's checks (its address lists parse).
+  app_context(caf::actor_system& sys, config::settings s, std::string jwt_secret);
   caf::actor_system& system;
   config::settings settings;
+  config::ip_ranges trusted_proxies;  ///< peers whose X-Forwarded-For names the client
+  config::ip_ranges webhook_sources;  ///< where provider callbacks may come from; empty: anywhere
   jwt_codec jwt;
   caf::actor users;    ///< the user supervisor
   caf::actor catalog;  ///< the catalog supervisor

@@ -164,4 +164,38 @@ BOOST_AUTO_TEST_CASE(yookassa_notification_names_a_pending_payment_only) {
   BOOST_TEST(w.payment_status(order) == "paid");
 }
 
+BOOST_AUTO_TEST_CASE(allowed_sources_and_trusted_proxies) {
+  // YooKassa's notifications come only from its published ranges; here 10.0.0.0/8 plays them,
+  // and this test's requests come from 127.0.0.1, a proxy the server trusts.
+  webhook_world w{"yookassa",
+                  "/v3",
+                  {{"PAYMENT_ACCOUNT_ID", std::string{"shop78"}},
+                   {"PAYMENT_SECRET", std::string{"yk_src_secret"}},
+                   {"PAYMENT_WEBHOOK_ALLOWED_IPS", std::string{"10.0.0.0/8, 2a02:5180::/32"}},
+                   {"TRUSTED_PROXIES", std::string{"127.0.0.1"}}}};
+  w.pay.expect(json_expectation("POST", "/v3/payments", 200,
+                                R"({"id":"src-1","status":"pending","confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/c/s"}})"));
+  w.pay.expect(json_expectation("GET", "/v3/payments/src-1", 200, R"({"id":"src-1","status":"succeeded","paid":true})"));
+  int64_t order = w.pending_order();
+  auto note = std::string{R"({"type":"notification","event":"payment.succeeded","object":{"id":"src-1","status":"succeeded"}})"};
+  const std::string gets = R"({"method":"GET","path":"/v3/payments/src-1"})";
+
+  // From the proxy itself, or through it for an address outside the ranges: refused, nobody asked.
+  CHECK_ERROR(w.hook(note, {}), 403, "permission_denied");
+  CHECK_ERROR(w.hook(note, {"X-Forwarded-For: 10.9.8.7, 198.51.100.4"}), 403, "permission_denied");
+  BOOST_TEST(w.pay.recorded_requests(gets).Size() == 0u);
+  BOOST_TEST(w.payment_status(order) == "pending");
+
+  // The nearest address the proxy saw is inside: accepted, and the status re-read.
+  CHECK_STATUS(w.hook(note, {"X-Forwarded-For: 198.51.100.4, 10.9.8.7"}), 200);
+  BOOST_TEST(w.pay.recorded_requests(gets).Size() == 1u);
+  BOOST_TEST(w.payment_status(order) == "paid");
+
+  // Other routes are not limited to those addresses.
+  CHECK_STATUS(w.c->get("/api/orders/" + std::to_string(order) + "/", w.owner.access), 200);
+
+  check_refused_at_start({{"PAYMENT_WEBHOOK_ALLOWED_IPS", std::string{"10.0.0.0/33"}}}, "PAYMENT_WEBHOOK_ALLOWED_IPS",
+                         "a range that does not parse");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
