@@ -16,14 +16,6 @@ namespace {
 const std::set<std::string> user_keys = {"id",       "email",          "first_name", "last_name",
                                          "phone",    "is_staff",       "email_verified", "date_joined"};
 
-std::set<std::string> keys_of(const rapidjson::Value& v) {
-  std::set<std::string> out;
-  if (v.IsObject())
-    for (const auto& m : v.GetObject())
-      out.insert(m.name.GetString());
-  return out;
-}
-
 /// U = {id, email, first_name, last_name, phone, is_staff, email_verified, date_joined}, nothing else.
 void check_user_shape(const rapidjson::Value& u, const std::string& context) {
   BOOST_TEST_REQUIRE(u.IsObject(), context << ": user is not an object");

@@ -19,14 +19,6 @@ std::string add_body(int64_t product_id, std::optional<int> quantity = {}) {
   return body + "}";
 }
 
-std::set<std::string> keys_of(const rapidjson::Value& v) {
-  std::set<std::string> out;
-  if (v.IsObject())
-    for (const auto& m : v.GetObject())
-      out.insert(m.name.GetString());
-  return out;
-}
-
 /// CI = {id, product_id, product_name, unit_price, quantity, line_total}, with the given values.
 void check_item(const rapidjson::Value& ci, int64_t product_id, const std::string& name, double unit_price,
                 int64_t quantity, const std::string& context) {

@@ -20,14 +20,6 @@ std::string inventory_path(int64_t id) { return "/api/products/" + std::to_strin
 const std::set<std::string> product_keys = {"id",       "name",       "description", "price",     "sku",
                                             "quantity", "is_active",  "created_at",  "updated_at"};
 
-std::set<std::string> keys_of(const rapidjson::Value& v) {
-  std::set<std::string> out;
-  if (v.IsObject())
-    for (const auto& m : v.GetObject())
-      out.insert(m.name.GetString());
-  return out;
-}
-
 /// P = {id, name, description, price, sku, quantity, is_active, created_at, updated_at}.
 void check_product_shape(const rapidjson::Value& p, const std::string& context) {
   BOOST_TEST_REQUIRE(p.IsObject(), context << ": product is not an object");

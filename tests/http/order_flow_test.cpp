@@ -15,14 +15,6 @@ namespace {
 std::string order_path(int64_t id) { return "/api/orders/" + std::to_string(id) + "/"; }
 std::string cancel_path(int64_t id) { return "/api/orders/" + std::to_string(id) + "/cancel/"; }
 
-std::set<std::string> keys_of(const rapidjson::Value& v) {
-  std::set<std::string> out;
-  if (v.IsObject())
-    for (const auto& m : v.GetObject())
-      out.insert(m.name.GetString());
-  return out;
-}
-
 const std::set<std::string> order_keys = {
   "id",         "user_id",          "status",           "payment_status",    "items",
   "subtotal",   "shipping_cost",    "total",            "refunded_amount",   "currency",

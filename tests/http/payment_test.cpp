@@ -69,25 +69,11 @@ std::string confirmation_email_of(int64_t order_id) {
 // ---------------------------------------------------------------------------------------------
 // The suite's environment: two mocks, the server, accounts and a product (suite fixture)
 
-env_overrides gateway_settings(const std::string& payment_url, const std::string& email_url) {
-  return {{"PAYMENT_SERVICE_URL", payment_url},
-          {"EMAIL_SERVICE_URL", email_url},
-          {"PAYMENT_MOCK_URL", std::nullopt},
-          {"EMAIL_MOCK_URL", std::nullopt},
-          {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
-}
-
-/// A server whose gateways are at these URLs, with GATEWAY_TIMEOUT_MS=1000.
-server_process::options gateway_server(const std::string& payment_url, const std::string& email_url) {
-  server_process::options o;
-  o.env = gateway_settings(payment_url, email_url);
-  return o;
-}
-
 struct payments_env {
+  static constexpr const char* what = "the payments server";
   gateway_mock pay;
   gateway_mock mail;
-  server_process server{gateway_server(pay.base_url(), mail.base_url())};
+  server_process server{gateway_server("PAYMENT", pay.base_url(), mail.base_url())};
   std::unique_ptr<server_process> second;  ///< same settings and database; started on first use
   account owner, stranger, staff;
   int64_t product = 0;  ///< 123.45 RUB, plenty of stock
@@ -100,39 +86,18 @@ struct payments_env {
     product = create_product(c, staff.access, unique_tag("Payable "), "123.45", 100000);
   }
 
+  ~payments_env() {
+    if (second)
+      stop_cleanly(*second, "the second payments server");
+  }
+
   server_process& second_server() {
     if (!second)
-      second = std::make_unique<server_process>(gateway_server(pay.base_url(), mail.base_url()));
+      second = std::make_unique<server_process>(gateway_server("PAYMENT", pay.base_url(), mail.base_url()));
     return *second;
   }
 };
 
-std::unique_ptr<payments_env> env_instance;
-
-payments_env& the_env() {
-  if (!env_instance)
-    throw std::runtime_error("the payments environment did not start (see the suite's set-up error)");
-  return *env_instance;
-}
-
-/// Starts the environment when the suite starts and stops it when the suite ends; every server
-/// must then exit 0 on SIGTERM.
-struct payments_suite {
-  payments_suite() { env_instance = std::make_unique<payments_env>(); }
-  ~payments_suite() {
-    if (!env_instance)
-      return;
-    auto check_exit = [](server_process& s, const char* which) {
-      s.stop();
-      BOOST_TEST((s.exit_code() == std::optional<int>{0}),
-                 which << " ended with " << s.exit_description() << " after SIGTERM; log tail:\n" << s.log_tail(30));
-    };
-    check_exit(env_instance->server, "the payments server");
-    if (env_instance->second)
-      check_exit(*env_instance->second, "the second payments server");
-    env_instance.reset();
-  }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -144,14 +109,6 @@ std::string notifications_path(int64_t id) { return "/api/notifications/order/" 
 std::string process_body(int64_t order_id, const std::string& token) {
   return "{\"order_id\":" + std::to_string(order_id) + ",\"payment_method\":\"card\",\"payment_token\":" +
          quote(token) + "}";
-}
-
-std::set<std::string> keys_of(const rapidjson::Value& v) {
-  std::set<std::string> out;
-  if (v.IsObject())
-    for (const auto& m : v.GetObject())
-      out.insert(m.name.GetString());
-  return out;
 }
 
 std::optional<bool> bool_of(const rapidjson::Value& v, const char* key) {
@@ -223,7 +180,7 @@ struct payment_case {
   payments_env& env;
   client c;
 
-  payment_case() : env(the_env()), c(env.server.base_url()) {
+  payment_case() : env(suite_env<payments_env>::get()), c(env.server.base_url()) {
     env.pay.reset();
     env.mail.reset();
     env.mail.expect(email_expectation());
@@ -397,7 +354,7 @@ void ten_charges_at_once(payment_case& f, const std::vector<std::string>& base_u
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(payments, payment_case, *boost::unit_test::fixture<payments_suite>())
+BOOST_FIXTURE_TEST_SUITE(payments, payment_case, *boost::unit_test::fixture<suite_env<payments_env>>())
 
 // 1. The document's payment flow, with its exact mock bodies.
 BOOST_AUTO_TEST_CASE(document_flow_charges_confirms_and_emails) {
@@ -525,7 +482,7 @@ BOOST_AUTO_TEST_CASE(non_json_reply_is_502_and_retry_succeeds) {
 
 BOOST_AUTO_TEST_CASE(refused_connection_is_502_and_retry_succeeds) {
   const int closed = free_port();  // nothing listens there
-  server_process refused{gateway_server("http://127.0.0.1:" + std::to_string(closed), env.mail.base_url())};
+  server_process refused{gateway_server("PAYMENT", "http://127.0.0.1:" + std::to_string(closed), env.mail.base_url())};
   failure_then_retry(*this, std::nullopt, 502, "payment_gateway_error", "connection refused", &refused);
   refused.stop();
   BOOST_TEST((refused.exit_code() == std::optional<int>{0}), "exit: " << refused.exit_description());

@@ -28,17 +28,10 @@ std::string rf_expectation(const std::string& method, const std::string& path, i
 const std::string rf_post_refunds = R"({"method":"POST","path":"/api/v1/refunds"})";
 
 struct refunds_env {
+  static constexpr const char* what = "the refunds server";
   gateway_mock pay;
   gateway_mock mail;
-  server_process server{[this] {
-    server_process::options o;
-    o.env = {{"PAYMENT_SERVICE_URL", pay.base_url()},
-             {"EMAIL_SERVICE_URL", mail.base_url()},
-             {"PAYMENT_MOCK_URL", std::nullopt},
-             {"EMAIL_MOCK_URL", std::nullopt},
-             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
-    return o;
-  }()};
+  server_process server{gateway_server("PAYMENT", pay.base_url(), mail.base_url())};
   account owner, stranger, staff;
   int64_t product = 0;  // 123.45
 
@@ -51,19 +44,6 @@ struct refunds_env {
   }
 };
 
-std::unique_ptr<refunds_env> rf_env_instance;
-
-struct refunds_suite {
-  refunds_suite() { rf_env_instance = std::make_unique<refunds_env>(); }
-  ~refunds_suite() {
-    if (!rf_env_instance)
-      return;
-    rf_env_instance->server.stop();
-    BOOST_TEST((rf_env_instance->server.exit_code() == std::optional<int>{0}),
-               "the refunds server ended with " << rf_env_instance->server.exit_description());
-    rf_env_instance.reset();
-  }
-};
 
 std::string refund_body(int64_t order_id, const std::string& amount_member = "", const std::string& reason = "") {
   std::string b = "{\"order_id\":" + std::to_string(order_id);
@@ -78,7 +58,7 @@ struct refund_case {
   refunds_env& env;
   client c;
 
-  refund_case() : env(*rf_env_instance), c(env.server.base_url()) {
+  refund_case() : env(suite_env<refunds_env>::get()), c(env.server.base_url()) {
     env.pay.reset();
     env.mail.reset();
     env.mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
@@ -119,7 +99,7 @@ struct refund_case {
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(refunds, refund_case, *boost::unit_test::fixture<refunds_suite>())
+BOOST_FIXTURE_TEST_SUITE(refunds, refund_case, *boost::unit_test::fixture<suite_env<refunds_env>>())
 
 BOOST_AUTO_TEST_CASE(partial_then_rest_then_nothing_left) {
   int64_t id = paid_order(2);  // 246.90

@@ -33,17 +33,10 @@ const std::string ship_orders_req = R"({"method":"POST","path":"/api/v1/shipping
 const std::string ship_any_req = R"({"path":"/api/v1/shipping/.*"})";
 
 struct shipping_env {
+  static constexpr const char* what = "the shipping server";
   gateway_mock ship;
   gateway_mock mail;
-  server_process server{[this] {
-    server_process::options o;
-    o.env = {{"SHIPPING_SERVICE_URL", ship.base_url()},
-             {"EMAIL_SERVICE_URL", mail.base_url()},
-             {"SHIPPING_MOCK_URL", std::nullopt},
-             {"EMAIL_MOCK_URL", std::nullopt},
-             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
-    return o;
-  }()};
+  server_process server{gateway_server("SHIPPING", ship.base_url(), mail.base_url())};
   account owner, stranger, staff;
   int64_t product = 0;
   std::string product_sku;
@@ -59,19 +52,6 @@ struct shipping_env {
   }
 };
 
-std::unique_ptr<shipping_env> ship_env_instance;
-
-struct shipping_suite {
-  shipping_suite() { ship_env_instance = std::make_unique<shipping_env>(); }
-  ~shipping_suite() {
-    if (!ship_env_instance)
-      return;
-    ship_env_instance->server.stop();
-    BOOST_TEST((ship_env_instance->server.exit_code() == std::optional<int>{0}),
-               "the shipping server ended with " << ship_env_instance->server.exit_description());
-    ship_env_instance.reset();
-  }
-};
 
 std::string recipient_json(const std::string& extra = "") {
   return R"({"name":"Ivan Petrov","phone":"+79001234567","address":{"city":"Moscow","postal_code":"101000","street":"Tverskaya 1"})" +
@@ -94,7 +74,7 @@ struct shipping_case {
   shipping_env& env;
   client c;
 
-  shipping_case() : env(*ship_env_instance), c(env.server.base_url()) {
+  shipping_case() : env(suite_env<shipping_env>::get()), c(env.server.base_url()) {
     env.ship.reset();
     env.mail.reset();
     env.mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
@@ -129,7 +109,7 @@ struct shipping_case {
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(shipping, shipping_case, *boost::unit_test::fixture<shipping_suite>())
+BOOST_FIXTURE_TEST_SUITE(shipping, shipping_case, *boost::unit_test::fixture<suite_env<shipping_env>>())
 
 BOOST_AUTO_TEST_CASE(document_flow_calculate_create_track) {
   carrier_ok();

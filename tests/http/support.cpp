@@ -923,6 +923,14 @@ std::optional<int64_t> int_of(const rapidjson::Value& v, const char* key) {
   return m->value.GetInt64();
 }
 
+std::set<std::string> keys_of(const rapidjson::Value& v) {
+  std::set<std::string> out;
+  if (v.IsObject())
+    for (const auto& m : v.GetObject())
+      out.insert(m.name.GetString());
+  return out;
+}
+
 std::string string_of(const rapidjson::Value& v, const char* key) {
   if (!v.IsObject())
     return "<missing>";
@@ -1235,20 +1243,34 @@ void check_secret_hidden(const server_process& server, const std::string& secret
              "the secret appears in gateway_calls");
 }
 
+server_process::options gateway_server(const std::string& kind, const std::string& gateway_url,
+                                       const std::string& email_url, const env_overrides& extra) {
+  server_process::options o;
+  o.env = {{kind + "_SERVICE_URL", gateway_url},
+           {kind + "_MOCK_URL", std::nullopt},
+           {"EMAIL_SERVICE_URL", email_url},
+           {"EMAIL_MOCK_URL", std::nullopt},
+           {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
+  for (const auto& [k, v] : extra)
+    o.env[k] = v;
+  return o;
+}
+
+void stop_cleanly(server_process& server, const std::string& what) {
+  server.stop();
+  BOOST_TEST((server.exit_code() == std::optional<int>{0}),
+             what << " ended with " << server.exit_description() << " after SIGTERM; log tail:\n" << server.log_tail(30));
+}
+
 gateway_world::gateway_world(const std::string& kind, const std::string& provider, const std::string& url_suffix,
                              const env_overrides& settings, const std::string& tag, const std::string& price) {
   mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
-  server_process::options o;
-  o.env = {{kind + "_SERVICE_URL", gateway.base_url() + url_suffix},
-           {kind + "_MOCK_URL", std::nullopt},
-           {"EMAIL_SERVICE_URL", mail.base_url()},
-           {"EMAIL_MOCK_URL", std::nullopt},
-           {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
+  env_overrides extra;
   if (!provider.empty())
-    o.env[kind + "_PROVIDER"] = provider;
+    extra[kind + "_PROVIDER"] = provider;
   for (const auto& [k, v] : settings)
-    o.env[k] = v;
-  server = std::make_unique<server_process>(o);
+    extra[k] = v;
+  server = std::make_unique<server_process>(gateway_server(kind, gateway.base_url() + url_suffix, mail.base_url(), extra));
   c = std::make_unique<client>(server->base_url());
   owner = new_account(*c, tag);
   auto staff = staff_account(*c);

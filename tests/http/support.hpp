@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -301,6 +302,8 @@ double number_of(const rapidjson::Value& v, const char* key);
 std::optional<int64_t> int_of(const rapidjson::Value& v, const char* key);
 /// Member `key` of object `v` as a string; "<missing>" if absent or not a string.
 std::string string_of(const rapidjson::Value& v, const char* key);
+/// The member names of an object (empty for anything else): for "these keys and no others".
+std::set<std::string> keys_of(const rapidjson::Value& v);
 /// |a - b| < 0.005 (API.md §0).
 inline bool same_money(double a, double b) { return a - b < 0.005 && b - a < 0.005; }
 
@@ -450,6 +453,39 @@ void check_refused_at_start(env_overrides env, const std::string& names_setting,
 
 /// The server never wrote `secret` to its log, nor to any column of gateway_calls.
 void check_secret_hidden(const server_process& server, const std::string& secret);
+
+/// A server pointed at a `kind` ("PAYMENT" or "SHIPPING") gateway and an e-mail gateway (the
+/// document's *_MOCK_URL fallbacks unset), with GATEWAY_TIMEOUT_MS=1000 and `extra` on top.
+server_process::options gateway_server(const std::string& kind, const std::string& gateway_url,
+                                       const std::string& email_url, const env_overrides& extra = {});
+
+/// Stops `server` (SIGTERM) and checks that it exited 0; `what` names it in the failure.
+void stop_cleanly(server_process& server, const std::string& what);
+
+/// One environment (a server and its mocks) for a whole suite, as a Boost suite fixture: Env
+/// starts with the suite, and when the suite ends its `server` must stop cleanly. Env::what
+/// names the server; cases reach the environment with get().
+template <class Env>
+struct suite_env {
+  suite_env() { slot() = std::make_unique<Env>(); }
+  ~suite_env() {
+    if (!slot())
+      return;
+    stop_cleanly(slot()->server, Env::what);
+    slot().reset();
+  }
+  static Env& get() {
+    if (!slot())
+      throw std::runtime_error(std::string{Env::what} + " did not start (see the suite's set-up error)");
+    return *slot();
+  }
+
+private:
+  static std::unique_ptr<Env>& slot() {
+    static std::unique_ptr<Env> env;
+    return env;
+  }
+};
 
 /// A dedicated server in front of one gateway mock of `kind` ("PAYMENT" or "SHIPPING":
 /// {kind}_PROVIDER, {kind}_SERVICE_URL = the mock's URL + `url_suffix`) and an e-mail mock that

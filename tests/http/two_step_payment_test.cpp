@@ -30,18 +30,11 @@ const std::string ts_post_payments = R"({"method":"POST","path":"/api/v1/payment
 const std::string ts_get_payments = R"({"method":"GET","path":"/api/v1/payments/.+"})";
 
 struct two_step_env {
+  static constexpr const char* what = "the two-step server";
   gateway_mock pay;
   gateway_mock mail;
-  server_process server{[this] {
-    server_process::options o;
-    o.env = {{"PAYMENT_SERVICE_URL", pay.base_url()},
-             {"EMAIL_SERVICE_URL", mail.base_url()},
-             {"PAYMENT_MOCK_URL", std::nullopt},
-             {"EMAIL_MOCK_URL", std::nullopt},
-             {"GATEWAY_TIMEOUT_MS", std::string{"1000"}},
-             {"RESERVATION_SWEEP_SECONDS", std::string{"1"}}};
-    return o;
-  }()};
+  server_process server{
+    gateway_server("PAYMENT", pay.base_url(), mail.base_url(), {{"RESERVATION_SWEEP_SECONDS", std::string{"1"}}})};
   account owner, stranger, staff;
   int64_t product = 0;  // 123.45
 
@@ -54,19 +47,6 @@ struct two_step_env {
   }
 };
 
-std::unique_ptr<two_step_env> ts_env_instance;
-
-struct two_step_suite {
-  two_step_suite() { ts_env_instance = std::make_unique<two_step_env>(); }
-  ~two_step_suite() {
-    if (!ts_env_instance)
-      return;
-    ts_env_instance->server.stop();
-    BOOST_TEST((ts_env_instance->server.exit_code() == std::optional<int>{0}),
-               "the two-step server ended with " << ts_env_instance->server.exit_description());
-    ts_env_instance.reset();
-  }
-};
 
 std::string create_body(int64_t order_id, const std::string& extra = "") {
   return "{\"order_id\":" + std::to_string(order_id) + ",\"payment_method\":\"card\"" + extra + "}";
@@ -81,7 +61,7 @@ struct two_step_case {
   two_step_env& env;
   client c;
 
-  two_step_case() : env(*ts_env_instance), c(env.server.base_url()) {
+  two_step_case() : env(suite_env<two_step_env>::get()), c(env.server.base_url()) {
     env.pay.reset();
     env.mail.reset();
     env.mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
@@ -128,7 +108,7 @@ struct two_step_case {
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(two_step_payments, two_step_case, *boost::unit_test::fixture<two_step_suite>())
+BOOST_FIXTURE_TEST_SUITE(two_step_payments, two_step_case, *boost::unit_test::fixture<suite_env<two_step_env>>())
 
 BOOST_AUTO_TEST_CASE(create_is_pending_with_confirmation_url) {
   int64_t id = new_order(2);  // 246.90
