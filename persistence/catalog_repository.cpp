@@ -8,8 +8,8 @@ namespace {
 
 constexpr const char* product_columns =
   "id, name, description, price_minor, sku, quantity, is_active, "
-  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-  "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+  "api_time(created_at), "
+  "api_time(updated_at)";
 
 product_record read_product(const pg::result& r, int row = 0) {
   product_record p;

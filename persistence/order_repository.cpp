@@ -11,8 +11,8 @@ constexpr const char* order_columns =
   "id, user_id, status, payment_status, subtotal_minor, shipping_cost_minor, total_minor, refunded_minor, "
   "currency, shipping_address::text, billing_address::text, payment_method, shipping_method, inventory_reserved, "
   "payment_processed, shipping_created, version, "
-  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-  "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+  "api_time(created_at), "
+  "api_time(updated_at)";
 
 order_record read_order(const pg::result& r, int row = 0) {
   order_record o;

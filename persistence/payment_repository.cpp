@@ -7,7 +7,7 @@ namespace {
 constexpr const char* payment_columns =
   "p.id, p.order_id, o.user_id, p.status, p.amount_minor, p.currency, p.payment_method, p.provider, "
   "p.provider_payment_id, p.confirmation_url, p.idempotence_key::text, "
-  "to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+  "api_time(p.created_at)";
 
 payment_record read_payment(const pg::result& r, int row = 0) {
   payment_record p;
@@ -39,7 +39,7 @@ notification_record read_notification(const pg::result& r, int row) {
 
 constexpr const char* notification_columns =
   "id, order_id, type, provider, notification_type, status, recipient, "
-  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+  "api_time(created_at)";
 
 }  // namespace
 
@@ -113,7 +113,7 @@ namespace {
 
 constexpr const char* refund_columns =
   "id, order_id, payment_id, amount_minor, currency, status, reason, idempotence_key::text, "
-  "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+  "api_time(created_at)";
 
 refund_record read_refund(const pg::result& r) {
   return refund_record{r.int64(0, 0), r.int64(0, 1), r.int64(0, 2), r.int64(0, 3), r.str(0, 4),

@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* shipment_columns =
   "s.id, s.order_id, o.user_id, s.service, s.status, s.provider, s.provider_shipment_id, s.tracking_number, "
-  "to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+  "api_time(s.created_at)";
 
 shipment_record read_shipment(const pg::result& r) {
   return shipment_record{r.int64(0, 0), r.int64(0, 1), r.int64(0, 2), r.str(0, 3), r.str(0, 4),

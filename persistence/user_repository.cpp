@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* user_columns =
   "id, email, password_hash, first_name, last_name, phone, is_staff, is_active, email_verified, "
-  "token_version, to_char(date_joined AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+  "token_version, api_time(date_joined)";
 
 user_record read_user(const pg::result& r, int row = 0) {
   user_record u;
