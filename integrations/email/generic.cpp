@@ -21,14 +21,10 @@ public:
   send_result send(const email_message& m) override {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-    auto str = [&](const std::string& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); };
     w.StartObject();
-    w.Key("to");
-    str(m.to);
-    w.Key("template");
-    str(m.template_name);
-    w.Key("subject");
-    str(m.subject);
+    write_text(w, "to", m.to);
+    write_text(w, "template", m.template_name);
+    write_text(w, "subject", m.subject);
     w.Key("order_id");
     if (m.order_id)
       w.Int64(*m.order_id);

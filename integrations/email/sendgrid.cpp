@@ -21,7 +21,6 @@ public:
   send_result send(const email_message& m) override {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-    auto str = [&](const std::string& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); };
     w.StartObject();
     w.Key("personalizations");
     w.StartArray();
@@ -29,8 +28,7 @@ public:
     w.Key("to");
     w.StartArray();
     w.StartObject();
-    w.Key("email");
-    str(m.to);
+    write_text(w, "email", m.to);
     w.EndObject();
     w.EndArray();
     w.Key("dynamic_template_data");
@@ -39,18 +37,15 @@ public:
     w.EndArray();
     w.Key("from");
     w.StartObject();
-    w.Key("email");
-    str(credentials_.from);
+    write_text(w, "email", credentials_.from);
     w.EndObject();
-    w.Key("subject");
-    str(m.subject);
+    write_text(w, "subject", m.subject);
     w.Key("content");
     w.StartArray();
     w.StartObject();
     w.Key("type");
     w.String("text/plain");
-    w.Key("value");
-    str(email_text(m));
+    write_text(w, "value", email_text(m));
     w.EndObject();
     w.EndArray();
     w.EndObject();

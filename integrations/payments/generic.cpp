@@ -43,20 +43,15 @@ public:
     w.Key("order_id");
     w.Int64(c.order_id);
     write_amount(w, "amount", c.amount_minor);
-    w.Key("currency");
-    w.String(c.currency.c_str());
-    w.Key("payment_method");
-    w.String(c.payment_method.c_str());
+    write_text(w, "currency", c.currency);
+    write_text(w, "payment_method", c.payment_method);
     if (!c.payment_token.empty()) {
-      w.Key("payment_token");
-      w.String(c.payment_token.c_str(), static_cast<rapidjson::SizeType>(c.payment_token.size()));
+      write_text(w, "payment_token", c.payment_token);
     }
     if (!c.return_url.empty()) {
-      w.Key("return_url");
-      w.String(c.return_url.c_str(), static_cast<rapidjson::SizeType>(c.return_url.size()));
+      write_text(w, "return_url", c.return_url);
     }
-    w.Key("description");
-    w.String(c.description.c_str(), static_cast<rapidjson::SizeType>(c.description.size()));
+    write_text(w, "description", c.description);
     w.EndObject();
     outbound_request req{name_, "create_payment", "POST", base_ + "/api/v1/payments",
                          {"Content-Type: application/json", "Idempotence-Key: " + c.idempotency_key},
@@ -75,13 +70,10 @@ public:
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w{buf};
     w.StartObject();
-    w.Key("payment_id");
-    w.String(r.provider_payment_id.c_str(), static_cast<rapidjson::SizeType>(r.provider_payment_id.size()));
+    write_text(w, "payment_id", r.provider_payment_id);
     write_amount(w, "amount", r.amount_minor);
-    w.Key("currency");
-    w.String(r.currency.c_str());
-    w.Key("reason");
-    w.String(r.reason.c_str(), static_cast<rapidjson::SizeType>(r.reason.size()));
+    write_text(w, "currency", r.currency);
+    write_text(w, "reason", r.reason);
     w.EndObject();
     auto reply = client_->call({name_, "create_refund", "POST", base_ + "/api/v1/refunds",
                                 {"Content-Type: application/json", "Idempotence-Key: " + r.idempotency_key},

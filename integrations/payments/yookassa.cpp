@@ -21,10 +21,8 @@ using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void write_amount_object(writer& w, int64_t minor, const std::string& currency) {
   w.StartObject();
-  w.Key("value");
-  w.String(money_text(minor).c_str());
-  w.Key("currency");
-  w.String(currency.c_str());
+  write_text(w, "value", money_text(minor));
+  write_text(w, "currency", currency);
   w.EndObject();
 }
 
@@ -62,22 +60,18 @@ public:
     w.Key("capture");
     w.Bool(true);  // one-stage: no separate capture call
     if (!c.payment_token.empty()) {
-      w.Key("payment_token");
-      w.String(c.payment_token.c_str(), static_cast<rapidjson::SizeType>(c.payment_token.size()));
+      write_text(w, "payment_token", c.payment_token);
     }
     w.Key("confirmation");
     w.StartObject();
     w.Key("type");
     w.String("redirect");
-    w.Key("return_url");
-    w.String(c.return_url.c_str(), static_cast<rapidjson::SizeType>(c.return_url.size()));
+    write_text(w, "return_url", c.return_url);
     w.EndObject();
-    w.Key("description");
-    w.String(c.description.c_str(), static_cast<rapidjson::SizeType>(c.description.size()));
+    write_text(w, "description", c.description);
     w.Key("metadata");
     w.StartObject();
-    w.Key("order_id");
-    w.String(std::to_string(c.order_id).c_str());
+    write_text(w, "order_id", std::to_string(c.order_id));
     w.EndObject();
     w.EndObject();
     // YooKassa deduplicates on Idempotence-Key, but API.md §6 says payment POSTs are never
@@ -95,13 +89,11 @@ public:
     rapidjson::StringBuffer buf;
     writer w{buf};
     w.StartObject();
-    w.Key("payment_id");
-    w.String(r.provider_payment_id.c_str(), static_cast<rapidjson::SizeType>(r.provider_payment_id.size()));
+    write_text(w, "payment_id", r.provider_payment_id);
     w.Key("amount");
     write_amount_object(w, r.amount_minor, r.currency);
     if (!r.reason.empty()) {
-      w.Key("description");
-      w.String(r.reason.c_str(), static_cast<rapidjson::SizeType>(r.reason.size()));
+      write_text(w, "description", r.reason);
     }
     w.EndObject();
     auto reply = client_->call({name_, "create_refund", "POST", base_ + "/refunds",

@@ -31,8 +31,7 @@ public:
     w.RawValue(q.destination_json.c_str(), q.destination_json.size(), rapidjson::kObjectType);
     w.Key("packages");
     w.RawValue(q.packages_json.c_str(), q.packages_json.size(), rapidjson::kArrayType);
-    w.Key("service");
-    w.String(q.service.c_str());
+    write_text(w, "service", q.service);
     w.EndObject();
     // A quote changes nothing at the carrier: safe to retry.
     auto r = client_->call({name_, "calculate_shipping", "POST", base_ + "/api/v1/shipping/calculate",
@@ -61,16 +60,14 @@ public:
     w.StartObject();
     w.Key("order_id");
     w.Int64(s.order_id);
-    w.Key("service");
-    w.String(s.service.c_str());
+    write_text(w, "service", s.service);
     w.Key("recipient");
     w.RawValue(s.recipient_json.c_str(), s.recipient_json.size(), rapidjson::kObjectType);
     w.Key("items");
     w.StartArray();
     for (const auto& item : s.items) {
       w.StartObject();
-      w.Key("sku");
-      w.String(item.sku.c_str());
+      write_text(w, "sku", item.sku);
       w.Key("quantity");
       w.Int(item.quantity);
       w.EndObject();
