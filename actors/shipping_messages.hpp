@@ -26,7 +26,7 @@ struct quote_reply {
 struct create_shipment {
   int64_t order_id = 0;
   requester who;
-  integrations::shipment_request request;  ///< service, recipient and parcels; the order actor adds the items
+  integrations::shipment_request request;  ///< service, recipient and parcels; the order actor sets the order id and adds the items
 };
 struct get_shipment {
   int64_t shipment_id = 0;

@@ -185,7 +185,6 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   cmd.order_id = *order_id;
   cmd.who = who(ctx);
-  booking.order_id = *order_id;
   ask<actors::shipment_reply>(
     self, ctx->app->orders, ctx, std::move(cmd),
     [ctx](const actors::shipment_reply& r) {
