@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
 namespace commerce::mock {
 
@@ -22,14 +21,12 @@ std::string string_of(const rapidjson::Value& v, const char* what) {
 /// A string or MockServer's {"not": true, "value": "..."} form.
 string_matcher parse_string_matcher(const rapidjson::Value& v, const char* what) {
   if (v.IsObject()) {
-    string_matcher m;
     auto value = v.FindMember("value");
     if (value == v.MemberEnd())
       throw bad_request(std::string{what} + " object needs a \"value\"");
-    m.value = string_of(value->value, what);
     auto negate = v.FindMember("not");
-    m.negate = negate != v.MemberEnd() && negate->value.IsBool() && negate->value.GetBool();
-    return m;
+    return string_matcher{string_of(value->value, what),
+                          negate != v.MemberEnd() && negate->value.IsBool() && negate->value.GetBool()};
   }
   return string_matcher{string_of(v, what), false};
 }
@@ -81,17 +78,53 @@ multi_map parse_multi_values(const rapidjson::Value& v, const char* what) {
 }
 
 std::shared_ptr<rapidjson::Document> parse_json_text(const std::string& text, const char* what) {
-  auto d = std::make_shared<rapidjson::Document>();
-  d->Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
-  if (d->HasParseError())
-    throw bad_request(std::string{what} + " is not valid JSON");
-  return d;
+  return std::make_shared<rapidjson::Document>(parse_json(text, what));
 }
 
+/// CopyFrom recurses: `v` is part of an expectation already checked against max_json_depth.
 std::shared_ptr<rapidjson::Document> copy_json(const rapidjson::Value& v) {
   auto d = std::make_shared<rapidjson::Document>();
   d->CopyFrom(v, d->GetAllocator());
   return d;
+}
+
+constexpr std::string_view json_unit_regex_prefix = "${json-unit.regex}";
+
+/// Compiles every ${json-unit.regex} string of `json` (an explicit stack, no recursion); throws
+/// bad_request on an invalid pattern.
+json_unit_regexes compile_json_unit_regexes(const rapidjson::Value& json) {
+  json_unit_regexes out;
+  std::vector<const rapidjson::Value*> pending{&json};
+  while (!pending.empty()) {
+    const auto* v = pending.back();
+    pending.pop_back();
+    if (v->IsObject()) {
+      for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it)
+        pending.push_back(&it->value);
+    } else if (v->IsArray()) {
+      for (const auto& item : v->GetArray())
+        pending.push_back(&item);
+    } else if (v->IsString()) {
+      std::string_view text{v->GetString(), v->GetStringLength()};
+      if (text.substr(0, json_unit_regex_prefix.size()) != json_unit_regex_prefix)
+        continue;
+      auto pattern = text.substr(json_unit_regex_prefix.size());
+      std::string error;
+      auto compiled = compiled_regex::compile(pattern, regex_dialect::json_unit, &error);
+      if (!compiled)
+        throw bad_request("body.json: ${json-unit.regex}" + std::string{pattern} + " is not a valid regular expression (" +
+                          error + ")");
+      out.emplace(std::string{pattern}, std::move(*compiled));
+    }
+  }
+  return out;
+}
+
+/// Refuses CR and LF (and NUL) in what becomes part of the response head, so an expectation
+/// cannot add headers or split the response.
+void check_header_text(const std::string& text, const std::string& what) {
+  if (text.find_first_of(std::string_view{"\r\n\0", 3}) != std::string::npos)
+    throw bad_request(what + " must not contain CR or LF");
 }
 
 /// MockServer's body DTO: an object whose "type" names a body type. Any other object, even one
@@ -114,6 +147,7 @@ body_matcher parse_body_matcher(const rapidjson::Value& v) {
   if (!is_typed_body(v)) {  // a plain JSON object or array
     m.type = body_matcher::kind::json_subset;
     m.json = copy_json(v);
+    m.json_regexes = compile_json_unit_regexes(*m.json);
     return m;
   }
   auto type = string_of(v["type"], "body.type");
@@ -126,11 +160,10 @@ body_matcher parse_body_matcher(const rapidjson::Value& v) {
       throw bad_request("body of type REGEX needs \"regex\"");
     m.type = body_matcher::kind::regex;
     m.text = string_of(v["regex"], "body.regex");
-    try {
-      std::regex check{m.text};
-    } catch (const std::regex_error&) {
-      throw bad_request("body.regex is not a valid regular expression");
-    }
+    std::string error;
+    m.regex = compiled_regex::compile(m.text, regex_dialect::mockserver, &error);
+    if (!m.regex)
+      throw bad_request("body.regex is not a valid regular expression: " + error);
   } else if (type == "JSON") {
     if (!v.HasMember("json"))
       throw bad_request("body of type JSON needs \"json\"");
@@ -143,6 +176,7 @@ body_matcher parse_body_matcher(const rapidjson::Value& v) {
       m.type = body_matcher::kind::json_subset;
     else
       throw bad_request("body.matchType must be ONLY_MATCHING_FIELDS or STRICT");
+    m.json_regexes = compile_json_unit_regexes(*m.json);
   } else {
     throw bad_request("unsupported body type " + type + " (STRING, REGEX and JSON are supported)");
   }
@@ -178,16 +212,28 @@ response_action parse_response(const rapidjson::Value& v) {
       throw bad_request("httpResponse.statusCode must be an HTTP status");
     r.status = v["statusCode"].GetInt();
   }
-  if (v.HasMember("headers"))
+  if (v.HasMember("headers")) {
     r.headers = parse_multi_values(v["headers"], "httpResponse.headers");
+    for (const auto& [name, values] : r.headers) {
+      check_header_text(name, "httpResponse.headers: a header name");
+      for (const auto& value : values)
+        check_header_text(value, "httpResponse.headers: the value of " + name);
+    }
+  }
+  // Pistache writes its own reason phrase; a given one is checked all the same, so no
+  // expectation that would be unsafe on MockServer is accepted here.
+  if (v.HasMember("reasonPhrase"))
+    check_header_text(string_of(v["reasonPhrase"], "httpResponse.reasonPhrase"), "httpResponse.reasonPhrase");
   if (v.HasMember("body")) {
     const auto& b = v["body"];
     if (b.IsString()) {
       r.body = string_of(b, "httpResponse.body");
     } else if (is_typed_body(b)) {
       auto type = string_of(b["type"], "httpResponse.body.type");
-      if (b.HasMember("contentType"))
+      if (b.HasMember("contentType")) {
         r.content_type = string_of(b["contentType"], "httpResponse.body.contentType");
+        check_header_text(r.content_type, "httpResponse.body.contentType");
+      }
       if (type == "JSON" && b.HasMember("json")) {
         r.body = b["json"].IsString() ? string_of(b["json"], "json") : to_json(b["json"]);
         r.json_body = true;
@@ -204,39 +250,6 @@ response_action parse_response(const rapidjson::Value& v) {
   if (v.HasMember("delay"))
     r.delay = parse_duration(v["delay"], "value", "httpResponse.delay");
   return r;
-}
-
-/// Java's DOTALL for ECMAScript: an unescaped '.' outside a character class matches newlines too.
-std::string dotall(const std::string& pattern) {
-  std::string out;
-  bool in_class = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      out += c;
-      out += pattern[++i];
-    } else if (c == '[') {
-      in_class = true;
-      out += c;
-    } else if (c == ']') {
-      in_class = false;
-      out += c;
-    } else if (c == '.' && !in_class) {
-      out += "[\\s\\S]";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-bool regex_full_match(const std::string& pattern, const std::string& actual) {
-  try {
-    std::regex re{dotall(pattern), std::regex::ECMAScript | std::regex::icase};
-    return std::regex_match(actual, re);
-  } catch (const std::regex_error&) {
-    return false;  // not a regex: only the literal comparisons apply
-  }
 }
 
 bool multi_matches(const std::vector<std::pair<string_matcher, std::vector<string_matcher>>>& expected,
@@ -263,102 +276,112 @@ bool multi_matches(const std::vector<std::pair<string_matcher, std::vector<strin
 
 }  // namespace
 
+string_matcher::string_matcher(std::string v, bool n)
+  : value(std::move(v)), negate(n), regex(compiled_regex::compile(value, regex_dialect::mockserver)) {}
+
 bool string_matcher::matches(const std::string& actual) const {
   if (value.empty())
     return !negate;
-  bool hit = value == actual || lower(value) == lower(actual) || regex_full_match(value, actual);
+  bool hit = value == actual || lower(value) == lower(actual) || (regex && regex->full_match(actual));
   return hit != negate;
 }
 
 namespace {
 
-/// JsonUnit placeholders: true/false when `expected` is one, nullopt when it is an ordinary value.
-std::optional<bool> placeholder_match(const rapidjson::Value& expected, const rapidjson::Value& actual) {
-  if (!expected.IsString())
-    return std::nullopt;
-  std::string_view e{expected.GetString(), expected.GetStringLength()};
-  if (e == "${json-unit.any-string}")
-    return actual.IsString();
-  if (e == "${json-unit.any-number}")
-    return actual.IsNumber();
-  if (e == "${json-unit.any-boolean}")
-    return actual.IsBool();
-  if (e == "${json-unit.ignore}" || e == "${json-unit.ignore-element}")
-    return true;
-  constexpr std::string_view regex_prefix = "${json-unit.regex}";
-  if (e.substr(0, regex_prefix.size()) == regex_prefix) {
-    if (!actual.IsString())
-      return false;
-    try {
-      return std::regex_match(std::string{actual.GetString(), actual.GetStringLength()},
-                              std::regex{std::string{e.substr(regex_prefix.size())}});
-    } catch (const std::regex_error&) {
-      return false;
-    }
-  }
-  return std::nullopt;
-}
+/// JsonUnit's comparison of an expected JSON value (with placeholders) against an actual one.
+/// It recurses along `expected` and gives up (no match) past max_json_depth: documents from
+/// parse_bounded_json never get there, and documents built elsewhere cannot exhaust the stack.
+class json_comparison {
+public:
+  json_comparison(bool strict, const json_unit_regexes* regexes) : strict_(strict), regexes_(regexes) {}
 
-bool scalar_equal(const rapidjson::Value& expected, const rapidjson::Value& actual) {
-  if (expected.IsNumber() && actual.IsNumber())
-    return expected.GetDouble() == actual.GetDouble();  // 250 == 250.0
-  return expected == actual;
-}
-
-}  // namespace
-
-bool json_strict(const rapidjson::Value& expected, const rapidjson::Value& actual) {
-  if (auto p = placeholder_match(expected, actual))
-    return *p;
-  if (expected.IsObject()) {
-    if (!actual.IsObject() || expected.MemberCount() != actual.MemberCount())
+  bool equal(const rapidjson::Value& expected, const rapidjson::Value& actual, std::size_t depth = 1) const {
+    if (auto p = placeholder_match(expected, actual))
+      return *p;
+    if (!expected.IsObject() && !expected.IsArray())
+      return scalar_equal(expected, actual);
+    if (depth > max_json_depth)
       return false;
-    for (auto it = expected.MemberBegin(); it != expected.MemberEnd(); ++it) {
-      auto found = actual.FindMember(it->name);
-      if (found == actual.MemberEnd() || !json_strict(it->value, found->value))
+    if (expected.IsObject()) {
+      if (!actual.IsObject() || (strict_ && expected.MemberCount() != actual.MemberCount()))
         return false;
+      for (auto it = expected.MemberBegin(); it != expected.MemberEnd(); ++it) {
+        auto found = actual.FindMember(it->name);
+        if (found == actual.MemberEnd() || !equal(it->value, found->value, depth + 1))
+          return false;
+      }
+      return true;
     }
-    return true;
-  }
-  if (expected.IsArray()) {
-    if (!actual.IsArray() || expected.Size() != actual.Size())
-      return false;
-    for (rapidjson::SizeType i = 0; i < expected.Size(); ++i)
-      if (!json_strict(expected[i], actual[i]))
-        return false;
-    return true;
-  }
-  return scalar_equal(expected, actual);
-}
-
-bool json_subset(const rapidjson::Value& expected, const rapidjson::Value& actual) {
-  if (auto p = placeholder_match(expected, actual))
-    return *p;
-  if (expected.IsObject()) {
-    if (!actual.IsObject())
-      return false;
-    for (auto it = expected.MemberBegin(); it != expected.MemberEnd(); ++it) {
-      auto found = actual.FindMember(it->name);
-      if (found == actual.MemberEnd() || !json_subset(it->value, found->value))
-        return false;
-    }
-    return true;
-  }
-  if (expected.IsArray()) {
     if (!actual.IsArray())
       return false;
+    if (strict_) {
+      if (expected.Size() != actual.Size())
+        return false;
+      for (rapidjson::SizeType i = 0; i < expected.Size(); ++i)
+        if (!equal(expected[i], actual[i], depth + 1))
+          return false;
+      return true;
+    }
+    // Any order, extra items allowed: each expected item takes the first unused actual one.
     std::vector<bool> used(actual.Size(), false);
     for (const auto& want : expected.GetArray()) {
       bool matched = false;
       for (rapidjson::SizeType i = 0; i < actual.Size() && !matched; ++i)
-        if (!used[i] && json_subset(want, actual[i]))
+        if (!used[i] && equal(want, actual[i], depth + 1))
           used[i] = matched = true;
       if (!matched)
         return false;
     }
     return true;
   }
-  return scalar_equal(expected, actual);
+
+private:
+  /// JsonUnit placeholders: true/false when `expected` is one, nullopt when it is an ordinary value.
+  std::optional<bool> placeholder_match(const rapidjson::Value& expected, const rapidjson::Value& actual) const {
+    if (!expected.IsString())
+      return std::nullopt;
+    std::string_view e{expected.GetString(), expected.GetStringLength()};
+    if (e == "${json-unit.any-string}")
+      return actual.IsString();
+    if (e == "${json-unit.any-number}")
+      return actual.IsNumber();
+    if (e == "${json-unit.any-boolean}")
+      return actual.IsBool();
+    if (e == "${json-unit.ignore}" || e == "${json-unit.ignore-element}")
+      return true;
+    if (e.substr(0, json_unit_regex_prefix.size()) != json_unit_regex_prefix)
+      return std::nullopt;
+    if (!actual.IsString())
+      return false;
+    auto pattern = e.substr(json_unit_regex_prefix.size());
+    std::string_view subject{actual.GetString(), actual.GetStringLength()};
+    if (regexes_) {
+      auto found = regexes_->find(pattern);
+      if (found != regexes_->end())
+        return found->second.full_match(subject);
+    }
+    auto compiled = compiled_regex::compile(pattern, regex_dialect::json_unit);  // a matcher not from parse
+    return compiled && compiled->full_match(subject);
+  }
+
+  static bool scalar_equal(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+    if (expected.IsNumber() && actual.IsNumber())
+      return expected.GetDouble() == actual.GetDouble();  // 250 == 250.0
+    return expected == actual;  // scalars: no recursion
+  }
+
+  bool strict_;
+  const json_unit_regexes* regexes_;
+};
+
+}  // namespace
+
+bool json_strict(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+  return json_comparison{true, nullptr}.equal(expected, actual);
+}
+
+bool json_subset(const rapidjson::Value& expected, const rapidjson::Value& actual) {
+  return json_comparison{false, nullptr}.equal(expected, actual);
 }
 
 bool body_matcher::matches(const std::string& actual) const {
@@ -369,15 +392,18 @@ bool body_matcher::matches(const std::string& actual) const {
       return actual == text;
     case kind::substring:
       return actual.find(text) != std::string::npos;
-    case kind::regex:
-      return regex_full_match(text, actual);
+    case kind::regex: {
+      if (regex)
+        return regex->full_match(actual);
+      auto compiled = compiled_regex::compile(text, regex_dialect::mockserver);  // a matcher not from parse
+      return compiled && compiled->full_match(actual);
+    }
     case kind::json_subset:
     case kind::json_strict: {
       rapidjson::Document d;
-      d.Parse<rapidjson::kParseIterativeFlag>(actual.data(), actual.size());
-      if (d.HasParseError())
+      if (parse_bounded_json(actual, d) != json_parse_status::ok)
         return false;
-      return type == kind::json_strict ? json_strict(*json, d) : json_subset(*json, d);
+      return json_comparison{type == kind::json_strict, &json_regexes}.equal(*json, d);
     }
   }
   return false;
@@ -388,9 +414,24 @@ bool request_matcher::matches(const recorded_request& r) const {
          multi_matches(query, r.query) && multi_matches(headers, r.headers) && body.matches(r.body);
 }
 
+rapidjson::Document parse_json(std::string_view text, const std::string& what) {
+  rapidjson::Document d;
+  switch (parse_bounded_json(text, d)) {
+    case json_parse_status::ok:
+      return d;
+    case json_parse_status::too_deep:
+      throw bad_request(what + " nests deeper than " + std::to_string(max_json_depth) + " levels");
+    case json_parse_status::invalid:
+      break;
+  }
+  throw bad_request(what + " is not valid JSON");
+}
+
 request_matcher parse_request_matcher(const rapidjson::Value& v) {
   if (!v.IsObject())
     throw bad_request("httpRequest must be an object");
+  if (nests_deeper_than(v))
+    throw bad_request("httpRequest nests deeper than " + std::to_string(max_json_depth) + " levels");
   request_matcher m;
   if (v.HasMember("method"))
     m.method = parse_string_matcher(v["method"], "httpRequest.method");
@@ -408,6 +449,8 @@ request_matcher parse_request_matcher(const rapidjson::Value& v) {
 expectation parse_expectation(const rapidjson::Value& v) {
   if (!v.IsObject())
     throw bad_request("an expectation must be a JSON object");
+  if (nests_deeper_than(v))
+    throw bad_request("the expectation nests deeper than " + std::to_string(max_json_depth) + " levels");
   expectation e;
   if (v.HasMember("id"))
     e.id = string_of(v["id"], "id");
@@ -494,9 +537,8 @@ void write_request(rapidjson::Writer<rapidjson::StringBuffer>& w, const recorded
   if (!r.body.empty()) {
     w.Key("body");
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
-    if (!d.HasParseError() && (d.IsObject() || d.IsArray()))
-      d.Accept(w);  // JSON bodies come back as JSON, like MockServer's default format
+    if (parse_bounded_json(r.body, d) == json_parse_status::ok && (d.IsObject() || d.IsArray()))
+      d.Accept(w);  // JSON bodies come back as JSON, like MockServer's default format (Accept recurses: bounded)
     else
       w.String(r.body.c_str(), static_cast<rapidjson::SizeType>(r.body.size()));
   }

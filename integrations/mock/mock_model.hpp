@@ -1,7 +1,12 @@
 // The data model of commerce-mock, our MockServer-compatible mock (GATEWAYS.md §1): request
 // matchers, actions, expectations, parsed from MockServer's JSON and matched the way MockServer
 // matches (subset maps, case-insensitive whole-value regexes, JSON ONLY_MATCHING_FIELDS/STRICT).
+// Every regex is compiled once, when the expectation is parsed, and matched with PCRE2's limits;
+// every JSON value is at most max_json_depth deep (mock_json.hpp).
 #pragma once
+
+#include "integrations/mock/mock_json.hpp"
+#include "integrations/mock/mock_regex.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -14,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,18 +42,27 @@ struct recorded_request {
 };
 
 /// MockServer's string matching: equal, equal ignoring case, or a whole-value regex
-/// (case-insensitive); `not` inverts. A blank matcher matches anything.
+/// (case-insensitive); `not` inverts. A blank matcher matches anything. A value that is not a
+/// valid regex only matches literally, as in MockServer.
 struct string_matcher {
+  explicit string_matcher(std::string value = {}, bool negate = false);  ///< compiles `value` as a regex once
   std::string value;
   bool negate = false;
+  std::optional<compiled_regex> regex;  ///< `value` compiled; nullopt when it is not a regex
   bool matches(const std::string& actual) const;
 };
+
+/// The ${json-unit.regex} patterns of a JSON matcher, compiled when it is parsed.
+using json_unit_regexes = std::map<std::string, compiled_regex, std::less<>>;
 
 struct body_matcher {
   enum class kind { any, exact, substring, regex, json_subset, json_strict };
   kind type = kind::any;
   std::string text;                             ///< exact/substring/regex
+  std::optional<compiled_regex> regex;          ///< regex: `text` compiled
   std::shared_ptr<rapidjson::Document> json;    ///< json_*
+  json_unit_regexes json_regexes;               ///< json_*
+  /// A JSON matcher does not match a body that is not JSON or nests deeper than max_json_depth.
   bool matches(const std::string& actual) const;
 };
 
@@ -86,20 +101,29 @@ struct expectation {
   std::string json;  ///< as submitted, id filled in (what retrieve/201 return)
 };
 
+/// Untrusted JSON text (a control request, a stubs file) as a document; throws bad_request when it
+/// is not JSON or nests deeper than max_json_depth. `what` names it in the message.
+rapidjson::Document parse_json(std::string_view text, const std::string& what);
+
+/// An httpRequest object (also verify's, retrieve's and clear's filters); throws bad_request.
 request_matcher parse_request_matcher(const rapidjson::Value& v);
-/// One Expectation object; throws bad_request naming the problem.
+/// One Expectation object; throws bad_request naming the problem (a response header, reason
+/// phrase or content type with CR or LF, an invalid REGEX body or ${json-unit.regex}, too deep).
 expectation parse_expectation(const rapidjson::Value& v);
 /// One Expectation object or an array of them (PUT /mockserver/expectation, --stubs).
 std::vector<expectation> parse_expectations(const rapidjson::Value& v);
 /// JSON ONLY_MATCHING_FIELDS: every expected field present and matching, arrays in any order
-/// with extra items allowed.
+/// with extra items allowed. Both comparisons recurse along `expected` and answer false past
+/// max_json_depth, so they stay bounded on any document.
 bool json_subset(const rapidjson::Value& expected, const rapidjson::Value& actual);
 /// JSON STRICT: the same structure, arrays in order. Both honour JsonUnit's placeholders
 /// ${json-unit.any-string|any-number|any-boolean|ignore|ignore-element} and ${json-unit.regex}<re>.
 bool json_strict(const rapidjson::Value& expected, const rapidjson::Value& actual);
-/// The request as MockServer's retrieve renders it.
+/// The request as MockServer's retrieve renders it; a JSON body deeper than max_json_depth is
+/// rendered as text.
 void write_request(rapidjson::Writer<rapidjson::StringBuffer>& w, const recorded_request& r);
 
+/// Compact JSON text. RapidJSON's writer recurses: only for values at most max_json_depth deep.
 std::string to_json(const rapidjson::Value& v);
 
 }  // namespace commerce::mock

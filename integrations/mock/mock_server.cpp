@@ -22,17 +22,24 @@ namespace Http = Pistache::Http;
 class delayed_replies {
 public:
   delayed_replies() : worker_([this] { run(); }) {}
-  ~delayed_replies() {
+  ~delayed_replies() { stop(); }
+  /// Drops the pending replies and ends the timer thread; a reply running now finishes first.
+  /// Called before Pistache stops, so no reply is sent through a transport that is gone.
+  void stop() {
     {
       std::lock_guard<std::mutex> guard{mtx_};
       stopping_ = true;
+      jobs_ = {};
     }
     wake_.notify_all();
-    worker_.join();
+    if (worker_.joinable())
+      worker_.join();
   }
   void after(std::chrono::milliseconds delay, std::function<void()> fn) {
     {
       std::lock_guard<std::mutex> guard{mtx_};
+      if (stopping_)
+        return;
       jobs_.push({std::chrono::steady_clock::now() + delay, next_++, std::move(fn)});
     }
     wake_.notify_all();
@@ -94,18 +101,14 @@ recorded_request record(const Http::Request& req) {
   return r;
 }
 
-rapidjson::Document parse_control_body(const std::string& body, bool allow_empty) {
-  rapidjson::Document d;
+/// A control request's body: bounded in nesting (parse_json), so nothing after it recurses deeply.
+rapidjson::Document parse_control_body(const std::string& body, bool allow_empty, const std::string& what = "the body") {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     if (!allow_empty)
       throw bad_request("a JSON body is required");
-    d.SetNull();
-    return d;
+    return rapidjson::Document{};  // null
   }
-  d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (d.HasParseError())
-    throw bad_request("the body is not valid JSON");
-  return d;
+  return parse_json(body, what);
 }
 
 std::string lower(std::string s) {
@@ -269,17 +272,18 @@ private:
 
 }  // namespace
 
-mock_server::mock_server(std::string host, uint16_t port, int threads)
+mock_server::mock_server(std::string host, uint16_t port, int threads, mock_limits limits)
   : host_(std::move(host)),
     port_(port),
     threads_(threads),
-    state_(std::make_shared<mock_state>()),
+    max_request_bytes_(limits.max_request_bytes),
+    state_(std::make_shared<mock_state>(limits)),
     delays_(std::make_shared<delayed_replies>()) {}
 
 mock_server::~mock_server() { stop(); }
 
 void mock_server::load_stubs(const std::string& json_text) {
-  state_->upsert(parse_expectations(parse_control_body(json_text, false)));
+  state_->upsert(parse_expectations(parse_control_body(json_text, false, "the stubs file")));
 }
 
 void mock_server::start() {
@@ -287,7 +291,7 @@ void mock_server::start() {
   endpoint_->init(Http::Endpoint::options()
                     .threads(threads_)
                     .flags(Pistache::Tcp::Options::ReuseAddr)
-                    .maxRequestSize(8u << 20)
+                    .maxRequestSize(max_request_bytes_)
                     .headerTimeout(std::chrono::seconds(120))
                     .bodyTimeout(std::chrono::seconds(120)));
   endpoint_->setHandler(Http::make_handler<handler>(state_, delays_, port_));
@@ -300,6 +304,7 @@ void mock_server::start() {
 }
 
 void mock_server::stop() {
+  delays_->stop();
   if (endpoint_) {
     endpoint_->shutdown();
     endpoint_.reset();

@@ -1,6 +1,7 @@
 #include "integrations/mock/mock_state.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace commerce::mock {
 
@@ -11,7 +12,7 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 /// The submitted expectation with its id (generated when absent).
 std::string with_id(const std::string& json, const std::string& id) {
   rapidjson::Document d;
-  d.Parse(json.data(), json.size());
+  parse_bounded_json(json, d);  // our own rendering of a checked expectation: it parses
   if (d.IsObject()) {
     d.RemoveMember("id");
     d.AddMember("id", rapidjson::Value(id.c_str(), d.GetAllocator()), d.GetAllocator());
@@ -33,6 +34,17 @@ std::string times_text(int64_t at_least, int64_t at_most) {
 
 std::string mock_state::upsert(std::vector<expectation> incoming) {
   std::lock_guard<std::mutex> guard{mtx_};
+  drop_expired();
+  std::set<std::string> ids;
+  for (const auto& e : expectations_)
+    ids.insert(e.id);
+  std::size_t total = expectations_.size();
+  for (const auto& e : incoming)
+    if (e.id.empty() || ids.insert(e.id).second)
+      ++total;
+  if (total > limits_.max_expectations)
+    throw bad_request("too many expectations: at most " + std::to_string(limits_.max_expectations) +
+                      " can be active (commerce-mock --max-expectations); clear some first");
   std::string out = "[";
   for (auto& e : incoming) {
     if (e.id.empty())
@@ -62,6 +74,8 @@ void mock_state::drop_expired() {
 std::optional<mock_state::action> mock_state::handle(const recorded_request& r) {
   std::lock_guard<std::mutex> guard{mtx_};
   journal_.push_back(r);
+  while (journal_.size() > limits_.max_log_entries)
+    journal_.pop_front();
   drop_expired();
   expectation* best = nullptr;
   for (auto& e : expectations_) {

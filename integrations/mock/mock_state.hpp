@@ -4,6 +4,8 @@
 
 #include "integrations/mock/mock_model.hpp"
 
+#include <cstddef>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -12,9 +14,22 @@
 
 namespace commerce::mock {
 
+/// What the mock accepts and keeps at most, so no client can make it grow without bound.
+struct mock_limits {
+  /// Request line, headers and body together (Pistache's maxRequestSize); larger gets 413.
+  /// Pistache re-scans an incomplete request line for every read, so a long path costs time
+  /// quadratic in its length (a 1 MiB path: about 5 s): this bounds that too.
+  std::size_t max_request_bytes = 8u << 20;
+  std::size_t max_log_entries = 60'000;   ///< MockServer's maxLogEntries default; the oldest go first
+  std::size_t max_expectations = 10'000;  ///< active expectations; a PUT past it is refused
+};
+
 class mock_state {
 public:
+  explicit mock_state(mock_limits limits = {}) : limits_(limits) {}
+
   /// Adds or replaces (same id) each expectation; returns their JSON (ids filled in) as an array.
+  /// Throws bad_request, storing none of them, when they would exceed max_expectations.
   std::string upsert(std::vector<expectation> expectations);
 
   /// Records the request and returns the action of the first live expectation that matches
@@ -49,9 +64,10 @@ private:
   void drop_expired();
   std::string journal_json() const;
 
+  const mock_limits limits_;
   std::mutex mtx_;
   std::vector<expectation> expectations_;
-  std::vector<recorded_request> journal_;
+  std::deque<recorded_request> journal_;  ///< oldest first, at most limits_.max_log_entries
   std::map<std::string, request_matcher> matchers_by_id_;
   uint64_t next_sequence_ = 0;
   uint64_t next_id_ = 0;

@@ -1117,4 +1117,195 @@ BOOST_AUTO_TEST_CASE(malformed_stubs_file_exits_with_code_2) {
   BOOST_TEST(contains(missing_output, "does-not-exist.json"), missing_output);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Hostile input and limits (issue 8): nothing takes the mock down
+
+namespace {
+
+/// `{"a":` n times around 1.
+std::string nested_objects(size_t n) {
+  std::string out;
+  out.reserve(n * 6 + 1);
+  for (size_t i = 0; i < n; ++i)
+    out += "{\"a\":";
+  out += "1";
+  out.append(n, '}');
+  return out;
+}
+
+/// The local address (hex, as /proc/net/tcp writes it) a socket listening on `port` is bound to,
+/// from /proc/net/tcp and /proc/net/tcp6; empty when none listens.
+std::vector<std::string> listening_addresses(int port) {
+  std::vector<std::string> out;
+  char port_hex[8];
+  std::snprintf(port_hex, sizeof port_hex, "%04X", port);
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in{table};
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields{line};
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      auto colon = local.rfind(':');
+      if (state == "0A" && colon != std::string::npos && local.substr(colon + 1) == port_hex)
+        out.push_back(local.substr(0, colon));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_megabyte_path_against_regexes_answers_and_the_mock_stays_up) {
+  expect(R"({"httpRequest":{"path":"/(a|b)*c"},"httpResponse":{"body":"alternation"}})");
+  expect(R"({"httpRequest":{"path":"/.*x"},"httpResponse":{"body":"dot-star"}})");
+  expect(R"({"httpRequest":{"body":{"type":"REGEX","regex":"(a|aa)*c"}},"httpResponse":{"body":"body-regex"}})");
+  // 1 MB: libcurl refuses to send a request head of 1 MiB or more.
+  const std::string long_path = "/" + std::string(1'000'000, 'a');
+  request_options slow;
+  slow.timeout_ms = 60000;  // Pistache alone takes about 5 s over a 1 MB request line
+  auto miss = c.request("GET", long_path, std::nullopt, slow);
+  BOOST_TEST(miss.status == 404, "GET /aaa...(1 MB) -> " << miss.status << " " << miss.transport_error);
+  // (The hit uses a shorter path, to spare another 5 s in Pistache.)
+  auto hit = send("GET", "/" + std::string(64 * 1024, 'a') + "x");
+  BOOST_TEST(hit.status == 200, "GET /aaa...x -> " << hit.status << " " << hit.transport_error);
+  BOOST_TEST(hit.body == "dot-star");
+  auto body_miss = send("POST", "/b", std::string(1 << 20, 'a'), {}, std::string{"text/plain"});
+  BOOST_TEST(body_miss.status == 404, "POST a 1 MiB body -> " << body_miss.status << " " << body_miss.transport_error);
+  BOOST_TEST(send("GET", "/ababc").body == "alternation");
+  CHECK_STATUS(control("status"), 200);
+}
+
+BOOST_AUTO_TEST_CASE(deeply_nested_control_requests_answer_400_and_the_mock_stays_up) {
+  const auto deep = nested_objects(200000);
+  auto check_400 = [&](const std::string& path, const std::string& body) {
+    auto r = control(path, body);
+    BOOST_TEST(r.status == 400, "PUT /mockserver/" << path << " (200,000 levels) -> " << r.status << " "
+                                                   << r.transport_error);
+    BOOST_TEST(contains(r.body, "64"), "the 400 should name the limit: " << r.body.substr(0, 200));
+  };
+  check_400("expectation", R"({"httpRequest":{"body":)" + deep + R"(},"httpResponse":{}})");
+  check_400("expectation", R"({"httpResponse":{"body":)" + deep + "}}");
+  check_400("verify", R"({"httpRequest":{"body":)" + deep + "}}");
+  check_400("retrieve?type=requests", R"({"httpRequest":{"body":)" + deep + "}}");
+  check_400("clear", R"({"httpRequest":{"body":)" + deep + "}}");
+  // 65 levels are refused too, 64 accepted.
+  check_400("expectation", R"({"httpRequest":{"body":)" + nested_objects(63) + R"(},"httpResponse":{}})");
+  expect(R"({"httpRequest":{"body":)" + nested_objects(62) + R"(},"httpResponse":{}})");
+  CHECK_STATUS(control("status"), 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_deeply_nested_request_body_does_not_match_and_the_mock_stays_up) {
+  expect(R"({"httpRequest":{"path":"/deep","body":{"type":"JSON","json":{}}},"httpResponse":{"body":"json"}})");
+  auto shallow = send("POST", "/deep", nested_objects(10));
+  BOOST_TEST(shallow.body == "json", shallow.describe());
+  auto deep = send("POST", "/deep", nested_objects(200000));
+  BOOST_TEST(deep.status == 404, "POST /deep (200,000 levels) -> " << deep.status << " " << deep.transport_error);
+  // The journal renders it (as text) and a failed verify quotes the journal.
+  auto recorded = retrieve("requests", R"({"path":"/deep"})");
+  BOOST_TEST(recorded.Size() == 2u);
+  CHECK_STATUS(control("verify", R"({"httpRequest":{"path":"/never"}})"), 406);
+  CHECK_STATUS(control("status"), 200);
+}
+
+BOOST_AUTO_TEST_CASE(response_headers_cannot_be_injected_with_cr_or_lf) {
+  auto check_400 = [&](const std::string& body) {
+    auto r = control("expectation", body);
+    BOOST_TEST(r.status == 400, "PUT /mockserver/expectation " << body << " -> " << r.describe());
+    BOOST_TEST(contains(r.body, "CR"), r.body);
+  };
+  check_400(R"({"httpRequest":{"path":"/inj"},"httpResponse":{"headers":{"X-A":["ok\r\nSet-Cookie: s=1"]}}})");
+  check_400(R"({"httpRequest":{"path":"/inj"},"httpResponse":{"headers":{"X-A\nSet-Cookie":["1"]}}})");
+  check_400(R"({"httpRequest":{"path":"/inj"},"httpResponse":{"headers":[{"name":"X-A","values":["a\rb"]}]}})");
+  check_400(R"({"httpRequest":{"path":"/inj"},"httpResponse":{"reasonPhrase":"OK\r\nSet-Cookie: s=1"}})");
+  CHECK_STATUS(send("GET", "/inj"), 404);
+  BOOST_TEST(retrieve("active_expectations").Size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(listens_on_loopback_unless_host_says_otherwise) {
+  auto dir = make_temp_dir("mock-conformance-host");
+  int port = free_port();
+  child_process mock_process{mock_binary_path(), {"--port", std::to_string(port)}, inherited_environment(),
+                             dir + "/mock.log"};
+  std::vector<std::string> bound;
+  auto deadline = steady::now() + 10s;
+  while (bound.empty() && steady::now() < deadline && mock_process.running()) {
+    std::this_thread::sleep_for(20ms);
+    bound = listening_addresses(port);
+  }
+  BOOST_REQUIRE_MESSAGE(!bound.empty(), "nothing listens on port " << port);
+  for (const auto& address : bound)
+    BOOST_TEST((address == "0100007F" || address == "00000000000000000000000001000000"),
+               "commerce-mock without --host listens on " << address << " (hex), not 127.0.0.1");
+  int status = mock_process.stop();
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), describe_wait_status(status));
+  auto help = run_mock_to_exit({"--help"});
+  BOOST_TEST(contains(help.out, "127.0.0.1"), "--help should give the default host: " << help.out);
+}
+
+BOOST_AUTO_TEST_CASE(the_request_log_keeps_the_newest_max_log_entries) {
+  gateway_mock small{{"--max-log-entries", "3"}};
+  client sc{small.base_url()};
+  for (int i = 1; i <= 5; ++i)
+    CHECK_STATUS(sc.get("/r" + std::to_string(i)), 404);
+  auto r = sc.put("/mockserver/retrieve?type=requests", "");
+  BOOST_REQUIRE(r.json.IsArray());
+  BOOST_TEST(joined(paths_of(r.json)) == "/r3,/r4,/r5");
+  CHECK_STATUS(sc.put("/mockserver/verify", R"({"httpRequest":{"path":"/r1"},"times":{"atLeast":1}})"), 406);
+  CHECK_STATUS(sc.put("/mockserver/verify", R"({"httpRequest":{"path":"/r5"}})"), 202);
+  CHECK_STATUS(sc.put("/mockserver/verifySequence", R"({"httpRequests":[{"path":"/r3"},{"path":"/r5"}]})"), 202);
+
+  for (const char* bad : {"0", "-1", "lots"}) {
+    auto res = run_mock_to_exit({"--port", std::to_string(free_port()), "--max-log-entries", bad});
+    BOOST_TEST((res.exit_code == std::optional<int>{2}), "--max-log-entries " << bad << ": " << res.out << res.err);
+    BOOST_TEST(contains(res.err, "--max-log-entries"), res.err);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_number_of_expectations_is_capped) {
+  gateway_mock small{{"--max-expectations", "3"}};
+  client sc{small.base_url()};
+  auto put = [&](const std::string& body) { return sc.put("/mockserver/expectation", body); };
+  CHECK_STATUS(put(R"([{"id":"e1","httpResponse":{}},{"id":"e2","httpResponse":{}}])"), 201);
+  CHECK_STATUS(put(R"({"id":"e3","httpResponse":{}})"), 201);
+  CHECK_STATUS(put(R"({"id":"e3","httpResponse":{"statusCode":202}})"), 201);  // an upsert adds none
+  auto over = put(R"({"id":"e4","httpResponse":{}})");
+  CHECK_STATUS(over, 400);
+  BOOST_TEST(contains(over.body, "expectations"), over.body);
+  BOOST_TEST(contains(over.body, "3"), over.body);
+  auto active = sc.put("/mockserver/retrieve?type=active_expectations", "");
+  BOOST_TEST(joined(ids_of(active.json)) == "e1,e2,e3");
+  auto res = run_mock_to_exit({"--port", std::to_string(free_port()), "--max-expectations", "0"});
+  BOOST_TEST((res.exit_code == std::optional<int>{2}), res.out << res.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_request_over_max_request_bytes_gets_413_and_the_mock_stays_up) {
+  gateway_mock small{{"--max-request-bytes", "65536"}};
+  client big_client{small.base_url()};
+  request_options text;
+  text.content_type = "text/plain";
+  text.timeout_ms = 5000;
+  auto big = big_client.request("POST", "/big", std::string(100 * 1024, 'x'), text);
+  BOOST_TEST((big.status == 413 || big.status == 0), "a 100 KiB body over a 64 KiB limit -> " << big.status);
+  client c2{small.base_url()};
+  CHECK_STATUS(c2.request("POST", "/small", std::string(10 * 1024, 'x'), text), 404);
+  CHECK_STATUS(c2.put("/mockserver/status", ""), 200);
+  auto res = run_mock_to_exit({"--port", std::to_string(free_port()), "--max-request-bytes", "10"});
+  BOOST_TEST((res.exit_code == std::optional<int>{2}), res.out << res.err);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_ends_the_mock_promptly_with_a_keep_alive_connection_open) {
+  gateway_mock own;
+  client idle{own.base_url()};  // its connection stays open (keep-alive) after the request
+  CHECK_STATUS(idle.get("/anything"), 404);
+  client idle_control{own.base_url()};
+  CHECK_STATUS(idle_control.put("/mockserver/status", ""), 200);
+  auto start = steady::now();
+  int status = own.stop();
+  long ms = ms_since(start);
+  BOOST_TEST(ms < 2000, "commerce-mock took " << ms << " ms to exit after SIGTERM");
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "commerce-mock ended with " << describe_wait_status(status));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

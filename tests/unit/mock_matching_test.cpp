@@ -61,6 +61,26 @@ bool rejects(const std::string& json, const std::string& word) {
 
 const char* const minimal_response = R"("httpResponse":{"statusCode":200})";
 
+/// `{"a":` n times around `leaf`: a document nested n + (leaf's own) levels deep.
+std::string nested_objects(size_t n, const std::string& leaf = "1") {
+  std::string out;
+  out.reserve(n * 6 + leaf.size());
+  for (size_t i = 0; i < n; ++i)
+    out += "{\"a\":";
+  out += leaf;
+  out.append(n, '}');
+  return out;
+}
+
+/// Parses a (possibly very deep) test document without recursion.
+rapidjson::Document deep_doc(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  if (d.HasParseError())
+    throw std::logic_error("test JSON does not parse");
+  return d;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(mock_matching)
@@ -91,6 +111,32 @@ BOOST_AUTO_TEST_CASE(string_matcher_regex_must_match_the_whole_value) {
   BOOST_TEST(sm("P(OST|UT)").matches("put"));
   BOOST_TEST(sm("Bearer .+").matches("Bearer sk_test_1"));
   BOOST_TEST(!sm("Bearer .+").matches("Basic abc"));
+}
+
+BOOST_AUTO_TEST_CASE(string_matcher_accepts_java_regex_syntax) {
+  // What MockServer users write (java.util.regex): classes, inline flags, named groups,
+  // possessive quantifiers, lookbehind, quoting.
+  BOOST_TEST(sm(R"(/v1/orders/\d+)").matches("/v1/orders/42"));
+  BOOST_TEST(!sm(R"(/v1/orders/\d+)").matches("/v1/orders/4x"));
+  BOOST_TEST(sm("/v1/[a-z]+/.*").matches("/v1/orders/42/items"));
+  BOOST_TEST(sm("(?i)/ORDERS/[a-z]+").matches("/orders/abc"));
+  BOOST_TEST(sm(R"(/orders/(?<id>\d+))").matches("/orders/7"));
+  BOOST_TEST(sm(R"(/a++b)").matches("/aaab"));
+  BOOST_TEST(sm(R"(/x/(?<!y)z)").matches("/x/z"));
+  BOOST_TEST(sm(R"(\Q/a.b\E)").matches("/a.b"));
+  BOOST_TEST(!sm(R"(\Q/a.b\E)").matches("/axb"));
+}
+
+BOOST_AUTO_TEST_CASE(regex_against_a_megabyte_subject_answers_without_crashing) {
+  // std::regex recursed once per character here and overflowed the stack.
+  const std::string long_path = "/" + std::string(1 << 20, 'a');
+  BOOST_TEST(!sm("/(a|b)*c").matches(long_path));
+  BOOST_TEST(!sm("/.*x").matches(long_path));
+  BOOST_TEST(sm("/.*x").matches(long_path + "x"));
+  BOOST_TEST(!sm("/(a|aa)*c").matches(long_path));  // exponential backtracking: a limit stops it
+  auto regex_body = body_of(R"({"type":"REGEX","regex":"(a|b)*c"})");
+  BOOST_TEST(!regex_body.matches(std::string(1 << 20, 'b')));
+  BOOST_TEST(regex_body.matches("ababc"));
 }
 
 BOOST_AUTO_TEST_CASE(string_matcher_regex_is_dotall) {
@@ -459,6 +505,83 @@ BOOST_AUTO_TEST_CASE(write_request_renders_json_bodies_as_json) {
   BOOST_TEST(std::string{text["body"].GetString()} == "a=1&b=2");
   auto none = render(recorded_request{"GET", "/x", {}, {}, ""});
   BOOST_TEST(!none.HasMember("body"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounded work on untrusted data
+
+BOOST_AUTO_TEST_CASE(parse_json_refuses_more_than_64_levels) {
+  auto arrays = [](size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  BOOST_TEST(parse_json(arrays(64), "the body").IsArray());
+  BOOST_CHECK_THROW(parse_json(arrays(65), "the body"), bad_request);
+  BOOST_CHECK_THROW(parse_json("{\"a\":" + arrays(200000) + "}", "the body"), bad_request);
+  BOOST_CHECK_THROW(parse_json("[1,", "the body"), bad_request);
+  try {
+    parse_json(arrays(65), "the body");
+  } catch (const bad_request& e) {
+    BOOST_TEST(std::string{e.what()} == "the body nests deeper than 64 levels");
+  }
+  rapidjson::Document d;
+  BOOST_TEST((parse_bounded_json(nested_objects(64), d) == json_parse_status::ok));
+  BOOST_TEST((parse_bounded_json(nested_objects(65), d) == json_parse_status::too_deep));
+  BOOST_TEST(d.IsNull());
+  BOOST_TEST((parse_bounded_json("{\"a\":[1,{\"b\":\"\\u00e9\"}]}", d) == json_parse_status::ok));
+  BOOST_TEST(std::string{d["a"][1]["b"].GetString()} == "\xc3\xa9");
+  BOOST_TEST(!nests_deeper_than(deep_doc(nested_objects(64))));
+  BOOST_TEST(nests_deeper_than(deep_doc(nested_objects(65))));
+}
+
+BOOST_AUTO_TEST_CASE(a_deeply_nested_expectation_is_bad_request) {
+  auto deep = deep_doc(R"({"httpRequest":{"body":)" + nested_objects(200000) + "}," + minimal_response + "}");
+  BOOST_CHECK_THROW(parse_expectation(deep), bad_request);
+  auto deep_response = deep_doc(R"({"httpResponse":{"body":)" + nested_objects(200000) + "}}");
+  BOOST_CHECK_THROW(parse_expectation(deep_response), bad_request);
+  try {
+    parse_expectation(deep);
+  } catch (const bad_request& e) {
+    BOOST_TEST(std::string{e.what()}.find("64") != std::string::npos, e.what());
+  }
+  // 64 levels in all are fine: the expectation, httpRequest, and a body of 62.
+  BOOST_CHECK_NO_THROW(parse_expectation(
+    deep_doc(R"({"httpRequest":{"body":)" + nested_objects(62) + "}," + minimal_response + "}")));
+  BOOST_CHECK_THROW(parse_expectation(
+                      deep_doc(R"({"httpRequest":{"body":)" + nested_objects(63) + "}," + minimal_response + "}")),
+                    bad_request);
+}
+
+BOOST_AUTO_TEST_CASE(a_request_body_deeper_than_the_limit_does_not_match_a_json_matcher) {
+  auto anything = body_of(R"({"type":"JSON","json":{}})");
+  BOOST_TEST(anything.matches(nested_objects(64)));
+  BOOST_TEST(!anything.matches(nested_objects(65)));
+  BOOST_TEST(!anything.matches(nested_objects(200000)));
+  auto strict = body_of(R"({"type":"JSON","json":{"a":{"a":"${json-unit.ignore}"}},"matchType":"STRICT"})");
+  BOOST_TEST(strict.matches(nested_objects(5)));
+  BOOST_TEST(!strict.matches(nested_objects(200000)));
+  // json_subset / json_strict on documents built elsewhere stop at the limit too.
+  auto deep = deep_doc(nested_objects(200000));
+  BOOST_TEST(!json_strict(deep, deep));
+  BOOST_TEST(!json_subset(deep, deep));
+}
+
+BOOST_AUTO_TEST_CASE(write_request_renders_a_too_deep_body_as_text) {
+  const auto body = nested_objects(200000);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  write_request(w, recorded_request{"POST", "/deep", {}, {}, body});
+  auto json = doc(std::string{buf.GetString(), buf.GetSize()});
+  BOOST_REQUIRE(json["body"].IsString());
+  BOOST_TEST(json["body"].GetStringLength() == body.size());
+}
+
+BOOST_AUTO_TEST_CASE(response_headers_and_reason_cannot_carry_cr_or_lf) {
+  BOOST_TEST(rejects(R"({"httpResponse":{"headers":{"X-A":["ok\r\nSet-Cookie: s=1"]}}})", "CR"));
+  BOOST_TEST(rejects(R"({"httpResponse":{"headers":{"X-A":"ok\nX-B: 1"}}})", "CR"));
+  BOOST_TEST(rejects(R"({"httpResponse":{"headers":{"X-A\r\nX-B":["1"]}}})", "CR"));
+  BOOST_TEST(rejects(R"({"httpResponse":{"headers":[{"name":"X-A","values":["a\rb"]}]}})", "CR"));
+  BOOST_TEST(rejects(R"({"httpResponse":{"reasonPhrase":"OK\r\nX-B: 1"}})", "CR"));
+  BOOST_TEST(rejects(R"({"httpResponse":{"body":{"type":"STRING","string":"x","contentType":"text/plain\r\nX-B: 1"}}})",
+                     "CR"));
+  BOOST_CHECK_NO_THROW(expect(R"({"httpResponse":{"headers":{"X-A":["a b, c"]},"reasonPhrase":"Fine"}})"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
