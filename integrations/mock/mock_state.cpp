@@ -1,6 +1,7 @@
 #include "integrations/mock/mock_state.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 namespace commerce::mock {
@@ -35,14 +36,15 @@ std::string times_text(int64_t at_least, int64_t at_most) {
 std::string mock_state::upsert(std::vector<expectation> incoming) {
   std::lock_guard<std::mutex> guard{mtx_};
   drop_expired();
-  std::set<std::string> ids;
-  for (const auto& e : expectations_)
-    ids.insert(e.id);
-  std::size_t total = expectations_.size();
+  std::map<std::string, size_t> index_of;  // active ids, so an upsert costs no linear scan each
+  for (size_t i = 0; i < expectations_.size(); ++i)
+    index_of.emplace(expectations_[i].id, i);
+  std::set<std::string> new_ids;
+  std::size_t added = 0;
   for (const auto& e : incoming)
-    if (e.id.empty() || ids.insert(e.id).second)
-      ++total;
-  if (total > limits_.max_expectations)
+    if (e.id.empty() || (!index_of.count(e.id) && new_ids.insert(e.id).second))
+      ++added;
+  if (expectations_.size() + added > limits_.max_expectations)
     throw bad_request("too many expectations: at most " + std::to_string(limits_.max_expectations) +
                       " can be active (commerce-mock --max-expectations); clear some first");
   std::string out = "[";
@@ -53,11 +55,18 @@ std::string mock_state::upsert(std::vector<expectation> incoming) {
     e.sequence = next_sequence_++;
     matchers_by_id_[e.id] = e.request;
     out += (out.size() > 1 ? "," : "") + e.json;
-    auto same = std::find_if(expectations_.begin(), expectations_.end(), [&](const expectation& x) { return x.id == e.id; });
-    if (same != expectations_.end())
-      *same = std::move(e);
-    else
+    auto same = index_of.find(e.id);
+    if (same != index_of.end()) {
+      expectations_[same->second] = std::move(e);
+    } else {
+      index_of.emplace(e.id, expectations_.size());
       expectations_.push_back(std::move(e));
+    }
+  }
+  // verify-by-id remembers ids that are no longer active; past twice the cap, only active ones stay.
+  if (matchers_by_id_.size() > 2 * limits_.max_expectations) {
+    for (auto it = matchers_by_id_.begin(); it != matchers_by_id_.end();)
+      it = index_of.count(it->first) ? std::next(it) : matchers_by_id_.erase(it);
   }
   return out + "]";
 }

@@ -57,7 +57,7 @@ public:
   void reset();
 
   /// The request matcher of an expectation ever upserted under `id` (since the last reset),
-  /// for verify by expectationId.
+  /// for verify by expectationId. Inactive ids are forgotten once they are twice max_expectations.
   std::optional<request_matcher> matcher_of(const std::string& id);
 
 private:

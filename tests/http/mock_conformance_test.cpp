@@ -1301,11 +1301,25 @@ BOOST_AUTO_TEST_CASE(sigterm_ends_the_mock_promptly_with_a_keep_alive_connection
   CHECK_STATUS(idle.get("/anything"), 404);
   client idle_control{own.base_url()};
   CHECK_STATUS(idle_control.put("/mockserver/status", ""), 200);
+  // And one request waiting for a delayed reply.
+  CHECK_STATUS(idle_control.put("/mockserver/expectation",
+                                R"({"httpRequest":{"path":"/slow"},"httpResponse":{"delay":{"timeUnit":"SECONDS","value":10}}})"),
+               201);
+  std::atomic<long> slow_status{-1};
+  std::thread waiting{[&] {
+    client c{own.base_url()};
+    request_options o;
+    o.timeout_ms = 15000;
+    slow_status = c.request("GET", "/slow", std::nullopt, o).status;
+  }};
+  std::this_thread::sleep_for(300ms);  // the request has arrived and its reply is pending
   auto start = steady::now();
   int status = own.stop();
   long ms = ms_since(start);
+  waiting.join();
   BOOST_TEST(ms < 2000, "commerce-mock took " << ms << " ms to exit after SIGTERM");
   BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "commerce-mock ended with " << describe_wait_status(status));
+  BOOST_TEST(slow_status.load() == 0L, "the delayed request got " << slow_status.load() << " instead of a dropped connection");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
