@@ -507,6 +507,18 @@ BOOST_AUTO_TEST_CASE(write_request_renders_json_bodies_as_json) {
   BOOST_TEST(!none.HasMember("body"));
 }
 
+BOOST_AUTO_TEST_CASE(json_unit_regex_placeholders_match_whole_and_case_sensitive) {
+  auto b = body_of(R"({"type":"JSON","json":{"id":"${json-unit.regex}pay_[0-9]+"}})");
+  BOOST_TEST(b.matches(R"({"id":"pay_12","amount":1})"));
+  BOOST_TEST(!b.matches(R"({"id":"PAY_12"})"));   // JsonUnit compiles with no flags
+  BOOST_TEST(!b.matches(R"({"id":"pay_12x"})"));  // the whole value
+  BOOST_TEST(!b.matches(R"({"id":12})"));
+  BOOST_TEST(subset(R"({"id":"${json-unit.regex}\\d+"})", R"({"id":"42"})"));
+  BOOST_TEST(rejects(R"({"httpRequest":{"body":{"type":"JSON","json":{"id":"${json-unit.regex}(["}}},)" +
+                       std::string{minimal_response} + "}",
+                     "regex"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bounded work on untrusted data
 
