@@ -103,9 +103,10 @@ public:
     write_text(w, "Description", c.description);
     w.EndObject();
     auto path = saved_token ? "/payments/tokens/charge" : "/payments/cards/charge";
-    return read_transaction(client_->call({name_, "create_payment", "POST", base_ + path,
-                                           {"Content-Type: application/json", auth_, "X-Request-ID: " + c.idempotency_key},
-                                           buf.GetString(), false}));
+    auto reply = client_->call({name_, "create_payment", "POST", base_ + path,
+                                {"Content-Type: application/json", auth_, "X-Request-ID: " + c.idempotency_key},
+                                buf.GetString(), false});
+    return with_unknown_flag(read_transaction(reply), reply);
   }
 
   payment_result fetch(const std::string& transaction_id) override {
@@ -134,7 +135,7 @@ public:
     refund_result out;
     rapidjson::Document d;
     if (!usable_answer(reply, d, out.outcome, out.detail))
-      return out;
+      return with_unknown_flag(out, reply);
     bool success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
     out.outcome = success ? gateway_outcome::succeeded : gateway_outcome::failed;
     out.status = success ? "succeeded" : "failed";
