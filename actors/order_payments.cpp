@@ -175,6 +175,7 @@ struct settle_report {
   std::optional<payment_reply> charge;  ///< the unknown charge's settling, when there was one
   int refunds_settled = 0;
   int refunds_unknown = 0;
+  std::vector<persistence::refund_record> refunds_accepted;  ///< settled as done at the provider
   problem refund_problem;  ///< why the last refund stayed unknown
 };
 using report_ptr = std::shared_ptr<settle_report>;
@@ -189,6 +190,8 @@ void settle_refunds(order_ptr self, const order_deps& d, int64_t id, std::vector
       report->refund_problem = r.error;
     } else {
       ++report->refunds_settled;
+      if (!r.error)
+        report->refunds_accepted.push_back(r.refund);
     }
     settle_refunds(self, d, id, left, next + 1, report, done);
   });
@@ -350,6 +353,11 @@ void refund(order_ptr self, const order_deps& d, int64_t id, const refund_paymen
       return rp.deliver(refund_reply{report->error, {}});
     if (report->refunds_unknown > 0)  // nothing new goes out before it is known
       return rp.deliver(refund_reply{report->refund_problem, {}});
+    // The client's retry of a refund whose answer never came: the earlier one went through, so
+    // it is the answer, as a retried charge gets the earlier payment (no second refund).
+    if (!report->refunds_accepted.empty() &&
+        (!amount || *amount == report->refunds_accepted.back().amount_minor))
+      return rp.deliver(refund_reply{problem::none(), report->refunds_accepted.back()});
     self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
           return persistence::begin_refund(c, id, amount, reason, lease);
         }))
