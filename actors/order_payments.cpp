@@ -224,8 +224,8 @@ void settle_attempts(order_ptr self, const order_deps& d, int64_t id, std::funct
         if (unknown.payment.provider_payment_id)  // the provider named it: its status says
           self->request(d.gateways.payments, d.gateway_timeout, fetch_payment{*unknown.payment.provider_payment_id})
             .await(answered, lost);
-        else  // the same request under the same key: the provider answers the first call's result
-          self->request(d.gateways.payments, d.gateway_timeout, charge_payment{request_of(unknown), unknown.two_step})
+        else  // asked by our order where it can be, else the same request under the same key
+          self->request(d.gateways.payments, d.gateway_timeout, settle_charge{request_of(unknown), unknown.two_step})
             .await(answered, lost);
       },
       [=](caf::error&) {

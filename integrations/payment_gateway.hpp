@@ -74,6 +74,10 @@ public:
   virtual payment_result create(const charge_request& request) = 0;
   /// The payment's current status at the provider.
   virtual payment_result fetch(const std::string& provider_payment_id) = 0;
+  /// The provider's payment for the order of `request`, where the provider can be asked by our
+  /// order (settling a charge whose outcome is unknown): failed when it has none. nullopt when it
+  /// cannot be asked; the charge is then sent again under the same key instead.
+  virtual std::optional<payment_result> find_by_order(const charge_request& request) { return std::nullopt; }
   /// Refunds part or all of a captured payment.
   virtual refund_result refund(const refund_request& request) = 0;
   /// Verifies a webhook (headers by lower-case name, the raw body, the time now); nullopt when

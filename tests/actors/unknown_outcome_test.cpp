@@ -38,6 +38,15 @@ struct provider_log {
 /// A payment integration actor that answers every charge and refund with `log->answer`.
 caf::behavior scripted_provider(caf::event_based_actor*, std::shared_ptr<provider_log> log) {
   return {
+    [log](const actors::settle_charge& cmd) {  // no lookup by order here: the same request again
+      std::lock_guard<std::mutex> guard{log->mtx};
+      log->charge_keys.push_back(cmd.request.idempotency_key);
+      integrations::payment_result r;
+      r.outcome = log->answer;
+      if (log->answer != integrations::gateway_outcome::timeout)
+        r.provider_payment_id = "pay_scripted";
+      return r;
+    },
     [log](const actors::charge_payment& cmd) {
       std::lock_guard<std::mutex> guard{log->mtx};
       log->charge_keys.push_back(cmd.request.idempotency_key);
