@@ -55,6 +55,13 @@ caf::behavior payment_worker(caf::event_based_actor*, std::shared_ptr<integratio
     [gateway](const charge_payment& cmd) {
       return guarded("payment", [&] { return cmd.two_step ? gateway->create(cmd.request) : charge(*gateway, cmd.request); });
     },
+    [gateway](const settle_charge& cmd) {
+      return guarded("payment", [&] {
+        if (auto found = gateway->find_by_order(cmd.request))
+          return *found;
+        return cmd.two_step ? gateway->create(cmd.request) : charge(*gateway, cmd.request);
+      });
+    },
     [gateway](const fetch_payment& cmd) {
       return guarded("payment", [&] {
         auto r = gateway->fetch(cmd.provider_payment_id);

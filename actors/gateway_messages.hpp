@@ -28,6 +28,14 @@ struct charge_payment {
   bool two_step = false;
 };
 
+/// Settles a charge whose outcome is unknown: the provider is asked for the order's payment
+/// where it can be (find_by_order), else the same request goes again under the same key.
+/// Replies integrations::payment_result.
+struct settle_charge {
+  integrations::charge_request request;
+  bool two_step = false;
+};
+
 /// The payment's current status at the provider. Replies integrations::payment_result.
 struct fetch_payment {
   std::string provider_payment_id;
@@ -59,6 +67,7 @@ struct gateway_status {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::gateway_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::fetch_payment)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::settle_charge)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_webhook)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::webhook_verdict)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::payment_result)

@@ -73,12 +73,17 @@ void transition(order_ptr self, const order_deps& d, int64_t id, std::string to,
     rp.deliver(failure(invalid_state(o.status, to)));
     return;
   }
+  auto require_unpaid = order_lifecycle::requires_unpaid(to);
+  if (require_unpaid && o.payment_status != "unpaid") {
+    rp.deliver(failure(problem::of("invalid_order_state", "a paid order cannot be cancelled; ask for a refund")));
+    return;
+  }
   auto from = o.status;
   auto version = o.version;
   auto release = order_lifecycle::releases_stock(from, to);
   auto reason = to == "cancelled" ? std::string{"order_cancelled"} : std::string{};
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
-        auto moved = persistence::transition_order(c, id, from, version, to, release, reason);
+        auto moved = persistence::transition_order(c, id, from, version, to, release, reason, require_unpaid);
         return moved ? order_reply{problem::none(), *moved, false} : failure(problem::of("conflict", ""));
       }))
     .await(
@@ -136,12 +141,8 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
       });
     },
     [=](const cancel_order& cmd) {
-      return for_owner<order_reply>(self, d, id, cmd.who, true, [=](caf::response_promise& rp) {
-        if (self->state.cached->payment_status != "unpaid")
-          rp.deliver(failure(problem::of("invalid_order_state", "a paid order cannot be cancelled; ask for a refund")));
-        else
-          transition(self, d, id, "cancelled", rp);
-      });
+      return for_owner<order_reply>(self, d, id, cmd.who, true,
+                                    [=](caf::response_promise& rp) { transition(self, d, id, "cancelled", rp); });
     },
     [=](const process_payment& cmd) {
       return for_owner<payment_reply>(self, d, id, cmd.who, true, [=](caf::response_promise& rp) {
@@ -170,6 +171,11 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
     [=](const refund_payment& cmd) {
       return for_owner<refund_reply>(self, d, id, cmd.who, true,
                                      [=](caf::response_promise& rp) { refund(self, d, id, cmd, rp); });
+    },
+    [=](settle_unknown_atom) {
+      auto rp = self->make_response_promise();
+      settle_unknown(self, d, id, rp);
+      return rp;
     },
     [=](const create_shipment& cmd) {
       return for_owner<shipment_reply>(self, d, id, cmd.who, true,
@@ -286,6 +292,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
     },
     [=](const create_shipment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
     [=](const refund_payment& cmd) { return self->delegate(order(cmd.order_id), cmd); },
+    [=](settle_unknown_atom, int64_t order_id) { return self->delegate(order(order_id), settle_unknown_atom::value); },
     [=](const payment_webhook& hook) {
       auto rp = self->make_response_promise();
       // A notification about no order of ours (or no pending payment) is acknowledged and
@@ -411,18 +418,17 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
       });
     },
     [=](sweep_atom) {
-      auto stale_after = std::chrono::duration_cast<std::chrono::seconds>(d.gateway_timeout).count() + 60;
-      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [stale_after](pg::connection& c) {
-            return persistence::release_stale_charges(c, stale_after);
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [](pg::connection& c) {
+            return persistence::mark_abandoned_attempts_unknown(c);
           }))
         .then(
-          [=](std::vector<int64_t>& released) {
-            for (auto payment : released)
-              spdlog::warn("payment {} was abandoned mid-charge (server stopped); marked failed and the order is "
-                           "payable again: reconcile it with the provider",
-                           payment);
+          [=](std::vector<int64_t>& orders) {
+            for (auto order_id : orders)
+              spdlog::warn("order {}: a gateway call was abandoned mid-way (its server stopped); its outcome is "
+                           "unknown until it is settled under the same key (settle_unknown_atom)",
+                           order_id);
           },
-          [=](caf::error& e) { spdlog::warn("stale charge sweep failed: {}", to_string(e)); });
+          [=](caf::error& e) { spdlog::warn("abandoned attempt sweep failed: {}", to_string(e)); });
       auto ttl = d.reservation_ttl.count();
       self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [ttl](pg::connection& c) {
             return persistence::expire_reservations(c, ttl, 500);

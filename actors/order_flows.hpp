@@ -39,6 +39,9 @@ void recheck(order_ptr self, const order_deps& d, int64_t id, caf::response_prom
 /// Refunds part or all of the order's payment.
 void refund(order_ptr self, const order_deps& d, int64_t id, const refund_payment& cmd, caf::response_promise rp);
 
+/// Settles the order's charge and refund attempts whose outcome is unknown (settle_unknown_atom).
+void settle_unknown(order_ptr self, const order_deps& d, int64_t id, caf::response_promise rp);
+
 /// Books the order's shipment (one per order).
 void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create_shipment& cmd, caf::response_promise rp);
 

@@ -34,4 +34,6 @@ bool releases_stock(const std::string& from, const std::string& to) {
   return from == "pending" && to == "cancelled";
 }
 
+bool requires_unpaid(const std::string& to) { return to == "cancelled"; }
+
 }  // namespace commerce::actors::order_lifecycle

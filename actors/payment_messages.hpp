@@ -7,6 +7,7 @@
 #include "persistence/payment_repository.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
 
 #include <map>
 #include <optional>
@@ -70,6 +71,20 @@ struct recheck_payment {
   int64_t order_id = 0;
 };
 
+/// Settles the order's charge and refund attempts whose outcome is unknown (API.md §5): each
+/// is asked of the provider again under the key it was sent with (its status, where a provider
+/// id is known). Sent as (settle_unknown_atom, order_id) to the order supervisor, by anyone
+/// (a reconciliation job lists the orders with persistence::orders_with_unsettled_attempts);
+/// the order's actor replies a settle_reply. Charges and refunds of the order do the same
+/// before they send anything new.
+using settle_unknown_atom = caf::atom_constant<caf::atom("settle_unk")>;
+struct settle_reply {
+  problem error;          ///< the database failed (nothing is known)
+  int settled = 0;        ///< attempts now known (succeeded, pending, failed, refused)
+  int still_unknown = 0;  ///< attempts the provider could not settle now (it failed again)
+  bool in_flight = false;  ///< a charge is still within its call on some node: try later
+};
+
 struct get_refund {
   int64_t refund_id = 0;
   requester who;
@@ -118,6 +133,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::confirm_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_settlement)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_refund)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::settle_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::unsettled_attempts)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::owner_contact)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::recheck_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::webhook_reply)

@@ -21,7 +21,8 @@ std::string render_payment(const persistence::payment_record& p) {
     w.Key("order_id");
     w.Int64(p.order_id);
     w.Key("status");
-    w.String(p.status == "processing" ? "pending" : p.status);
+    // processing and unknown (the gateway's answer never came) are pending to the client.
+    w.String(p.status == "processing" || p.status == "unknown" ? "pending" : p.status);
     w.Key("amount");
     json::write_money(w, p.amount_minor);
     w.Key("currency");
@@ -208,7 +209,7 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
                        w.Key("currency");
                        w.String(f.currency);
                        w.Key("status");
-                       w.String(f.status);
+                       w.String(f.status == "processing" || f.status == "unknown" ? "pending" : f.status);
                        w.Key("reason");
                        w.String(f.reason);
                        w.Key("created_at");

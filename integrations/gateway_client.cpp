@@ -244,6 +244,9 @@ outbound_response gateway_client::attempt(const outbound_request& request) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
   auto rc = curl_easy_perform(c);
+  long sent_bytes = 0;
+  curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent_bytes);
+  out.request_sent = rc == CURLE_OK || sent_bytes > 0;
   if (rc == CURLE_OK) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
     return out;

@@ -33,6 +33,9 @@ struct outbound_response {
   std::string body;
   outbound_failure failure = outbound_failure::none;
   std::string error;  ///< libcurl's reason when failure != none
+  /// Whether any of the request reached the wire: a connect failure (or an open breaker) sent
+  /// nothing, so it cannot have taken effect; a timeout or drop after sending may have.
+  bool request_sent = false;
   int attempts = 0;
   std::chrono::milliseconds latency{0};
   bool ok() const { return failure == outbound_failure::none && status >= 200 && status < 300; }

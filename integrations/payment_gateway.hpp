@@ -34,6 +34,11 @@ struct payment_result {
   std::string provider_payment_id;
   std::string confirmation_url;
   std::string detail;  ///< why, for logs and the payment row (never secrets)
+  /// gateway_error or timeout after the request was sent (a timeout, a connection dropped after
+  /// sending, a 5xx, an unreadable 2xx): it may have taken effect, so the attempt is unknown,
+  /// not failed, and is settled under the same key before anything new is sent.
+  bool outcome_unknown = false;
+  bool refused = false;  ///< gateway_error because the provider answered 4xx: it did not take it
 };
 
 struct refund_request {
@@ -49,6 +54,8 @@ struct refund_result {
   std::string provider_refund_id;
   std::string status;  ///< the gateway's word: pending, succeeded, ...
   std::string detail;
+  bool outcome_unknown = false;  ///< as payment_result::outcome_unknown
+  bool refused = false;          ///< as payment_result::refused
 };
 
 /// A provider's notification that passed its signature check. It only says which order to
@@ -67,6 +74,10 @@ public:
   virtual payment_result create(const charge_request& request) = 0;
   /// The payment's current status at the provider.
   virtual payment_result fetch(const std::string& provider_payment_id) = 0;
+  /// The provider's payment for the order of `request`, where the provider can be asked by our
+  /// order (settling a charge whose outcome is unknown): failed when it has none. nullopt when it
+  /// cannot be asked; the charge is then sent again under the same key instead.
+  virtual std::optional<payment_result> find_by_order(const charge_request& request) { return std::nullopt; }
   /// Refunds part or all of a captured payment.
   virtual refund_result refund(const refund_request& request) = 0;
   /// Verifies a webhook (headers by lower-case name, the raw body, the time now); nullopt when

@@ -67,12 +67,20 @@ bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway
   return true;
 }
 
+bool may_have_taken_effect(const outbound_response& r) {
+  if (!r.request_sent || r.failure == outbound_failure::connect || r.failure == outbound_failure::breaker_open)
+    return false;
+  if (r.failure != outbound_failure::none)
+    return true;  // timed out or dropped after sending
+  return r.status >= 500 || r.status == 409 || (r.status >= 200 && r.status < 300);
+}
+
 refund_result read_refund_answer(const outbound_response& reply, const std::vector<std::string>& refused_statuses,
                                  const std::string& provider) {
   refund_result out;
   rapidjson::Document d;
   if (!usable_answer(reply, d, out.outcome, out.detail))
-    return out;
+    return with_unknown_flag(out, reply);
   out.status = json_text(d, "status");
   if (std::find(refused_statuses.begin(), refused_statuses.end(), out.status) != refused_statuses.end()) {
     out.outcome = gateway_outcome::failed;

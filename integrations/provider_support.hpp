@@ -30,6 +30,22 @@ std::string json_text(const rapidjson::Value& object, const char* name);
 /// outcome (timeout or gateway_error) and why in `detail`.
 bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail);
 
+/// Whether a charge or refund that got no usable answer may still have taken effect: it was
+/// sent and then timed out or lost its connection, or the provider answered 5xx, 409 (the same
+/// key still being processed) or a 2xx we cannot read. A connect failure or an open breaker
+/// sent nothing; a 4xx is the provider refusing.
+bool may_have_taken_effect(const outbound_response& r);
+
+/// Sets `result.outcome_unknown` (and `refused`, for a 4xx) from the exchange when the answer
+/// was not usable.
+template <class Result>
+Result with_unknown_flag(Result result, const outbound_response& r) {
+  bool unusable = result.outcome == gateway_outcome::gateway_error || result.outcome == gateway_outcome::timeout;
+  result.outcome_unknown = unusable && may_have_taken_effect(r);
+  result.refused = unusable && r.failure == outbound_failure::none && r.status >= 400 && r.status < 500 && r.status != 409;
+  return result;
+}
+
 /// A refund answer: accepted (with the provider's id and status, "pending" when it names none)
 /// unless the exchange failed or the status is one of `refused_statuses`.
 refund_result read_refund_answer(const outbound_response& reply, const std::vector<std::string>& refused_statuses,

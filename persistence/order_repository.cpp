@@ -212,12 +212,15 @@ order_page list_orders(pg::connection& c, int64_t user_id, int64_t limit, int64_
 }
 
 std::optional<order_record> transition_order(pg::connection& c, int64_t id, const std::string& from, int32_t version,
-                                             const std::string& to, bool release, const std::string& reason) {
+                                             const std::string& to, bool release, const std::string& reason,
+                                             bool require_unpaid) {
   pg::transaction tx{c};
   auto moved = tx.exec("UPDATE orders SET status = $4, version = version + 1, updated_at = now(), "
                        "inventory_reserved = CASE WHEN $5::boolean THEN false ELSE inventory_reserved END "
-                       "WHERE id = $1::bigint AND status = $2 AND version = $3::int RETURNING id",
-                       {pg::to_param(id), from, std::to_string(version), to, pg::to_param(release)});
+                       "WHERE id = $1::bigint AND status = $2 AND version = $3::int "
+                       "AND (NOT $6::boolean OR payment_status = 'unpaid') RETURNING id",
+                       {pg::to_param(id), from, std::to_string(version), to, pg::to_param(release),
+                        pg::to_param(require_unpaid)});
   if (moved.empty())
     return std::nullopt;
   if (release)

@@ -94,12 +94,13 @@ struct order_page {
 /// The user's own orders, newest first.
 order_page list_orders(pg::connection& c, int64_t user_id, int64_t limit, int64_t offset);
 
-/// Moves the order from `from` to `to` if it is still in `from` at `version`; when
-/// `release_stock`, its reserved units go back through the ledger with `reason`.
-/// nullopt when the guard failed (another node moved it first).
+/// Moves the order from `from` to `to` if it is still in `from` at `version` (and, when
+/// `require_unpaid`, still has payment_status unpaid: no charge in flight, unknown or done on
+/// any node); when `release_stock`, its reserved units go back through the ledger with `reason`.
+/// nullopt when a guard failed (another node moved it or started a charge first).
 std::optional<order_record> transition_order(pg::connection& c, int64_t id, const std::string& from,
                                              int32_t version, const std::string& to, bool release_stock,
-                                             const std::string& reason);
+                                             const std::string& reason, bool require_unpaid);
 
 struct expired_reservations {
   std::vector<int64_t> orders;

@@ -41,10 +41,23 @@ constexpr const char* notification_columns =
   "id, order_id, type, provider, notification_type, status, recipient, "
   "api_time(created_at)";
 
+constexpr const char* refund_columns =
+  "r.id, r.order_id, r.payment_id, r.amount_minor, r.currency, r.status, r.reason, r.idempotence_key::text, "
+  "api_time(r.created_at)";
+
+refund_record read_refund(const pg::result& r, int row = 0) {
+  return refund_record{r.int64(row, 0), r.int64(row, 1), r.int64(row, 2), r.int64(row, 3), r.str(row, 4),
+                       r.str(row, 5),   r.str(row, 6),   r.str(row, 7),   r.str(row, 8)};
+}
+
+/// now() + ms, as SQL over parameter $n.
+std::string in_flight_until(int n) {
+  return "now() + make_interval(secs => $" + std::to_string(n) + "::double precision / 1000)";
+}
+
 }  // namespace
 
-begin_result begin_charge(pg::connection& c, int64_t order_id, const std::string& payment_method,
-                          const std::string& provider) {
+begin_result begin_charge(pg::connection& c, int64_t order_id, const charge_attempt& attempt) {
   begin_result out;
   pg::transaction tx{c};
   auto order = tx.exec("SELECT status, payment_status, total_minor, currency FROM orders WHERE id = $1::bigint FOR UPDATE",
@@ -64,13 +77,17 @@ begin_result begin_charge(pg::connection& c, int64_t order_id, const std::string
   }
   pg::result created{nullptr};
   try {
-    created = tx.exec("INSERT INTO payments (order_id, status, amount_minor, currency, payment_method, provider) "
-                      "VALUES ($1::bigint, 'processing', $2::bigint, $3, $4, $5) RETURNING id",
-                      {pg::to_param(order_id), order.str(0, 2), order.str(0, 3), payment_method, provider});
+    created = tx.exec("INSERT INTO payments (order_id, status, amount_minor, currency, payment_method, provider, "
+                      "two_step, resend_token, return_url, client_ip, in_flight_until) "
+                      "VALUES ($1::bigint, 'processing', $2::bigint, $3, $4, $5, $6::boolean, NULLIF($7, ''), "
+                      "NULLIF($8, ''), NULLIF($9, ''), " + in_flight_until(10) + ") RETURNING id",
+                      {pg::to_param(order_id), order.str(0, 2), order.str(0, 3), attempt.payment_method,
+                       attempt.provider, pg::to_param(attempt.two_step), attempt.payment_token, attempt.return_url,
+                       attempt.client_ip, std::to_string(attempt.in_flight_ms)});
   } catch (const pg::error& e) {
     if (!e.unique_violation())
       throw;
-    out.outcome = begin_outcome::in_progress;  // another node's charge is in flight
+    out.outcome = begin_outcome::in_progress;  // another charge is in flight or unknown (any node)
     return out;
   }
   // From here on the reservation sweep leaves the order alone (it only expires 'unpaid').
@@ -84,46 +101,60 @@ begin_result begin_charge(pg::connection& c, int64_t order_id, const std::string
 
 std::optional<finish_result> finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
                             const std::string& provider_payment_id, const std::string& confirmation_url,
-                            const std::string& failure) {
+                            const std::string& failure, int64_t refund_in_flight_ms) {
   pg::transaction tx{c};
-  const char* status = outcome == charge_outcome::succeeded ? "succeeded" : outcome == charge_outcome::pending ? "pending" : "failed";
-  auto moved = tx.exec("UPDATE payments SET status = $2, provider_payment_id = NULLIF($3, ''), "
-                       "confirmation_url = NULLIF($4, ''), failure = NULLIF($5, ''), updated_at = now() "
-                       "WHERE id = $1::bigint AND status IN ('processing', 'pending') RETURNING order_id",
+  const char* status = outcome == charge_outcome::succeeded ? "succeeded"
+                       : outcome == charge_outcome::pending ? "pending"
+                       : outcome == charge_outcome::unknown ? "unknown"
+                                                            : "failed";
+  // The order first (its row lock orders us with cancels and refunds on every node).
+  auto order = tx.exec("SELECT o.id, o.status FROM orders o JOIN payments p ON p.order_id = o.id "
+                       "WHERE p.id = $1::bigint FOR UPDATE OF o",
+                       {pg::to_param(payment_id)});
+  if (order.empty())
+    return std::nullopt;
+  auto order_id = order.int64(0, 0);
+  // Settled (not unknown): the token it could be sent again with is no longer kept.
+  auto moved = tx.exec("UPDATE payments SET status = $2, provider_payment_id = COALESCE(NULLIF($3, ''), provider_payment_id), "
+                       "confirmation_url = COALESCE(NULLIF($4, ''), confirmation_url), failure = NULLIF($5, ''), "
+                       "resend_token = CASE WHEN $2 = 'unknown' THEN resend_token END, updated_at = now() "
+                       "WHERE id = $1::bigint AND status IN ('processing', 'unknown', 'pending') "
+                       "RETURNING amount_minor, currency, provider_payment_id",
                        {pg::to_param(payment_id), std::string{status}, provider_payment_id, confirmation_url, failure});
   if (moved.empty())
     return std::nullopt;
-  auto order_id = moved.int64(0, 0);
-  if (outcome == charge_outcome::succeeded)
+  finish_result out;
+  if (outcome == charge_outcome::succeeded && order.str(0, 1) == "cancelled") {
+    // Cancelled while the charge was at the provider: the money goes back at once.
+    auto refund = tx.exec(std::string{"INSERT INTO refunds AS r (order_id, payment_id, amount_minor, currency, status, "
+                                      "reason, in_flight_until) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, "
+                                      "'processing', 'the order was cancelled before the charge settled', "} +
+                            in_flight_until(5) + ") RETURNING " + refund_columns,
+                          {pg::to_param(order_id), pg::to_param(payment_id), moved.str(0, 0), moved.str(0, 1),
+                           std::to_string(refund_in_flight_ms)});
+    tx.exec("UPDATE orders SET refunded_minor = refunded_minor + $2::bigint, version = version + 1, updated_at = now() "
+            "WHERE id = $1::bigint",
+            {pg::to_param(order_id), moved.str(0, 0)});
+    out.cancellation_refund = refund_begin_result{refund_begin_outcome::started, read_refund(refund),
+                                                  moved.opt_str(0, 2).value_or("")};
+  } else if (outcome == charge_outcome::succeeded) {
     tx.exec("UPDATE orders SET payment_status = 'paid', payment_processed = true, "
             "status = CASE WHEN status = 'pending' THEN 'confirmed' ELSE status END, "
             "version = version + 1, updated_at = now() WHERE id = $1::bigint",
             {pg::to_param(order_id)});
-  else
+  } else if (outcome != charge_outcome::unknown) {  // unknown: the order keeps awaiting it
     tx.exec("UPDATE orders SET payment_status = $2, version = version + 1, updated_at = now() "
             "WHERE id = $1::bigint AND payment_status IN ('unpaid', 'pending')",
             {pg::to_param(order_id), std::string{outcome == charge_outcome::pending ? "pending" : "unpaid"}});
-  finish_result out{load_payment(tx, payment_id), {}};
+  }
+  out.payment = load_payment(tx, payment_id);
   tx.commit();
   out.order = *find_order(c, order_id);
   return std::optional<finish_result>{std::move(out)};
 }
 
-namespace {
-
-constexpr const char* refund_columns =
-  "id, order_id, payment_id, amount_minor, currency, status, reason, idempotence_key::text, "
-  "api_time(created_at)";
-
-refund_record read_refund(const pg::result& r) {
-  return refund_record{r.int64(0, 0), r.int64(0, 1), r.int64(0, 2), r.int64(0, 3), r.str(0, 4),
-                       r.str(0, 5),   r.str(0, 6),   r.str(0, 7),   r.str(0, 8)};
-}
-
-}  // namespace
-
 refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optional<int64_t> amount_minor,
-                                 const std::string& reason) {
+                                 const std::string& reason, int64_t in_flight_ms) {
   refund_begin_result out;
   pg::transaction tx{c};
   auto order = tx.exec("SELECT payment_status, total_minor, refunded_minor, currency FROM orders "
@@ -150,10 +181,12 @@ refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optio
     out.outcome = refund_begin_outcome::exceeds_paid;
     return out;
   }
-  auto created = tx.exec(std::string{"INSERT INTO refunds (order_id, payment_id, amount_minor, currency, status, reason) "
-                                     "VALUES ($1::bigint, $2::bigint, $3::bigint, $4, 'processing', $5) RETURNING "} +
-                           refund_columns,
-                         {pg::to_param(order_id), payment.str(0, 0), std::to_string(amount), order.str(0, 3), reason});
+  auto created = tx.exec(std::string{"INSERT INTO refunds AS r (order_id, payment_id, amount_minor, currency, status, "
+                                     "reason, in_flight_until) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, "
+                                     "'processing', $5, "} +
+                           in_flight_until(6) + ") RETURNING " + refund_columns,
+                         {pg::to_param(order_id), payment.str(0, 0), std::to_string(amount), order.str(0, 3), reason,
+                          std::to_string(in_flight_ms)});
   tx.exec("UPDATE orders SET refunded_minor = refunded_minor + $2::bigint, updated_at = now() WHERE id = $1::bigint",
           {pg::to_param(order_id), std::to_string(amount)});
   out.refund = read_refund(created);
@@ -162,11 +195,18 @@ refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optio
   return out;
 }
 
-std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, bool accepted,
+std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, refund_outcome outcome,
                                                   const std::string& status, const std::string& provider_refund_id) {
   pg::transaction tx{c};
-  if (!accepted) {
-    auto undone = tx.exec("DELETE FROM refunds WHERE id = $1::bigint AND status = 'processing' RETURNING order_id, amount_minor",
+  if (outcome == refund_outcome::unknown) {  // the reservation stays until it is settled
+    tx.exec("UPDATE refunds SET status = 'unknown' WHERE id = $1::bigint AND status IN ('processing', 'unknown')",
+            {pg::to_param(refund_id)});
+    tx.commit();
+    return std::nullopt;
+  }
+  if (outcome == refund_outcome::refused) {
+    auto undone = tx.exec("DELETE FROM refunds WHERE id = $1::bigint AND status IN ('processing', 'unknown') "
+                          "RETURNING order_id, amount_minor",
                           {pg::to_param(refund_id)});
     if (!undone.empty())
       tx.exec("UPDATE orders SET refunded_minor = refunded_minor - $2::bigint, updated_at = now() WHERE id = $1::bigint",
@@ -174,17 +214,66 @@ std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t ref
     tx.commit();
     return std::nullopt;
   }
-  auto r = tx.exec(std::string{"UPDATE refunds SET status = $2, provider_refund_id = NULLIF($3, '') WHERE id = $1::bigint RETURNING "} +
+  auto r = tx.exec(std::string{"UPDATE refunds AS r SET status = $2, provider_refund_id = NULLIF($3, '') "
+                               "WHERE id = $1::bigint AND status IN ('processing', 'unknown') RETURNING "} +
                      refund_columns,
                    {pg::to_param(refund_id), status, provider_refund_id});
+  if (r.empty()) {  // settled before (another node): report it as it stands
+    tx.commit();
+    auto settled = find_refund(c, refund_id);
+    if (!settled)
+      return std::nullopt;
+    return refund_finish_result{*settled, *find_order(c, settled->order_id)};
+  }
   auto refund = read_refund(r);
+  // A cancelled order stays cancelled: its charge landed late and went back.
   tx.exec("UPDATE orders SET "
           "payment_status = CASE WHEN refunded_minor >= total_minor THEN 'refunded' ELSE 'partially_refunded' END, "
-          "status = CASE WHEN refunded_minor >= total_minor THEN 'refunded' ELSE status END, "
+          "status = CASE WHEN refunded_minor >= total_minor AND status <> 'cancelled' THEN 'refunded' ELSE status END, "
           "version = version + 1, updated_at = now() WHERE id = $1::bigint",
           {pg::to_param(refund.order_id)});
   tx.commit();
   return refund_finish_result{refund, *find_order(c, refund.order_id)};
+}
+
+unsettled_attempts unsettled_attempts_of(pg::connection& c, int64_t order_id) {
+  unsettled_attempts out;
+  auto charge = c.exec(std::string{"SELECT "} + payment_columns +
+                         ", p.two_step, p.resend_token, p.return_url, p.client_ip, "
+                         "p.status = 'processing' AND p.in_flight_until > now() "
+                         "FROM payments p JOIN orders o ON o.id = p.order_id "
+                         "WHERE p.order_id = $1::bigint AND p.status IN ('processing', 'unknown')",
+                       {pg::to_param(order_id)});
+  if (!charge.empty()) {
+    if (charge.str(0, 16) == "t") {
+      out.charge_in_flight = true;
+    } else {
+      out.charge = unsettled_charge{read_payment(charge), charge.str(0, 12) == "t", charge.opt_str(0, 13).value_or(""),
+                                    charge.opt_str(0, 14).value_or(""), charge.opt_str(0, 15).value_or("")};
+    }
+  }
+  auto refunds = c.exec(std::string{"SELECT "} + refund_columns +
+                          ", COALESCE(p.provider_payment_id, '') FROM refunds r JOIN payments p ON p.id = r.payment_id "
+                          "WHERE r.order_id = $1::bigint AND (r.status = 'unknown' OR "
+                          "(r.status = 'processing' AND r.in_flight_until <= now())) ORDER BY r.id",
+                        {pg::to_param(order_id)});
+  for (int i = 0; i < refunds.rows(); ++i)
+    out.refunds.push_back({refund_begin_outcome::started, read_refund(refunds, i), refunds.str(i, 9)});
+  return out;
+}
+
+std::vector<int64_t> orders_with_unsettled_attempts(pg::connection& c, int64_t limit) {
+  auto r = c.exec("SELECT order_id FROM ("
+                  "  SELECT order_id, updated_at AS since FROM payments WHERE status = 'unknown' OR "
+                  "    (status = 'processing' AND in_flight_until <= now()) "
+                  "  UNION ALL SELECT order_id, created_at FROM refunds WHERE status = 'unknown' OR "
+                  "    (status = 'processing' AND in_flight_until <= now())"
+                  ") unsettled GROUP BY order_id ORDER BY min(since) LIMIT $1::bigint",
+                  {std::to_string(limit)});
+  std::vector<int64_t> out;
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back(r.int64(i, 0));
+  return out;
 }
 
 std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t order_id) {
@@ -208,23 +297,19 @@ std::optional<int64_t> order_of_pending_payment(pg::connection& c, const std::st
   return r.int64(0, 0);
 }
 
-std::vector<int64_t> release_stale_charges(pg::connection& c, int64_t older_than_seconds) {
+std::vector<int64_t> mark_abandoned_attempts_unknown(pg::connection& c) {
   pg::transaction tx{c};
-  auto r = tx.exec("UPDATE payments SET status = 'failed', updated_at = now(), "
-                   "failure = 'abandoned: the server stopped during the gateway call' "
-                   "WHERE status = 'processing' AND updated_at < now() - make_interval(secs => $1::bigint) "
-                   "RETURNING id, order_id",
-                   {std::to_string(older_than_seconds)});
-  std::vector<int64_t> ids;
-  for (int i = 0; i < r.rows(); ++i) {
-    ids.push_back(r.int64(i, 0));
-    // Payable again, unless another payment of the order is pending at the provider.
-    tx.exec("UPDATE orders SET payment_status = 'unpaid', version = version + 1, updated_at = now() "
-            "WHERE id = $1::bigint AND payment_status = 'pending' AND NOT EXISTS "
-            "(SELECT 1 FROM payments WHERE order_id = $1::bigint AND status = 'pending')",
-            {r.str(i, 1)});
-  }
+  auto r = tx.exec("WITH charges AS ("
+                   "  UPDATE payments SET status = 'unknown', updated_at = now(), "
+                   "  failure = 'abandoned: the server stopped during the gateway call' "
+                   "  WHERE status = 'processing' AND in_flight_until <= now() RETURNING order_id), "
+                   "refunds AS (UPDATE refunds SET status = 'unknown' "
+                   "  WHERE status = 'processing' AND in_flight_until <= now() RETURNING order_id) "
+                   "SELECT order_id FROM charges UNION SELECT order_id FROM refunds");
   tx.commit();
+  std::vector<int64_t> ids;
+  for (int i = 0; i < r.rows(); ++i)
+    ids.push_back(r.int64(i, 0));
   return ids;
 }
 
@@ -259,7 +344,7 @@ void release_idempotency_key(pg::connection& c, int64_t user_id, const std::stri
 }
 
 std::optional<refund_record> find_refund(pg::connection& c, int64_t id) {
-  auto r = c.exec(std::string{"SELECT "} + refund_columns + " FROM refunds WHERE id = $1::bigint", {pg::to_param(id)});
+  auto r = c.exec(std::string{"SELECT "} + refund_columns + " FROM refunds r WHERE r.id = $1::bigint", {pg::to_param(id)});
   if (r.empty())
     return std::nullopt;
   return read_refund(r);

@@ -1,9 +1,13 @@
 // SQL for payments, notifications and the gateway-call audit. A charge runs in three steps so
 // that no gateway call ever happens inside a database transaction:
-//   begin_charge  (order -> payment_status pending, a 'processing' payment row; the partial
-//                  unique index allows one in flight per order, across nodes)
+//   begin_charge  (order -> payment_status pending, a 'processing' payment row with its key and
+//                  what it takes to send it again, written before the call; the partial unique
+//                  index allows one in flight or unknown per order, across nodes)
 //   ... the gateway call ...
 //   finish_charge (the payment's outcome and the order's payment state, in one transaction)
+// A call whose answer never came leaves the attempt 'unknown' (so does a 'processing' one past
+// its in_flight_until: its node died); unsettled_attempts_of() lists them for settling under the
+// same key, orders_with_unsettled_attempts() finds the orders for a reconciliation job.
 #pragma once
 
 #include "persistence/order_repository.hpp"
@@ -20,7 +24,7 @@ struct payment_record {
   int64_t id = 0;
   int64_t order_id = 0;
   int64_t user_id = 0;  ///< the order's owner
-  std::string status;   ///< processing, pending, succeeded, failed
+  std::string status;   ///< processing, unknown, pending, succeeded, failed
   int64_t amount_minor = 0;
   std::string currency;
   std::string payment_method;
@@ -31,49 +35,13 @@ struct payment_record {
   std::string created_at;
 };
 
-enum class begin_outcome { started, already_paid, in_progress, invalid_state };
-struct begin_result {
-  begin_outcome outcome = begin_outcome::started;
-  payment_record payment;
-};
-/// Starts a charge of the order's total, if the order can be paid and none is in flight.
-begin_result begin_charge(pg::connection& c, int64_t order_id, const std::string& payment_method,
-                          const std::string& provider);
-
-enum class charge_outcome { succeeded, pending, failed };
-struct finish_result {
-  payment_record payment;
-  order_record order;
-};
-/// Records the gateway's answer for a processing or pending payment: succeeded -> order paid
-/// (and confirmed if it was pending); pending -> order payment_status pending; failed -> order
-/// payment_status back to unpaid. nullopt when the payment was already settled (by another
-/// confirm, on any node): nothing changes.
-std::optional<finish_result> finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
-                            const std::string& provider_payment_id, const std::string& confirmation_url,
-                            const std::string& failure);
-
-std::optional<payment_record> find_payment(pg::connection& c, int64_t id);
-
-/// The order's payment that is pending at the provider (created there, not yet settled), if any.
-std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t order_id);
-
-/// The order whose latest pending payment has this id at this provider, if any (webhooks).
-std::optional<int64_t> order_of_pending_payment(pg::connection& c, const std::string& provider,
-                                                const std::string& provider_payment_id);
-
-/// Charges whose server stopped during the gateway call stay 'processing' and would block the
-/// order for good: after `older_than_seconds` they are marked failed and the order is payable
-/// again. Returns their ids (to be reconciled with the provider: the charge may have happened).
-std::vector<int64_t> release_stale_charges(pg::connection& c, int64_t older_than_seconds);
-
 struct refund_record {
   int64_t id = 0;
   int64_t order_id = 0;
   int64_t payment_id = 0;
   int64_t amount_minor = 0;
   std::string currency;
-  std::string status;
+  std::string status;  ///< processing, unknown, then the gateway's word (pending, succeeded, ...)
   std::string reason;
   std::string idempotence_key;
   std::string created_at;
@@ -85,19 +53,97 @@ struct refund_begin_result {
   refund_record refund;
   std::string provider_payment_id;  ///< of the order's successful payment
 };
+
+/// What a charge is sent with, written down before the call so that an unknown outcome can be
+/// settled by sending exactly the same request again under the same key.
+struct charge_attempt {
+  std::string payment_method;
+  std::string provider;
+  bool two_step = false;
+  std::string payment_token;
+  std::string return_url;
+  std::string client_ip;
+  int64_t in_flight_ms = 0;  ///< how long the call may run; after it the attempt is unknown
+};
+
+enum class begin_outcome { started, already_paid, in_progress, invalid_state };
+struct begin_result {
+  begin_outcome outcome = begin_outcome::started;
+  payment_record payment;
+};
+/// Starts a charge of the order's total, if the order can be paid and none is in flight or
+/// unknown.
+begin_result begin_charge(pg::connection& c, int64_t order_id, const charge_attempt& attempt);
+
+enum class charge_outcome { succeeded, pending, failed, unknown };
+struct finish_result {
+  payment_record payment;
+  order_record order;
+  /// A success on an order cancelled meanwhile: the refund reserved for it, to send at once.
+  std::optional<refund_begin_result> cancellation_refund;
+};
+/// Records the gateway's answer for a processing, unknown or pending payment: succeeded ->
+/// order paid (and confirmed if it was pending), or, when the order was cancelled meanwhile, a
+/// full refund reserved (cancellation_refund); pending -> order payment_status pending; failed
+/// -> order payment_status back to unpaid; unknown -> the payment 'unknown', the order still
+/// awaiting it. nullopt when the payment was already settled (by another confirm, on any
+/// node): nothing changes. `refund_in_flight_ms` bounds the cancellation refund's call.
+std::optional<finish_result> finish_charge(pg::connection& c, int64_t payment_id, charge_outcome outcome,
+                            const std::string& provider_payment_id, const std::string& confirmation_url,
+                            const std::string& failure, int64_t refund_in_flight_ms = 0);
+
+/// An unknown charge with the request it was sent as.
+struct unsettled_charge {
+  payment_record payment;
+  bool two_step = false;
+  std::string payment_token;
+  std::string return_url;
+  std::string client_ip;
+};
+/// The order's attempts whose outcome is unknown: the charge (at most one) and the refunds (each
+/// with its payment's provider id). charge_in_flight: a charge is still within its call on some
+/// node, so nothing new may start yet.
+struct unsettled_attempts {
+  std::optional<unsettled_charge> charge;
+  std::vector<refund_begin_result> refunds;
+  bool charge_in_flight = false;
+};
+unsettled_attempts unsettled_attempts_of(pg::connection& c, int64_t order_id);
+
+/// Orders with unknown charge or refund attempts, oldest first: for a reconciliation job, which
+/// settles each through its order actor (settle_unknown).
+std::vector<int64_t> orders_with_unsettled_attempts(pg::connection& c, int64_t limit);
+
+std::optional<payment_record> find_payment(pg::connection& c, int64_t id);
+
+/// The order's payment that is pending at the provider (created there, not yet settled), if any.
+std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t order_id);
+
+/// The order whose latest pending payment has this id at this provider, if any (webhooks).
+std::optional<int64_t> order_of_pending_payment(pg::connection& c, const std::string& provider,
+                                                const std::string& provider_payment_id);
+
+/// Charges and refunds whose server stopped during the gateway call stay 'processing': past
+/// their in_flight_until they become 'unknown' (never failed: the call may have gone through),
+/// to be settled with the provider. Returns the orders concerned.
+std::vector<int64_t> mark_abandoned_attempts_unknown(pg::connection& c);
+
 /// Reserves a refund of `amount_minor` (nullopt: everything not yet refunded) under the order's
-/// row lock: the refund row (status processing) and refunded_minor raised at once, so
-/// concurrent refunds (any node) can never exceed what was paid.
+/// row lock: the refund row (status processing, with its key, written before the call) and
+/// refunded_minor raised at once, so concurrent refunds (any node) never exceed what was paid.
 refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optional<int64_t> amount_minor,
-                                 const std::string& reason);
+                                 const std::string& reason, int64_t in_flight_ms);
 
 struct refund_finish_result {
   refund_record refund;
   order_record order;
 };
+enum class refund_outcome { accepted, refused, unknown };
 /// Accepted: the gateway's status on the refund, and the order partially_refunded, or refunded
-/// (payment_status and status) when nothing is left. Rejected: the reservation is undone.
-std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, bool accepted,
+/// (payment_status, and status unless cancelled) when nothing is left. Refused: the reservation
+/// is undone. Unknown: the refund 'unknown', its amount still reserved. Returns the refund and
+/// order when accepted (or settled so before), nullopt otherwise.
+std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, refund_outcome outcome,
                                                   const std::string& status, const std::string& provider_refund_id);
 
 /// Idempotency-Key for multi-step operations (payments, refunds): claimed before any gateway

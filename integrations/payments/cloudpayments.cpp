@@ -4,6 +4,7 @@
 //   POST {base}/payments/tokens/charge  {Amount, Currency, AccountId, Token, TrInitiatorCode, InvoiceId, Description}
 //        (a saved card: payment_token starting "tk_"; otherwise payment_token is the widget's cryptogram)
 //   POST {base}/payments/get            {TransactionId}
+//   POST {base}/payments/find           {InvoiceId} (our order: settles a charge whose answer never came)
 //   POST {base}/payments/refund         {TransactionId, Amount}
 // Model.Status: Completed -> succeeded; Authorized, AwaitingAuthentication (3-D Secure) -> pending;
 // Declined, Cancelled -> failed.
@@ -103,9 +104,10 @@ public:
     write_text(w, "Description", c.description);
     w.EndObject();
     auto path = saved_token ? "/payments/tokens/charge" : "/payments/cards/charge";
-    return read_transaction(client_->call({name_, "create_payment", "POST", base_ + path,
-                                           {"Content-Type: application/json", auth_, "X-Request-ID: " + c.idempotency_key},
-                                           buf.GetString(), false}));
+    auto reply = client_->call({name_, "create_payment", "POST", base_ + path,
+                                {"Content-Type: application/json", auth_, "X-Request-ID: " + c.idempotency_key},
+                                buf.GetString(), false});
+    return with_unknown_flag(read_transaction(reply), reply);
   }
 
   payment_result fetch(const std::string& transaction_id) override {
@@ -118,6 +120,25 @@ public:
     w.EndObject();
     return read_transaction(client_->call({name_, "get_payment", "POST", base_ + "/payments/get",
                                            {"Content-Type: application/json", auth_}, buf.GetString(), true}));
+  }
+
+  std::optional<payment_result> find_by_order(const charge_request& c) override {
+    rapidjson::StringBuffer buf;
+    writer w{buf};
+    w.StartObject();
+    write_text(w, "InvoiceId", std::to_string(c.order_id));
+    w.EndObject();
+    auto reply = client_->call({name_, "find_payment", "POST", base_ + "/payments/find",
+                                {"Content-Type: application/json", auth_}, buf.GetString(), true});
+    rapidjson::Document d;
+    payment_result none;
+    if (usable_answer(reply, d, none.outcome, none.detail) && !d.HasMember("Model") &&
+        json_text(d, "Message").find("ot found") != std::string::npos) {  // "Not found": it never existed
+      none.outcome = gateway_outcome::failed;
+      none.detail = "CloudPayments has no payment for the order";
+      return none;
+    }
+    return read_transaction(reply);  // no usable answer: still unknown to the caller
   }
 
   refund_result refund(const refund_request& r) override {
@@ -134,7 +155,7 @@ public:
     refund_result out;
     rapidjson::Document d;
     if (!usable_answer(reply, d, out.outcome, out.detail))
-      return out;
+      return with_unknown_flag(out, reply);
     bool success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
     out.outcome = success ? gateway_outcome::succeeded : gateway_outcome::failed;
     out.status = success ? "succeeded" : "failed";

@@ -57,7 +57,8 @@ public:
                          {"Content-Type: application/json", "Idempotence-Key: " + c.idempotency_key},
                          buf.GetString(),
                          false};  // never retried automatically (API.md §6), key or not
-    return read_reply(client_->call(req));
+    auto reply = client_->call(req);
+    return with_unknown_flag(read_reply(reply), reply);
   }
 
   payment_result fetch(const std::string& provider_payment_id) override {

@@ -74,10 +74,11 @@ public:
       form.emplace_back("payment_method", c.payment_token);
     if (!c.return_url.empty())
       form.emplace_back("return_url", c.return_url);
-    return read_intent(client_->call({name_, "create_payment", "POST", base_ + "/payment_intents",
-                                      {"Content-Type: application/x-www-form-urlencoded", auth_,
-                                       "Idempotency-Key: " + c.idempotency_key},
-                                      form_encode(form), false}));
+    auto reply = client_->call({name_, "create_payment", "POST", base_ + "/payment_intents",
+                                {"Content-Type: application/x-www-form-urlencoded", auth_,
+                                 "Idempotency-Key: " + c.idempotency_key},
+                                form_encode(form), false});
+    return with_unknown_flag(read_intent(reply), reply);
   }
 
   payment_result fetch(const std::string& id) override {

@@ -76,9 +76,10 @@ public:
     w.EndObject();
     // YooKassa deduplicates on Idempotence-Key, but API.md §6 says payment POSTs are never
     // retried automatically: a 500 means "outcome unknown", settled later by a status check.
-    return read_payment(client_->call({name_, "create_payment", "POST", base_ + "/payments",
-                                       {"Content-Type: application/json", auth_, "Idempotence-Key: " + c.idempotency_key},
-                                       buf.GetString(), false}));
+    auto reply = client_->call({name_, "create_payment", "POST", base_ + "/payments",
+                                {"Content-Type: application/json", auth_, "Idempotence-Key: " + c.idempotency_key},
+                                buf.GetString(), false});
+    return with_unknown_flag(read_payment(reply), reply);
   }
 
   payment_result fetch(const std::string& id) override {

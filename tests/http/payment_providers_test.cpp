@@ -358,6 +358,57 @@ BOOST_AUTO_TEST_CASE(cloudpayments_declines_fail_and_the_order_stays_payable) {
   check_secret_hidden(*w->server, cp_secret);
 }
 
+// A 5xx on a CloudPayments charge leaves its outcome unknown (API.md §5). Before anything new is
+// sent, CloudPayments is asked for the order's payment (POST /payments/find {InvoiceId}): found
+// Completed, the charge settles paid with no second charge; not found, it never existed, and
+// only then does a new charge go, under a new X-Request-ID.
+BOOST_AUTO_TEST_CASE(cloudpayments_unknown_charge_is_settled_by_a_lookup_of_the_order) {
+  auto w = cloudpayments_world();
+  const std::string cp_find = R"({"method":"POST","path":"/payments/find"})";
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 500, R"({"Message":"internal"})"));
+  int64_t order = w->new_order();
+  CHECK_ERROR(w->process(order), 502, "payment_gateway_error");
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "pending", "the 5xx charge awaits settling");
+
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/find", 200,
+                                 cp_answer(true, R"({"TransactionId":891530,"Status":"Completed","InvoiceId":")" +
+                                                   std::to_string(order) + R"("})")));
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200,
+                                 cp_answer(true, R"({"TransactionId":891531,"Status":"Completed"})")));
+  auto settled = w->process(order);
+  REQUIRE_STATUS(settled, 200);
+  BOOST_TEST(string_of(settled.json, "status") == "succeeded", settled.body);
+  BOOST_TEST(string_of(settled.json, "provider_payment_id") == "891530", settled.body);
+  BOOST_TEST(w->pay.recorded_requests(cp_charge).Size() == 0u, "no second charge");
+  auto finds = w->pay.recorded_requests(cp_find);
+  BOOST_TEST_REQUIRE(finds.Size() == 1u);
+  BOOST_TEST(string_of(mock_request_body(finds[0]), "InvoiceId") == std::to_string(order));
+  BOOST_TEST(string_of(w->order(order).json, "payment_status") == "paid");
+  BOOST_TEST(db_int("SELECT count(*) FROM payments WHERE order_id = $1::bigint", {std::to_string(order)}) == 1);
+
+  // Not found at CloudPayments: the unknown charge never existed; a new one goes, with a new key.
+  int64_t next = w->new_order();
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 500, R"({"Message":"internal"})"));
+  CHECK_ERROR(w->process(next), 502, "payment_gateway_error");
+  const auto first_key = db_value("SELECT idempotence_key::text FROM payments WHERE order_id = $1::bigint",
+                                  {std::to_string(next)}).value_or("<none>");
+  w->pay.reset();
+  w->pay.expect(json_expectation("POST", "/payments/find", 200, R"({"Success":false,"Message":"Not found"})"));
+  w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200,
+                                 cp_answer(true, R"({"TransactionId":891532,"Status":"Completed"})")));
+  auto fresh = w->process(next);
+  REQUIRE_STATUS(fresh, 200);
+  BOOST_TEST(string_of(fresh.json, "status") == "succeeded", fresh.body);
+  auto charges = w->pay.recorded_requests(cp_charge);
+  BOOST_TEST_REQUIRE(charges.Size() == 1u, "one new charge after the lookup found none");
+  BOOST_TEST(mock_first_header(charges[0], "X-Request-ID") != first_key, "the new charge has a new key");
+  BOOST_TEST(db_value("SELECT string_agg(status, ',' ORDER BY id) FROM payments WHERE order_id = $1::bigint",
+                      {std::to_string(next)})
+               .value_or("") == "failed,succeeded");
+}
+
 BOOST_AUTO_TEST_CASE(cloudpayments_status_mapping) {
   auto w = cloudpayments_world();
   // An Authorized charge is checked again with /payments/get, whose Status decides.

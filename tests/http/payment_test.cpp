@@ -271,9 +271,12 @@ struct payment_case {
 };
 
 /// A gateway failure on the first attempt (`failing` installed on the payment mock, or `via` a
-/// server whose gateway is elsewhere): `want_status` `want_code`, the order still payable and
-/// unpaid, the payment row failed, one POST per attempt; then a retry on the suite's server with
-/// the document's mock succeeds.
+/// server whose gateway is elsewhere): `want_status` `want_code` and one POST. When the request
+/// reached the gateway (`failing`: a 5xx, an unreadable answer, a timeout, a drop) its outcome is
+/// unknown: the payment row `unknown`, the order pending, and the retry sends the same charge
+/// again under the same key (API.md §5). When it never left (a refused connection) it failed:
+/// the order unpaid, and the retry is a new charge. Either way the retry on the suite's server
+/// with the document's mock succeeds.
 void failure_then_retry(payment_case& f, const std::optional<std::string>& failing, long want_status,
                         const std::string& want_code, const std::string& what, server_process* via = nullptr,
                         std::optional<std::pair<long, long>> elapsed_ms = std::nullopt) {
@@ -296,9 +299,11 @@ void failure_then_retry(payment_case& f, const std::optional<std::string>& faili
                what << ": answered after " << took << " ms, expected " << elapsed_ms->first << "-"
                     << elapsed_ms->second << " ms");
 
-  // Nothing was charged: the order is payable again, the attempt is recorded as failed.
-  f.check_order(o.id, "pending", "unpaid", false, what + ", after the failure");
-  BOOST_TEST(payment_case::payment_rows(o.id) == "failed", what << ": payment rows of the order");
+  const bool unknown = failing.has_value();
+  f.check_order(o.id, "pending", unknown ? "pending" : "unpaid", false, what + ", after the failure");
+  BOOST_TEST(payment_case::payment_rows(o.id) == (unknown ? "unknown" : "failed"), what << ": payment rows of the order");
+  const auto first_key = db_value("SELECT idempotence_key::text FROM payments WHERE order_id = $1::bigint",
+                                  {std::to_string(o.id)}).value_or("<none>");
   if (failing) {
     payment_case::check_seen(env.pay, post_payments, 1, what + ": POST /api/v1/payments, never retried");
     payment_case::check_seen(env.pay, get_payments, 0, what + ": no status check after a failed create");
@@ -306,7 +311,7 @@ void failure_then_retry(payment_case& f, const std::optional<std::string>& faili
     payment_case::check_seen(env.pay, payment_calls, 0, what + ": the mock is not this gateway");
   }
 
-  // The retry succeeds, with one more POST.
+  // The retry succeeds, with one more POST: under the first key when the outcome was unknown.
   env.pay.reset();
   f.document_payment_mock();
   auto retry = f.pay(o.id, token);
@@ -315,7 +320,13 @@ void failure_then_retry(payment_case& f, const std::optional<std::string>& faili
   payment_case::check_seen(env.pay, post_payments, 1, what + ": the retry's POST");
   payment_case::check_seen(env.pay, payment_calls, 2, what + ": the retry's create and status check");
   f.check_order(o.id, "confirmed", "paid", true, what + ", after the retry");
-  BOOST_TEST(payment_case::payment_rows(o.id) == "failed,succeeded", what << ": payment rows of the order");
+  BOOST_TEST(payment_case::payment_rows(o.id) == (unknown ? "succeeded" : "failed,succeeded"),
+             what << ": payment rows of the order");
+  if (unknown) {
+    auto posts = env.pay.recorded_requests(post_payments);
+    BOOST_TEST((posts.Size() == 1u && mock_first_header(posts[0], "Idempotence-Key") == first_key),
+               what << ": the retry re-sent the unknown charge under its key " << first_key);
+  }
   f.check_confirmation_email_sent(o.id, what + ", after the retry");
 }
 

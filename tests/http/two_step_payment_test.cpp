@@ -224,37 +224,42 @@ BOOST_AUTO_TEST_CASE(process_rechecks_a_pending_payment) {
   BOOST_TEST(db_int("SELECT count(*) FROM payments WHERE order_id = $1::bigint", {std::to_string(id)}) == 1);
 }
 
-BOOST_AUTO_TEST_CASE(stale_processing_charge_is_released_by_the_sweep) {
+// A charge whose server stopped mid-call stays 'processing'; past its in_flight_until the sweep
+// makes it unknown (never failed: it may have gone through), and the next payment request
+// settles it under its own key: one charge at the gateway, the order paid once.
+BOOST_AUTO_TEST_CASE(stale_processing_charge_becomes_unknown_and_is_settled_under_its_key) {
   int64_t id = new_order(1);
   auto sid = std::to_string(id);
-  db_value("INSERT INTO payments (order_id, status, amount_minor, currency, payment_method, provider, updated_at) "
-           "SELECT id, 'processing', total_minor, 'RUB', 'card', 'generic', now() - interval '10 minutes' "
-           "FROM orders WHERE id = $1::bigint RETURNING id",
+  db_value("INSERT INTO payments (order_id, status, amount_minor, currency, payment_method, provider, updated_at, "
+           "in_flight_until) SELECT id, 'processing', total_minor, 'RUB', 'card', 'generic', "
+           "now() - interval '10 minutes', now() - interval '5 minutes' FROM orders WHERE id = $1::bigint RETURNING id",
            {sid});
   db_value("UPDATE orders SET payment_status = 'pending', version = version + 1 WHERE id = $1::bigint RETURNING id",
            {sid});
-  bool released = poll_until(
+  auto key = db_value("SELECT idempotence_key::text FROM payments WHERE order_id = $1::bigint", {sid}).value_or("");
+  bool marked = poll_until(
     [&] {
       return db_value("SELECT status FROM payments WHERE order_id = $1::bigint ORDER BY id LIMIT 1", {sid}) ==
-               std::optional<std::string>{"failed"} &&
-             db_value("SELECT payment_status FROM orders WHERE id = $1::bigint", {sid}) ==
-               std::optional<std::string>{"unpaid"};
+             std::optional<std::string>{"unknown"};
     },
     4s);
-  BOOST_TEST_REQUIRE(released, "the stale charge was not released within 4 s: payments="
+  BOOST_TEST_REQUIRE(marked, "the stale charge was not marked unknown within 4 s: payments="
                                  << db_value("SELECT string_agg(status, ',') FROM payments WHERE order_id = $1::bigint", {sid})
-                                      .value_or("")
-                                 << " order=" << db_value("SELECT payment_status FROM orders WHERE id = $1::bigint", {sid}).value_or(""));
+                                      .value_or(""));
   auto o = order(id);
-  BOOST_TEST(string_of(o.json, "payment_status") == "unpaid", o.body);
+  BOOST_TEST(string_of(o.json, "payment_status") == "pending", o.body);
   gateway_answers(ts_succeeded_reply);
   auto r = c.post("/api/payments/process/",
                   "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"tok"})",
                   env.owner.access);
   REQUIRE_STATUS(r, 200);
   BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
+  auto posts = env.pay.recorded_requests(ts_post_payments);
+  BOOST_TEST_REQUIRE(posts.Size() == 1u, "one charge, sent again under the stale attempt's key");
+  BOOST_TEST(mock_first_header(posts[0], "Idempotence-Key") == key);
   o = order(id);
   BOOST_TEST(string_of(o.json, "payment_status") == "paid", o.body);
+  BOOST_TEST(db_int("SELECT count(*) FROM payments WHERE order_id = $1::bigint", {sid}) == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
