@@ -6,8 +6,12 @@
 
 #include <caf/all.hpp>
 
+#include <pistache/peer.h>
+
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <thread>
@@ -84,6 +88,62 @@ std::string allow_header(const std::vector<Http::Method>& methods) {
   return out;
 }
 
+/// Which limit of the request's head (request line, headers) a parsed request breaks, if any.
+/// Pistache 0.0.5 has no such limits, only one buffer for the whole request (maxRequestSize),
+/// and it keeps the raw bytes to itself: the sizes are measured from what it parsed. A header or
+/// query parameter name sent several times is kept once, so repeats are bounded by maxRequestSize.
+std::optional<actors::problem> head_over_limits(const Http::Request& req, const config::settings& s) {
+  // "METHOD SP resource[?query] SP HTTP/1.x"; a query parameter named twice is kept once.
+  auto line = std::char_traits<char>::length(Http::methodString(req.method())) + 1 + req.resource().size() + 9;
+  for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
+    line += 1 + it->first.size() + 1 + it->second.size();  // "?name=value" or "&name=value"
+  if (static_cast<int64_t>(line) > s.max_request_line_bytes)
+    return actors::problem::of("uri_too_long",
+                               "the request line exceeds " + std::to_string(s.max_request_line_bytes) + " bytes");
+  size_t headers = 0;
+  for (const auto& [name, raw] : req.headers().rawList())
+    headers += name.size() + 2 + raw.value().size() + 2;  // "name: value\r\n"
+  for (const auto& cookie : req.cookies())
+    headers += cookie.name.size() + cookie.value.size() + 2;  // Cookie is not in rawList
+  if (static_cast<int64_t>(headers) > s.max_header_bytes)
+    return actors::problem::of("headers_too_large",
+                               "the request headers exceed " + std::to_string(s.max_header_bytes) + " bytes");
+  return std::nullopt;
+}
+
+/// Counts one client connection for as long as Pistache keeps its peer: the slot lives in the
+/// peer's data map, so it is released however the peer goes (Pistache closes timed-out peers
+/// without calling onDisconnection).
+class connection_slot {
+public:
+  explicit connection_slot(std::shared_ptr<app_context> app) : app_(std::move(app)) {
+    count_ = app_->open_connections.fetch_add(1) + 1;
+  }
+  ~connection_slot() { app_->open_connections.fetch_sub(1); }
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
+  bool over_limit() const { return count_ > app_->settings.max_connections; }
+
+private:
+  std::shared_ptr<app_context> app_;
+  int64_t count_ = 0;
+};
+
+/// Answers 503 on a connection over MAX_CONNECTIONS and shuts it down. Runs in onConnection on
+/// the peer's reactor thread before Pistache watches the socket, so the fd is still ours; the
+/// reactor then sees the end of the stream and removes the peer as for any client that left.
+void refuse_connection(int fd) {
+  static const std::string response = [] {
+    auto body = render_problem(actors::problem::of("service_unavailable", "too many open connections; retry shortly"));
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+           "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  // A fresh socket's send buffer takes this at once; if not, the client just sees the close.
+  (void)::send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(fd, SHUT_RDWR);
+}
+
 /// The body of the short-lived actor each request gets (spawned with arguments rather than a
 /// capturing lambda: CAF 0.17 dereferences a null tuple for argument-less spawns, which UBSan flags).
 void run_handler(caf::event_based_actor* self, const route* r, std::shared_ptr<request_context> ctx) {
@@ -121,8 +181,30 @@ public:
   endpoint_handler(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes)
     : app_(std::move(app)), routes_(std::move(routes)) {}
 
+  // Pistache 0.0.5 offers no connection limit, and Http::Handler::onConnection (private, one
+  // line in src/common/http.cc: it gives the peer its request parser) is the only place that
+  // sees every new connection. Overriding it means repeating that line, then counting the peer.
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+    peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+    auto slot = std::make_shared<connection_slot>(app_);
+    peer->putData("commerce.connection_slot", slot);
+    if (slot->over_limit()) {
+      spdlog::warn("connection from {} refused: {} connections open (MAX_CONNECTIONS)", peer->address().host(),
+                   app_->open_connections.load());
+      refuse_connection(peer->fd());
+    }
+  }
+
   void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
     auto app = app_;
+    // From here on the wait is for our handler, not for the client: mark the connection idle,
+    // so Pistache's header timer (HEADER_TIMEOUT_MS, meant for slow clients) does not cut off a
+    // request still working (TECH-NOTES §3.5); the keep-alive timer bounds it instead.
+    try {
+      writer.peer()->setIdle(true);
+    } catch (const std::exception&) {
+      // the client is already gone; the reply below just fails to send
+    }
     app->in_flight.fetch_add(1);
     auto request_id = request_id_of(req);
     request_line line{std::string{Http::methodString(req.method())}, req.resource(), request_id,
@@ -132,6 +214,10 @@ public:
 
     if (app->draining.load()) {
       out->problem(actors::problem::of("service_unavailable", "the server is shutting down"));
+      return;
+    }
+    if (auto too_big = head_over_limits(req, app->settings)) {
+      out->problem(*too_big);
       return;
     }
     auto m = routes_->find(req.method(), req.resource());
@@ -248,17 +334,22 @@ void front_door::start() {
   endpoint_ = std::make_unique<Http::Endpoint>(address);
   // Pistache's header/body timers also fire while a handler is still working (TECH-NOTES §3.5):
   // keep them well above the longest time an actor may take to answer.
+  // A request being handled counts as idle (see onRequest), so the keep-alive timer must
+  // outlast it: keep it well above the longest time an actor may take to answer.
   auto backend_limit =
     std::chrono::milliseconds(s.request_timeout_ms + 4 * s.gateway_timeout_ms) + std::chrono::seconds(30);
+  // Pistache's buffer holds the whole request: room for 8 MiB bodies (so an over-limit body
+  // still gets our JSON 413, API.md §0) plus a head at our limits (so it gets our 414 or 431).
+  auto max_request = static_cast<size_t>((8 << 20) + s.max_request_line_bytes + s.max_header_bytes + 4096);
   auto opts = Http::Endpoint::options()
                 .threads(s.http_threads)
                 .flags(Pistache::Tcp::Options::ReuseAddr)
-                // Room for 8 MiB bodies, so an over-limit body still gets our JSON 413 (API.md §0).
-                .maxRequestSize(static_cast<size_t>(8 << 20) + 64 * 1024)
+                .maxRequestSize(max_request)
                 .maxResponseSize(static_cast<size_t>(16 << 20))
-                .headerTimeout(backend_limit)
+                // Until a whole request has arrived (on a new connection): slow clients are cut off.
+                .headerTimeout(std::chrono::milliseconds(s.header_timeout_ms))
                 .bodyTimeout(backend_limit)
-                .keepaliveTimeout(std::chrono::seconds(75));
+                .keepaliveTimeout(std::max<std::chrono::milliseconds>(std::chrono::seconds(75), backend_limit));
   endpoint_->init(opts);
   endpoint_->setHandler(Http::make_handler<endpoint_handler>(app_, routes_));
   try {
