@@ -224,6 +224,9 @@ int main(int argc, char** argv) {
   } catch (const config::config_error& e) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
+  } catch (const persistence::data_dir_error& e) {
+    std::cerr << "commerce-server: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     std::cerr << "commerce-server: " << e.what() << "\n";
