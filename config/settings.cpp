@@ -186,6 +186,35 @@ const std::vector<setting_spec>& specs() {
   return all;
 }
 
+/// APP_ENV=production fails closed: what would otherwise fall back to a default meant for
+/// development (the embedded database, a generated JWT secret, the gateways' local mocks,
+/// the document's mock API as provider) must be set explicitly, or the start stops.
+void check_production(const std::map<std::string, std::string>& merged) {
+  auto set = [&](const char* name) {
+    auto it = merged.find(name);
+    return it != merged.end() && !it->second.empty();
+  };
+  std::string missing;
+  for (const char* name : {"DATABASE_URL", "JWT_SECRET", "PAYMENT_PROVIDER", "PAYMENT_SERVICE_URL", "SHIPPING_PROVIDER",
+                           "SHIPPING_SERVICE_URL", "EMAIL_PROVIDER", "EMAIL_SERVICE_URL"})
+    if (!set(name))
+      missing += (missing.empty() ? "" : ", ") + std::string{name};
+  if (!missing.empty())
+    throw config_error("APP_ENV=production needs " + missing +
+                       " set: no embedded database, generated secret or mock gateway in production");
+  settings defaults;
+  for (const auto& [name, mock] : {std::pair{"PAYMENT_SERVICE_URL", defaults.payment_service_url},
+                                   std::pair{"SHIPPING_SERVICE_URL", defaults.shipping_service_url},
+                                   std::pair{"EMAIL_SERVICE_URL", defaults.email_service_url}}) {
+    auto url = merged.at(name);
+    while (!url.empty() && url.back() == '/')
+      url.pop_back();
+    if (url == mock)
+      throw config_error(std::string{name} + " is the local mock's address (" + mock +
+                         "); APP_ENV=production needs the real gateway's URL");
+  }
+}
+
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos)
@@ -273,17 +302,21 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
   for (const auto& spec : specs())
     if (auto it = environment.find(spec.env); it != environment.end())
       merged[spec.env] = it->second;
-  // The document's variable names for the gateways' mocks, used when ours are absent.
+  for (const auto& [k, v] : cli.overrides)
+    merged[k] = v;
+  const bool production = merged.count("APP_ENV") && merged["APP_ENV"] == "production";
+  // The document's variable names for the gateways' mocks, used when ours are absent (never in
+  // production: they name mocks).
   for (auto [ours, theirs] : {std::pair{"PAYMENT_SERVICE_URL", "PAYMENT_MOCK_URL"},
                               std::pair{"SHIPPING_SERVICE_URL", "SHIPPING_MOCK_URL"},
                               std::pair{"EMAIL_SERVICE_URL", "EMAIL_MOCK_URL"}}) {
-    if (merged.count(ours))
+    if (production || merged.count(ours))
       continue;
     if (auto it = environment.find(theirs); it != environment.end())
       merged[ours] = it->second;
   }
-  for (const auto& [k, v] : cli.overrides)
-    merged[k] = v;
+  if (production)
+    check_production(merged);
 
   settings s;
   for (const auto& spec : specs())

@@ -161,6 +161,22 @@ BOOST_AUTO_TEST_CASE(a_data_dir_the_cluster_user_cannot_reach_stops_the_start_wi
   BOOST_TEST(r.err.find(guard.dir + " ") != std::string::npos, "the line does not name the directory to change: " << r.err);
 }
 
+BOOST_AUTO_TEST_CASE(the_production_profile_fails_closed) {
+  // The test environment has a database and a JWT secret, but no gateway is configured: in
+  // production the local mocks and the document's mock API are not fallbacks.
+  check_refused_at_start({{"APP_ENV", "production"}}, "PAYMENT_SERVICE_URL", "APP_ENV=production without gateways");
+  check_refused_at_start({{"APP_ENV", "production"}, {"JWT_SECRET", std::nullopt}}, "JWT_SECRET",
+                         "APP_ENV=production without JWT_SECRET");
+  check_refused_at_start({{"APP_ENV", "production"},
+                          {"PAYMENT_PROVIDER", "generic"},
+                          {"PAYMENT_SERVICE_URL", "http://localhost:1080"},
+                          {"SHIPPING_PROVIDER", "generic"},
+                          {"SHIPPING_SERVICE_URL", "https://carrier.example"},
+                          {"EMAIL_PROVIDER", "generic"},
+                          {"EMAIL_SERVICE_URL", "https://mail.example"}},
+                         "PAYMENT_SERVICE_URL", "APP_ENV=production with the payment mock's address");
+}
+
 BOOST_AUTO_TEST_CASE(bad_port_fails_fast_with_exit_code_2) {
   auto r = run_server_to_exit({{"PORT", "abc"}}, {}, 5s);
   BOOST_TEST_REQUIRE(!r.timed_out, "still running after 5 s; stderr: " << r.err);
