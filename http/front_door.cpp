@@ -189,8 +189,10 @@ public:
     auto slot = std::make_shared<connection_slot>(app_);
     peer->putData("commerce.connection_slot", slot);
     if (slot->over_limit()) {
-      spdlog::warn("connection from {} refused: {} connections open (MAX_CONNECTIONS)", peer->address().host(),
-                   app_->open_connections.load());
+      auto refused = app_->refused_connections.fetch_add(1) + 1;
+      if (refused == 1 || refused % 1000 == 0)  // a flood must not flood the log too
+        spdlog::warn("connection from {} refused: {} connections open (MAX_CONNECTIONS); {} refused so far",
+                     peer->address().host(), app_->open_connections.load(), refused);
       refuse_connection(peer->fd());
     }
   }

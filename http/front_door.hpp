@@ -42,6 +42,7 @@ struct app_context {
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> open_connections{0};  ///< client connections Pistache holds (MAX_CONNECTIONS)
+  std::atomic<int64_t> refused_connections{0};  ///< connections refused over MAX_CONNECTIONS, ever
   std::atomic<bool> draining{false};
 };
 
