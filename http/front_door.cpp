@@ -334,10 +334,10 @@ void front_door::start() {
   const auto& s = app_->settings;
   Pistache::Address address{s.host, Pistache::Port{s.port}};
   endpoint_ = std::make_unique<Http::Endpoint>(address);
-  // Pistache's header/body timers also fire while a handler is still working (TECH-NOTES §3.5):
-  // keep them well above the longest time an actor may take to answer.
-  // A request being handled counts as idle (see onRequest), so the keep-alive timer must
-  // outlast it: keep it well above the longest time an actor may take to answer.
+  // Pistache's timers: the header timer (also the request line) runs until a whole request has
+  // arrived on a connection that is not idle; the body timer, while a body arrives; the keep-alive
+  // timer, on an idle one. A request being handled counts as idle (see onRequest), so the
+  // keep-alive timer must outlast the longest time an actor may take to answer.
   auto backend_limit =
     std::chrono::milliseconds(s.request_timeout_ms + 4 * s.gateway_timeout_ms) + std::chrono::seconds(30);
   // Pistache's buffer holds the whole request: room for 8 MiB bodies (so an over-limit body

@@ -220,8 +220,9 @@ BOOST_AUTO_TEST_CASE(slow_clients_are_cut_off_but_slow_handlers_are_not) {
 
   // A request whose handler waits 2.5 s for the carrier is answered, on a fresh connection and on
   // a kept-alive one alike.
-  for (int i = 0; i < 2; ++i) {
-    auto r = c.post("/api/shipping/calculate/",
+  client fresh{server.base_url()};
+  for (auto* on : {&fresh, &c}) {
+    auto r = on->post("/api/shipping/calculate/",
                     R"({"destination":{"city":"Moscow","postal_code":"101000"},"packages":[{"weight":1.5}],"service":"standard"})",
                     owner.access);
     CHECK_STATUS(r, 200);
