@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 using namespace http_test;
 using namespace std::chrono_literals;
@@ -91,6 +92,8 @@ public:
     }
     return true;
   }
+  /// Ends both directions (unblocks a send_all() in another thread).
+  void shutdown_both() { ::shutdown(fd_, SHUT_RDWR); }
   /// Reads until the peer closes or `limit` passes; `closed` tells which.
   std::string read_until_closed(std::chrono::milliseconds limit, bool& closed) {
     std::string out;
@@ -194,6 +197,34 @@ BOOST_AUTO_TEST_CASE(request_line_and_headers_have_limits) {
   fine.headers.push_back("X-Fine: " + std::string(8 * 1024, 'f'));
   CHECK_STATUS(c.request("GET", "/api/products/", std::nullopt, fine), 200);
   CHECK_STATUS(c.get("/health/"), 200);  // the connection and the server are fine afterwards
+}
+
+BOOST_AUTO_TEST_CASE(a_huge_request_head_is_cut_off_before_it_is_parsed) {
+  // Pistache re-parses the request line and headers on every 4 KiB read: 4 MiB of headers once
+  // held an I/O thread for ~24 s before the 431. Now the head is cut off once it passes the limits.
+  for (const auto& [what, head, expected] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+         {"4 MiB of headers", [] {
+            std::string h = "GET /health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+            for (int i = 0; h.size() < (4u << 20); ++i)
+              h += "X-Pad-" + std::to_string(i) + ": " + std::string(1000, 'p') + "\r\n";
+            return h + "\r\n";
+          }(), "HTTP/1.1 431"},
+         {"a 4 MiB request line", "GET /health/?q=" + std::string(4u << 20, 'a') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+          "HTTP/1.1 414"}}) {
+    raw_connection attacker{shared_server().port()};
+    std::thread sender([&, head = head] { attacker.send_all(head); });  // blocks once the server stops reading
+    auto started = std::chrono::steady_clock::now();
+    bool closed = false;
+    auto answer = attacker.read_until_closed(5s, closed);
+    auto waited = std::chrono::steady_clock::now() - started;
+    attacker.shutdown_both();
+    sender.join();
+    BOOST_TEST(answer.rfind(expected, 0) == 0, what << ": answered within 5 s: '" << answer.substr(0, 200) << "'");
+    BOOST_TEST((waited < 5s), what << ": took " << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() << " ms");
+  }
+  client c{shared_server().base_url()};
+  CHECK_STATUS(c.get("/health/"), 200);
 }
 
 BOOST_AUTO_TEST_CASE(slow_clients_are_cut_off_but_slow_handlers_are_not) {
