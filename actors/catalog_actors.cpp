@@ -2,6 +2,7 @@
 
 #include "actors/catalog_messages.hpp"
 #include "actors/catalog_rules.hpp"
+#include "actors/listing_cache.hpp"
 
 #include <caf/all.hpp>
 
@@ -42,7 +43,15 @@ void remember(product_ptr self, const product_reply& r) {
 
 caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id, catalog_deps d) {
   log_unhandled_exceptions(self, "product", id);
-  auto keep = [self](product_reply& r) { remember(self, r); };
+  // The database said there is no such product: no actor stays behind for an unknown id.
+  auto if_missing_passivate = [self, supervisor, id](const product_reply& r) {
+    if (r.error.code == "not_found")
+      passivate_missing(self, supervisor, id);
+  };
+  auto keep = [self, if_missing_passivate](product_reply& r) {
+    remember(self, r);
+    if_missing_passivate(r);
+  };
   return {
     [=](const get_product&) -> caf::result<product_reply> {
       auto& st = self->state;
@@ -64,15 +73,19 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
         } catch (const persistence::sku_taken&) {
           return failure(sku_exists());
         }
-      }, [self](product_reply& r) {
+      }, [self, if_missing_passivate](product_reply& r) {
         if (r.error.code != "sku_exists")
           remember(self, r);
+        if_missing_passivate(r);
       });
     },
     [=](const archive_product&) -> caf::result<product_reply> {
       return reply_from_db_serialized<product_reply>(self, d.db, [id](pg::connection& c) {
         return persistence::archive_product(c, id) ? product_reply{} : failure(product_not_found());
-      }, [self](product_reply&) { self->state.cached.reset(); });
+      }, [self, if_missing_passivate](product_reply& r) {
+        self->state.cached.reset();
+        if_missing_passivate(r);
+      });
     },
     [=](const change_stock& cmd) -> caf::result<product_reply> {
       if (auto bad = catalog_rules::check_stock_change(cmd.operation, cmd.quantity); !bad.empty())
@@ -93,11 +106,12 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
             break;
         }
         return failure(problem::validation({{"quantity", {"the stock would exceed 1000000"}}}));
-      }, [self](product_reply& r) {
+      }, [self, if_missing_passivate](product_reply& r) {
         if (!r.error)
           remember(self, r);
         else if (r.error.code == "not_found")
           self->state.cached.reset();
+        if_missing_passivate(r);
       });
     },
     [=](invalidate_atom) { self->state.cached.reset(); },
@@ -109,17 +123,12 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
 
 // ---- the supervisor -----------------------------------------------------------------------
 
-/// Recent listing pages by query. Listings are the catalog's hottest reads and change rarely;
-/// entries live `cache_ttl` at most and any write seen by this node clears them all.
-struct listing_cache {
-  static constexpr size_t max_entries = 1024;
-  struct entry {
-    clock::time_point at;
-    persistence::product_page page;
-  };
-  std::unordered_map<std::string, entry> pages;
-  /// Requests waiting for the query running for their key: when a popular page expires, one
-  /// query refills it instead of every concurrent request querying PostgreSQL at once.
+/// The listing cache (entries live `cache_ttl` at most and any write seen by this node clears
+/// them all) and the requests waiting for a query already running for their key: when a
+/// popular page expires, one query refills it instead of every concurrent request querying
+/// PostgreSQL at once.
+struct listing_state {
+  listing_cache pages;
   std::unordered_map<std::string, std::vector<caf::response_promise>> waiting;
 
   static std::string key_of(const persistence::product_query& q) {
@@ -132,12 +141,13 @@ struct listing_cache {
 struct catalog_state {
   static inline const char* name = "catalog_supervisor";
   entity_registry products;
-  listing_cache listings;
+  listing_state listings;
 };
 using catalog_ptr = caf::stateful_actor<catalog_state>*;
 
 caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
   self->state.products = entity_registry{"product", d.restarts};
+  self->state.listings.pages = listing_cache{static_cast<size_t>(d.listing_cache_bytes)};
   auto common = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
   auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d); };
   return caf::message_handler{
@@ -155,10 +165,10 @@ caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
     },
     [=](const list_products& cmd) -> caf::result<product_page_reply> {
       auto query = cmd.query;
-      auto key = listing_cache::key_of(query);
+      auto key = listing_state::key_of(query);
       auto& cache = self->state.listings;
-      if (auto hit = cache.pages.find(key); hit != cache.pages.end() && clock::now() - hit->second.at < d.cache_ttl)
-        return product_page_reply{problem::none(), hit->second.page};
+      if (auto hit = cache.pages.find(key, d.cache_ttl, clock::now()))
+        return product_page_reply{problem::none(), *hit};
       auto rp = self->make_response_promise();
       auto [in_flight, first] = cache.waiting.try_emplace(key);
       in_flight->second.push_back(rp);
@@ -180,11 +190,8 @@ caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
         .then(
           [=](product_page_reply& r) {
             auto& cache = self->state.listings;
-            if (d.cache_ttl.count() > 0) {
-              if (cache.pages.size() >= listing_cache::max_entries)
-                cache.pages.clear();
-              cache.pages[key] = listing_cache::entry{clock::now(), r.page};
-            }
+            if (d.cache_ttl.count() > 0)
+              cache.pages.put(key, r.page, clock::now());
             answer_all(r);
           },
           [=](caf::error&) { answer_all(unavailable_reply<product_page_reply>()); });

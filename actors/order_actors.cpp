@@ -51,6 +51,8 @@ void with_order(order_ptr self, const order_deps& d, int64_t id, bool force_relo
         if (r.error) {
           self->state.cached.reset();
           next(r.error);
+          if (r.error.code == "not_found")
+            passivate_missing(self, self->state.supervisor, id);
           return;
         }
         self->state.cached = std::move(r.order);
@@ -134,6 +136,7 @@ caf::response_promise for_owner(order_ptr self, const order_deps& d, int64_t id,
 
 caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, order_deps d) {
   log_unhandled_exceptions(self, "order", id);
+  self->state.supervisor = supervisor;
   return {
     [=](const get_order& cmd) {
       return for_owner<order_reply>(self, d, id, cmd.who, false, [=](caf::response_promise& rp) {

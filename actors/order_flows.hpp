@@ -21,6 +21,7 @@ struct order_state {
   static inline const char* name = "order";
   std::optional<persistence::order_record> cached;
   clock::time_point fetched_at;
+  caf::actor supervisor;  ///< told when the order does not exist, so no actor stays behind for it
 };
 using order_ptr = caf::stateful_actor<order_state>*;
 

@@ -66,6 +66,14 @@ caf::actor child_for(Self* self, entity_registry& registry, int64_t id, Fn fn, c
   return child;
 }
 
+/// An entity actor whose row does not exist asks its supervisor to passivate it at once (the
+/// idle protocol), so asking for unknown ids leaves no actor behind; a request routed to it
+/// meanwhile is still answered, from the database, before it stops.
+template <class Self>
+void passivate_missing(Self* self, const caf::actor& supervisor, int64_t id) {
+  self->send(supervisor, idle_atom::value, id);
+}
+
 /// Logs an entity actor's unhandled exception and ends the actor with it as the reason, so
 /// its supervisor sees a crash (CAF would print to stderr instead).
 void log_unhandled_exceptions(caf::scheduled_actor* self, std::string domain, int64_t id);

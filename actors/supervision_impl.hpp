@@ -1,6 +1,7 @@
 // Template part of supervision.hpp; include that header instead.
 #pragma once
 
+#include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/message_handler.hpp>
 #include <caf/send.hpp>
@@ -31,9 +32,14 @@ caf::message_handler supervise(Self* self, RegistryOf registry_of) {
   return {
     [=](idle_atom, int64_t id) {
       // Passivate: stop routing to the child first, so the next message activates a fresh one,
-      // then let it finish what is already in its mailbox and stop.
-      if (auto child = registry_of(self).retire(id))
-        self->send(child, stop_atom::value);
+      // then let it finish what is already in its mailbox and stop. Only the child that asked
+      // goes: a late report from a child already retired must not retire its successor.
+      auto& registry = registry_of(self);
+      auto child = registry.find(id);
+      if (!child || child.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
+        return;
+      registry.retire(id);
+      self->send(child, stop_atom::value);
     },
     [=](stats_atom) { return registry_of(self).stats(); },
     [=](const crash_entity& cmd) {

@@ -72,13 +72,16 @@ int run(const config::settings& s) {
     embedded.emplace(s.data_dir);
     conninfo = embedded->conninfo();
   }
-  auto db = pg::pool::open(conninfo, static_cast<size_t>(s.db_pool_size));
   {
-    auto c = db->acquire();
-    auto applied = persistence::apply_migrations(*c);
+    // Start-up work has a connection of its own, without the pool's statement_timeout: a
+    // migration may rightly take long, or wait for another node's under the advisory lock.
+    pg::connection c{conninfo};
+    auto applied = persistence::apply_migrations(c);
     spdlog::info("database schema up to date ({} migrations applied now)", applied);
-    app::ensure_admin(*c, s);
+    app::ensure_admin(c, s);
   }
+  auto db = pg::pool::open(conninfo, static_cast<size_t>(s.db_pool_size),
+                           std::chrono::milliseconds(s.db_statement_timeout_ms));
   if (!s.redis_url.empty()) {
     try {
       persistence::redis_client probe{persistence::parse_redis_url(s.redis_url)};
@@ -154,7 +157,7 @@ int run(const config::settings& s) {
 
     auto app = std::make_shared<http::app_context>(sys, s, jwt_secret);
     app->users = actors::spawn_user_supervisor(sys, user_deps);
-    app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl});
+    app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl, s.listing_cache_bytes});
     app->carts = actors::spawn_cart_supervisor(sys, actors::cart_deps{db_access, idle, restarts});
     auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, integration_actors, gateway_job_timeout});
     app->orders = actors::spawn_order_supervisor(
@@ -219,6 +222,9 @@ int main(int argc, char** argv) {
   try {
     return run(s);
   } catch (const config::config_error& e) {
+    std::cerr << "commerce-server: " << e.what() << "\n";
+    return 2;
+  } catch (const persistence::data_dir_error& e) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {

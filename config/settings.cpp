@@ -59,6 +59,14 @@ setting_spec text(const char* env, const char* flag, const char* help, std::stri
 
 const std::vector<setting_spec>& specs() {
   static const std::vector<setting_spec> all = {
+    {"APP_ENV", nullptr,
+     "development, test or production; production needs every gateway URL, credential and secret set",
+     [](settings& s, const std::string& v) {
+       if (v != "development" && v != "test" && v != "production")
+         throw config_error("APP_ENV must be development, test or production; got '" + v + "'");
+       s.app_env = v;
+     },
+     [](const settings& s) { return s.app_env; }},
     text("HOST", "--host", "address to listen on", &settings::host),
     integer("PORT", "--port", "TCP port to listen on", &settings::port, 1, 65535),
     text("DATA_DIR", "--data-dir", "directory of the embedded PostgreSQL cluster and generated secrets",
@@ -78,10 +86,20 @@ const std::vector<setting_spec>& specs() {
     integer("ACTOR_THREADS", nullptr, "CAF scheduler threads", &settings::actor_threads, 1, 64),
     integer("DB_POOL_SIZE", nullptr, "PostgreSQL connections (= blocking database workers)",
             &settings::db_pool_size, 1, 256),
+    integer("DB_STATEMENT_TIMEOUT_MS", nullptr, "statement_timeout of every pooled PostgreSQL connection (0 = none)",
+            &settings::db_statement_timeout_ms, 0, 3600000),
     integer("CRYPTO_WORKERS", nullptr, "threads hashing passwords (Argon2id, 64 MiB each)",
             &settings::crypto_workers, 1, 32),
     integer("MAX_BODY_BYTES", nullptr, "largest accepted request body", &settings::max_body_bytes, 1024,
             8 << 20),
+    integer("MAX_REQUEST_LINE_BYTES", nullptr, "longest accepted request line (longer: 414)",
+            &settings::max_request_line_bytes, 256, 1 << 20),
+    integer("MAX_HEADER_BYTES", nullptr, "most header bytes accepted in one request (more: 431)",
+            &settings::max_header_bytes, 1024, 1 << 20),
+    integer("HEADER_TIMEOUT_MS", nullptr, "how long a client may take to send a request before it is cut off (408)",
+            &settings::header_timeout_ms, 500, 600000),
+    integer("MAX_CONNECTIONS", nullptr, "open client connections; more are answered 503 and closed",
+            &settings::max_connections, 1, 1000000),
     integer("REQUEST_TIMEOUT_MS", nullptr, "how long a request may wait for the actors", &settings::request_timeout_ms,
             100, 600000),
     integer("USER_IDLE_SECONDS", nullptr, "idle time after which a user actor is passivated",
@@ -92,6 +110,8 @@ const std::vector<setting_spec>& specs() {
             &settings::reservation_sweep_seconds, 1, 86400),
     integer("CACHE_TTL_MS", nullptr, "how stale a cached product or order read may be (other nodes' writes)",
             &settings::cache_ttl_ms, 0, 60000),
+    integer("LISTING_CACHE_BYTES", nullptr, "memory for cached product listing pages (0 = no cache)",
+            &settings::listing_cache_bytes, 0, int64_t{1} << 32),
     text("PAYMENT_PROVIDER", nullptr, "payment provider: generic (the document's mock API), yookassa, stripe, cloudpayments",
          &settings::payment_provider),
     text("PAYMENT_SERVICE_URL", nullptr, "payment gateway base URL (falls back to PAYMENT_MOCK_URL)",
@@ -164,6 +184,35 @@ const std::vector<setting_spec>& specs() {
      [](const settings& s) { return std::string{s.access_log ? "true" : "false"}; }},
   };
   return all;
+}
+
+/// APP_ENV=production fails closed: what would otherwise fall back to a default meant for
+/// development (the embedded database, a generated JWT secret, the gateways' local mocks,
+/// the document's mock API as provider) must be set explicitly, or the start stops.
+void check_production(const std::map<std::string, std::string>& merged) {
+  auto set = [&](const char* name) {
+    auto it = merged.find(name);
+    return it != merged.end() && !it->second.empty();
+  };
+  std::string missing;
+  for (const char* name : {"DATABASE_URL", "JWT_SECRET", "PAYMENT_PROVIDER", "PAYMENT_SERVICE_URL", "SHIPPING_PROVIDER",
+                           "SHIPPING_SERVICE_URL", "EMAIL_PROVIDER", "EMAIL_SERVICE_URL"})
+    if (!set(name))
+      missing += (missing.empty() ? "" : ", ") + std::string{name};
+  if (!missing.empty())
+    throw config_error("APP_ENV=production needs " + missing +
+                       " set: no embedded database, generated secret or mock gateway in production");
+  settings defaults;
+  for (const auto& [name, mock] : {std::pair{"PAYMENT_SERVICE_URL", defaults.payment_service_url},
+                                   std::pair{"SHIPPING_SERVICE_URL", defaults.shipping_service_url},
+                                   std::pair{"EMAIL_SERVICE_URL", defaults.email_service_url}}) {
+    auto url = merged.at(name);
+    while (!url.empty() && url.back() == '/')
+      url.pop_back();
+    if (url == mock)
+      throw config_error(std::string{name} + " is the local mock's address (" + mock +
+                         "); APP_ENV=production needs the real gateway's URL");
+  }
 }
 
 std::string trim(const std::string& s) {
@@ -253,17 +302,21 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
   for (const auto& spec : specs())
     if (auto it = environment.find(spec.env); it != environment.end())
       merged[spec.env] = it->second;
-  // The document's variable names for the gateways' mocks, used when ours are absent.
+  for (const auto& [k, v] : cli.overrides)
+    merged[k] = v;
+  const bool production = merged.count("APP_ENV") && merged["APP_ENV"] == "production";
+  // The document's variable names for the gateways' mocks, used when ours are absent (never in
+  // production: they name mocks).
   for (auto [ours, theirs] : {std::pair{"PAYMENT_SERVICE_URL", "PAYMENT_MOCK_URL"},
                               std::pair{"SHIPPING_SERVICE_URL", "SHIPPING_MOCK_URL"},
                               std::pair{"EMAIL_SERVICE_URL", "EMAIL_MOCK_URL"}}) {
-    if (merged.count(ours))
+    if (production || merged.count(ours))
       continue;
     if (auto it = environment.find(theirs); it != environment.end())
       merged[ours] = it->second;
   }
-  for (const auto& [k, v] : cli.overrides)
-    merged[k] = v;
+  if (production)
+    check_production(merged);
 
   settings s;
   for (const auto& spec : specs())

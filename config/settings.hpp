@@ -14,6 +14,8 @@
 namespace commerce::config {
 
 struct settings {
+  /// development, test or production; production refuses to start without real gateways and secrets.
+  std::string app_env = "development";
   std::string host = "0.0.0.0";
   uint16_t port = 8000;
   std::string data_dir = "var";
@@ -27,13 +29,19 @@ struct settings {
   int http_threads = 2;
   int actor_threads = 2;
   int db_pool_size = 8;
+  int64_t db_statement_timeout_ms = 5000;  ///< every pooled connection's statement_timeout
   int crypto_workers = 2;
   int64_t max_body_bytes = 1 << 20;
+  int64_t max_request_line_bytes = 8 << 10;  ///< longer request lines get 414
+  int64_t max_header_bytes = 16 << 10;       ///< more header bytes get 431
+  int64_t header_timeout_ms = 10000;         ///< a client slower to send its request is cut off
+  int max_connections = 1024;                ///< open client connections; more are refused
   int64_t request_timeout_ms = 15000;
   int64_t user_idle_seconds = 300;
   int64_t reservation_ttl_seconds = 1800;
   int64_t reservation_sweep_seconds = 30;
   int64_t cache_ttl_ms = 1000;
+  int64_t listing_cache_bytes = 8 << 20;  ///< product listing pages kept in memory, at most
   std::string payment_provider = "generic";
   std::string payment_service_url = "http://localhost:1080";
   std::string payment_account_id;  ///< YooKassa shopId, CloudPayments PublicId (not secret)

@@ -6,8 +6,12 @@
 
 #include <caf/all.hpp>
 
+#include <pistache/peer.h>
+
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <thread>
@@ -84,6 +88,68 @@ std::string allow_header(const std::vector<Http::Method>& methods) {
   return out;
 }
 
+/// Which limit of the request's head (request line, headers) a parsed request breaks, if any.
+/// Pistache 0.0.5 has no such limits, only one buffer for the whole request (maxRequestSize),
+/// and it keeps the raw bytes to itself: the sizes are measured from what it parsed. A header or
+/// query parameter name sent several times is kept once, so repeats are bounded by maxRequestSize.
+std::optional<actors::problem> head_over_limits(const Http::Request& req, const config::settings& s) {
+  // "METHOD SP resource[?query] SP HTTP/1.x"; a query parameter named twice is kept once.
+  auto line = std::char_traits<char>::length(Http::methodString(req.method())) + 1 + req.resource().size() + 9;
+  for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
+    line += 1 + it->first.size() + 1 + it->second.size();  // "?name=value" or "&name=value"
+  if (static_cast<int64_t>(line) > s.max_request_line_bytes)
+    return actors::problem::of("uri_too_long",
+                               "the request line exceeds " + std::to_string(s.max_request_line_bytes) + " bytes");
+  size_t headers = 0;
+  for (const auto& [name, raw] : req.headers().rawList())
+    headers += name.size() + 2 + raw.value().size() + 2;  // "name: value\r\n"
+  for (const auto& cookie : req.cookies())
+    headers += cookie.name.size() + cookie.value.size() + 2;  // Cookie is not in rawList
+  if (static_cast<int64_t>(headers) > s.max_header_bytes)
+    return actors::problem::of("headers_too_large",
+                               "the request headers exceed " + std::to_string(s.max_header_bytes) + " bytes");
+  return std::nullopt;
+}
+
+/// One client connection, for as long as Pistache keeps its peer: it lives in the peer's data
+/// map, so it is released however the peer goes (Pistache closes timed-out peers without calling
+/// onDisconnection). It counts the connection (MAX_CONNECTIONS) and the bytes of the request
+/// head being received. Only the peer's reactor thread touches the byte count.
+class connection_state {
+public:
+  static constexpr const char* key = "commerce.connection";
+
+  explicit connection_state(std::shared_ptr<app_context> app) : app_(std::move(app)) {
+    count_ = app_->open_connections.fetch_add(1) + 1;
+  }
+  ~connection_state() { app_->open_connections.fetch_sub(1); }
+  connection_state(const connection_state&) = delete;
+  connection_state& operator=(const connection_state&) = delete;
+  bool over_limit() const { return count_ > app_->settings.max_connections; }
+
+  size_t head_bytes = 0;  ///< received while the parser was still in a request line or headers
+  bool closing = false;   ///< answered and shut down: ignore whatever else arrives
+
+private:
+  std::shared_ptr<app_context> app_;
+  int64_t count_ = 0;
+};
+
+/// Writes one JSON error response straight to the socket and shuts the connection down, for
+/// what happens before Pistache has a request to answer (a connection over the cap, a request
+/// head too large to parse). Only on the peer's reactor thread, where the fd is surely still
+/// this peer's; the reactor then sees the end of the stream and removes the peer as for any
+/// client that left.
+void answer_and_close(int fd, const char* status_line, const actors::problem& p, const char* extra_headers = "") {
+  auto body = render_problem(p);
+  auto response = std::string{"HTTP/1.1 "} + status_line +
+                  "\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n" + extra_headers +
+                  "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  // The send buffer takes this at once unless the client stopped reading; then it just sees the close.
+  (void)::send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::shutdown(fd, SHUT_RDWR);
+}
+
 /// The body of the short-lived actor each request gets (spawned with arguments rather than a
 /// capturing lambda: CAF 0.17 dereferences a null tuple for argument-less spawns, which UBSan flags).
 void run_handler(caf::event_based_actor* self, const route* r, std::shared_ptr<request_context> ctx) {
@@ -121,8 +187,96 @@ public:
   endpoint_handler(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes)
     : app_(std::move(app)), routes_(std::move(routes)) {}
 
+  // Pistache 0.0.5 offers no connection limit, and Http::Handler::onConnection (private, one
+  // line in src/common/http.cc: it gives the peer its request parser) is the only place that
+  // sees every new connection. Overriding it means repeating that line, then counting the peer.
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+    peer->putData(ParserData, std::make_shared<Http::RequestParser>(getMaxRequestSize()));
+    auto conn = std::make_shared<connection_state>(app_);
+    peer->putData(connection_state::key, conn);
+    if (conn->over_limit()) {
+      auto refused = app_->refused_connections.fetch_add(1) + 1;
+      if (refused == 1 || refused % 1000 == 0)  // a flood must not flood the log too
+        spdlog::warn("connection from {} refused: {} connections open (MAX_CONNECTIONS); {} refused so far",
+                     peer->address().host(), app_->open_connections.load(), refused);
+      conn->closing = true;
+      answer_and_close(peer->fd(), "503 Service Unavailable",
+                       actors::problem::of("service_unavailable", "too many open connections; retry shortly"),
+                       "Retry-After: 1\r\n");
+    }
+  }
+
+  // Pistache 0.0.5's parser re-reads the request line and the headers from their first byte on
+  // every read of at most 4 KiB (StreamCursor::Revert), so a head of n bytes costs O(n^2 / 4096):
+  // measured, an 8 MiB request line held an I/O thread for 176 s and 4 MiB of headers for 24 s
+  // before our 414/431. Stopping earlier needs the bytes before they reach the parser, and
+  // Http::Handler::onInput is private: so this override is Pistache's own (src/common/http.cc,
+  // tag 0.0.5), unchanged, behind a guard that cuts a head longer than our limits off.
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+    auto conn = std::static_pointer_cast<connection_state>(peer->getData(connection_state::key));
+    if (conn->closing)
+      return;
+    auto parser = getParser(peer);
+    auto step = parser->step()->id();
+    if (step == Http::Private::RequestLineStep::Id || step == Http::Private::HeadersStep::Id) {
+      // Everything received before this read was head; this read may also hold the body's start.
+      const auto& s = app_->settings;
+      auto head_limit = static_cast<size_t>(s.max_request_line_bytes + s.max_header_bytes) + Pistache::Const::MaxBuffer;
+      conn->head_bytes += len;
+      if (conn->head_bytes > head_limit) {
+        conn->closing = true;
+        bool in_line = step == Http::Private::RequestLineStep::Id;
+        answer_and_close(peer->fd(), in_line ? "414 Request-URI Too Long" : "431 Request Header Fields Too Large",
+                         in_line ? actors::problem::of("uri_too_long", "the request line exceeds " +
+                                                                         std::to_string(s.max_request_line_bytes) + " bytes")
+                                 : actors::problem::of("headers_too_large", "the request headers exceed " +
+                                                                              std::to_string(s.max_header_bytes) + " bytes"));
+        return;
+      }
+    }
+    // From here: Http::Handler::onInput of Pistache 0.0.5, plus the head count's reset.
+    auto& request = parser->request;
+    try {
+      if (!parser->feed(buffer, len)) {
+        parser->reset();
+        conn->head_bytes = 0;
+        throw Http::HttpError(Http::Code::Request_Entity_Too_Large, "Request exceeded maximum buffer size");
+      }
+      if (parser->parse() == Http::Private::State::Done) {
+        conn->head_bytes = 0;
+        Http::ResponseWriter response(request.version(), transport(), this, peer);
+        request.copyAddress(peer->address());
+        if (auto connection = request.headers().tryGet<Http::Header::Connection>())
+          response.headers().add<Http::Header::Connection>(connection->control());
+        else
+          response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
+        peer->setIdle(false);
+        onRequest(request, std::move(response));
+        parser->reset();
+      }
+    } catch (const Http::HttpError& err) {
+      Http::ResponseWriter response(request.version(), transport(), this, peer);
+      response.send(static_cast<Http::Code>(err.code()), err.reason());
+      parser->reset();
+      conn->head_bytes = 0;
+    } catch (const std::exception& e) {
+      Http::ResponseWriter response(request.version(), transport(), this, peer);
+      response.send(Http::Code::Internal_Server_Error, e.what());
+      parser->reset();
+      conn->head_bytes = 0;
+    }
+  }
+
   void onRequest(const Http::Request& req, Http::ResponseWriter writer) override {
     auto app = app_;
+    // From here on the wait is for our handler, not for the client: mark the connection idle,
+    // so Pistache's header timer (HEADER_TIMEOUT_MS, meant for slow clients) does not cut off a
+    // request still working (TECH-NOTES §3.5); the keep-alive timer bounds it instead.
+    try {
+      writer.peer()->setIdle(true);
+    } catch (const std::exception&) {
+      // the client is already gone; the reply below just fails to send
+    }
     app->in_flight.fetch_add(1);
     auto request_id = request_id_of(req);
     request_line line{std::string{Http::methodString(req.method())}, req.resource(), request_id,
@@ -132,6 +286,10 @@ public:
 
     if (app->draining.load()) {
       out->problem(actors::problem::of("service_unavailable", "the server is shutting down"));
+      return;
+    }
+    if (auto too_big = head_over_limits(req, app->settings)) {
+      out->problem(*too_big);
       return;
     }
     auto m = routes_->find(req.method(), req.resource());
@@ -246,19 +404,24 @@ void front_door::start() {
   const auto& s = app_->settings;
   Pistache::Address address{s.host, Pistache::Port{s.port}};
   endpoint_ = std::make_unique<Http::Endpoint>(address);
-  // Pistache's header/body timers also fire while a handler is still working (TECH-NOTES §3.5):
-  // keep them well above the longest time an actor may take to answer.
+  // Pistache's timers: the header timer (also the request line) runs until a whole request has
+  // arrived on a connection that is not idle; the body timer, while a body arrives; the keep-alive
+  // timer, on an idle one. A request being handled counts as idle (see onRequest), so the
+  // keep-alive timer must outlast the longest time an actor may take to answer.
   auto backend_limit =
     std::chrono::milliseconds(s.request_timeout_ms + 4 * s.gateway_timeout_ms) + std::chrono::seconds(30);
+  // Pistache's buffer holds the whole request: room for 8 MiB bodies (so an over-limit body
+  // still gets our JSON 413, API.md §0) plus a head at our limits (so it gets our 414 or 431).
+  auto max_request = static_cast<size_t>((8 << 20) + s.max_request_line_bytes + s.max_header_bytes + 4096);
   auto opts = Http::Endpoint::options()
                 .threads(s.http_threads)
                 .flags(Pistache::Tcp::Options::ReuseAddr)
-                // Room for 8 MiB bodies, so an over-limit body still gets our JSON 413 (API.md §0).
-                .maxRequestSize(static_cast<size_t>(8 << 20) + 64 * 1024)
+                .maxRequestSize(max_request)
                 .maxResponseSize(static_cast<size_t>(16 << 20))
-                .headerTimeout(backend_limit)
+                // Until a whole request has arrived (on a new connection): slow clients are cut off.
+                .headerTimeout(std::chrono::milliseconds(s.header_timeout_ms))
                 .bodyTimeout(backend_limit)
-                .keepaliveTimeout(std::chrono::seconds(75));
+                .keepaliveTimeout(std::max<std::chrono::milliseconds>(std::chrono::seconds(75), backend_limit));
   endpoint_->init(opts);
   endpoint_->setHandler(Http::make_handler<endpoint_handler>(app_, routes_));
   try {

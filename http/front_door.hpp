@@ -41,6 +41,8 @@ struct app_context {
   caf::actor probe;    ///< the health probe
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
   std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> open_connections{0};  ///< client connections Pistache holds (MAX_CONNECTIONS)
+  std::atomic<int64_t> refused_connections{0};  ///< connections refused over MAX_CONNECTIONS, ever
   std::atomic<bool> draining{false};
 };
 

@@ -101,6 +101,8 @@ void render_console(const ctx_ptr& ctx, const console_view& v) {
                    w.EndArray();
                    w.Key("in_flight_requests");
                    w.Int64(ctx->app->in_flight.load());
+                   w.Key("running_actors");  // every live actor, the short-lived per-request ones included
+                   w.Uint64(ctx->app->system.registry().running());
                    w.EndObject();
                  }));
 }

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -93,6 +95,43 @@ std::string last_lines(const std::string& path, size_t n = 3) {
   return out;
 }
 
+/// Whether `user` may search (enter) `dir`, judged by its owner, group and mode bits.
+bool can_enter(const fs::path& dir, const os_user& user) {
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0)
+    return true;  // does not exist yet: we create it and hand it over
+  if (st.st_uid == user.uid)
+    return (st.st_mode & S_IXUSR) != 0;
+  int count = 64;
+  std::vector<gid_t> groups(static_cast<size_t>(count));
+  if (getgrouplist(user.name.c_str(), user.gid, groups.data(), &count) < 0)
+    count = 0;
+  groups.resize(static_cast<size_t>(std::max(count, 0)));
+  bool in_group = st.st_gid == user.gid || std::find(groups.begin(), groups.end(), st.st_gid) != groups.end();
+  return (st.st_mode & (in_group ? S_IXGRP : S_IXOTH)) != 0;
+}
+
+/// As root the cluster runs as `user`, who must be able to walk down to the data directory;
+/// we do not loosen the operator's directories ourselves, we say which one stops it.
+void check_reachable(const fs::path& root, const os_user& user) {
+  fs::path walked;
+  for (const auto& part : root) {
+    walked /= part;
+    if (!can_enter(walked, user)) {
+      struct stat st {};
+      stat(walked.c_str(), &st);
+      const passwd* owner = getpwuid(st.st_uid);
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      throw data_dir_error("DATA_DIR " + root.string() + " is out of reach of the '" + user.name +
+                           "' user that runs the embedded PostgreSQL as root: " + walked.string() + " (owner " +
+                           (owner ? owner->pw_name : std::to_string(st.st_uid)) + ", mode " + mode +
+                           ") must let it in (e.g. chmod o+x " + walked.string() +
+                           "), or set DATA_DIR to a directory it can reach");
+    }
+  }
+}
+
 void hand_over(const fs::path& dir, const std::optional<os_user>& user, fs::perms mode) {
   fs::create_directories(dir);
   fs::permissions(dir, mode);
@@ -128,6 +167,8 @@ embedded_postgres::embedded_postgres(const std::string& data_dir) {
                              "'apt-get install postgresql' (or set DATABASE_URL to an existing server)");
   auto user = unprivileged_user();
   fs::path root = fs::absolute(data_dir).lexically_normal();
+  if (user)
+    check_reachable(root, *user);
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec)
@@ -136,8 +177,9 @@ embedded_postgres::embedded_postgres(const std::string& data_dir) {
   socket_dir_ = (root / "run").string();
   if (socket_dir_.size() > 90)
     throw std::runtime_error("data directory path too long for a unix socket: " + root.string());
-  hand_over(socket_dir_, user, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                   fs::perms::others_read | fs::perms::others_exec);
+  // The socket's directory is the access control: only its owner (the cluster's user) and root
+  // may enter it, so no other OS user reaches the socket (the cluster trusts local connections).
+  hand_over(socket_dir_, user, fs::perms::owner_all);
   std::string log = socket_dir_ + "/postgres.log";
   {
     // The log is opened by the child after it dropped privileges, so it must be theirs.
@@ -161,7 +203,7 @@ embedded_postgres::embedded_postgres(const std::string& data_dir) {
   bool already_running = run({bin_dir_ + "/pg_ctl", "-D", cluster_dir_, "status"}, user, log) == 0;
   if (!already_running) {
     std::string options = "-k " + socket_dir_ + " -p " + cluster_port +
-                          " -c listen_addresses='' -c max_connections=200 -c unix_socket_permissions=0777";
+                          " -c listen_addresses='' -c max_connections=200 -c unix_socket_permissions=0700";
     int rc = run({bin_dir_ + "/pg_ctl", "-D", cluster_dir_, "-l", log, "-w", "-t", "60", "-o", options, "start"},
                  user, log);
     if (rc != 0)

@@ -37,8 +37,8 @@ int64_t result::affected() const {
   return (n && *n) ? std::strtoll(n, nullptr, 10) : 0;
 }
 
-connection::connection(const std::string& conninfo)
-  : conn_(PQconnectdb(conninfo.c_str()), &PQfinish) {
+connection::connection(const std::string& conninfo, std::chrono::milliseconds statement_timeout)
+  : conn_(PQconnectdb(conninfo.c_str()), &PQfinish), statement_timeout_(statement_timeout) {
   if (!conn_)
     throw error("out of memory creating a PostgreSQL connection", "");
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
@@ -48,6 +48,20 @@ connection::connection(const std::string& conninfo)
     throw error("cannot connect to PostgreSQL: " + why, "");
   }
   PQsetNoticeProcessor(conn_.get(), &log_notice, nullptr);
+  apply_session_settings();
+}
+
+void connection::reset() {
+  PQreset(conn_.get());
+  if (ok())
+    apply_session_settings();
+}
+
+void connection::apply_session_settings() {
+  // SET rather than the conninfo's `options`: the URL may carry options of its own, and a SET
+  // works the same through poolers such as PgBouncer (session mode).
+  if (statement_timeout_.count() > 0)
+    exec("SET statement_timeout = " + std::to_string(statement_timeout_.count()));
 }
 
 result connection::exec(std::string_view sql, const params& args) {

@@ -60,8 +60,10 @@ private:
 
 class connection {
 public:
-  /// Connects or throws pg::error. `conninfo` is a libpq URI or key=value string.
-  explicit connection(const std::string& conninfo);
+  /// Connects or throws pg::error. `conninfo` is a libpq URI or key=value string. A positive
+  /// `statement_timeout` cancels any statement running longer (SQLSTATE 57014), also after reset().
+  explicit connection(const std::string& conninfo,
+                      std::chrono::milliseconds statement_timeout = std::chrono::milliseconds(0));
   connection(connection&&) noexcept = default;
   connection& operator=(connection&&) noexcept = default;
 
@@ -72,12 +74,15 @@ public:
 
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
   bool idle() const { return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE; }
-  void reset() { PQreset(conn_.get()); }
+  /// Reconnects (PQreset), then restores the session settings a new session would lack.
+  void reset();
   PGconn* native() const { return conn_.get(); }
 
 private:
   void check(const result& r) const;
+  void apply_session_settings();
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  std::chrono::milliseconds statement_timeout_{0};
 };
 
 /// BEGIN on construction, ROLLBACK on destruction unless commit() ran.

@@ -4,10 +4,10 @@
 
 namespace commerce::pg {
 
-std::shared_ptr<pool> pool::open(std::string conninfo, size_t size) {
+std::shared_ptr<pool> pool::open(std::string conninfo, size_t size, std::chrono::milliseconds statement_timeout) {
   std::shared_ptr<pool> p{new pool(std::move(conninfo), size)};
   for (size_t i = 0; i < size; ++i)
-    p->idle_.push_back(std::make_unique<connection>(p->conninfo_));
+    p->idle_.push_back(std::make_unique<connection>(p->conninfo_, statement_timeout));
   return p;
 }
 

@@ -30,8 +30,10 @@ public:
     std::unique_ptr<connection> conn_;
   };
 
-  /// Opens `size` connections eagerly, so a wrong DATABASE_URL fails at start-up.
-  static std::shared_ptr<pool> open(std::string conninfo, size_t size);
+  /// Opens `size` connections eagerly, so a wrong DATABASE_URL fails at start-up. Each has
+  /// `statement_timeout` (0: none), so no request holds a connection for longer.
+  static std::shared_ptr<pool> open(std::string conninfo, size_t size,
+                                    std::chrono::milliseconds statement_timeout = std::chrono::milliseconds(0));
 
   /// Waits up to `timeout` for a free connection; throws pg::error("pool exhausted").
   lease acquire(std::chrono::milliseconds timeout = std::chrono::seconds(5));

@@ -108,6 +108,75 @@ BOOST_AUTO_TEST_CASE(embedded_database_survives_a_restart) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(no_other_os_user_can_connect_to_the_embedded_database) {
+  if (geteuid() != 0) {
+    BOOST_TEST_MESSAGE("skipped: needs root, to connect as another OS user (setpriv)");
+    return;
+  }
+  data_dir_guard guard{make_temp_dir("http-tests-private-pg")};
+  server_process::options o;
+  o.env = {{"DATABASE_URL", std::nullopt}, {"DATA_DIR", guard.dir},        {"JWT_SECRET", std::nullopt},
+           {"REDIS_URL", std::nullopt},    {"ADMIN_EMAIL", std::nullopt}, {"ADMIN_PASSWORD", std::nullopt}};
+  o.ready_timeout = 60s;  // initdb
+  server_process s{o};
+  client c{s.base_url()};
+  CHECK_STATUS(c.get("/health/"), 200);
+
+  // psql on the cluster's socket, as `nobody`: refused, whatever database user it claims to be.
+  auto socket_dir = guard.dir + "/run";
+  auto out = guard.dir + "/psql-as-nobody.txt";
+  std::string command = "setpriv --reuid=nobody --regid=nogroup --clear-groups -- psql -X -w -h " + socket_dir +
+                        " -p 5432 -U commerce -d commerce -tAc 'SELECT 42' >" + out + " 2>&1";
+  int status = std::system(command.c_str());
+  std::ifstream in{out};
+  std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BOOST_TEST(status != 0, "another OS user connected to the embedded PostgreSQL: " << said);
+  BOOST_TEST(said.find("42") == std::string::npos, said);
+  struct stat st {};
+  BOOST_TEST_REQUIRE(stat(socket_dir.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 077) == 0u, socket_dir << " is open to others: mode " << std::oct << (st.st_mode & 07777));
+
+  // The server itself (root) still works with it.
+  auto reg = register_user(c, unique_email("private-pg"), "Private-passw0rd");
+  CHECK_STATUS(reg, 201);
+  s.stop();
+  BOOST_TEST((s.exit_code() == std::optional<int>{0}), s.exit_description() << "; log tail:\n" << s.log_tail(30));
+}
+
+BOOST_AUTO_TEST_CASE(a_data_dir_the_cluster_user_cannot_reach_stops_the_start_with_one_line) {
+  if (geteuid() != 0) {
+    BOOST_TEST_MESSAGE("skipped: only root hands the cluster to another user");
+    return;
+  }
+  data_dir_guard guard{make_temp_dir("http-tests-closed-parent")};
+  chmod(guard.dir.c_str(), 0700);  // root's own: `postgres` cannot enter it
+  auto data_dir = guard.dir + "/data";
+  auto r = run_server_to_exit({{"DATABASE_URL", std::nullopt}, {"DATA_DIR", data_dir}, {"JWT_SECRET", std::nullopt},
+                               {"PORT", std::to_string(free_port())}},
+                              {}, 30s);
+  BOOST_TEST_REQUIRE(!r.timed_out, "still running after 30 s; stderr: " << r.err);
+  BOOST_TEST((r.exit_code == std::optional<int>{2}), "exit code; stderr: " << r.err << " stdout: " << r.out);
+  BOOST_TEST(count_lines(r.err) == 1u, "expected one line on stderr, got:\n" << r.err);
+  BOOST_TEST(r.err.find("DATA_DIR") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find(guard.dir + " ") != std::string::npos, "the line does not name the directory to change: " << r.err);
+}
+
+BOOST_AUTO_TEST_CASE(the_production_profile_fails_closed) {
+  // The test environment has a database and a JWT secret, but no gateway is configured: in
+  // production the local mocks and the document's mock API are not fallbacks.
+  check_refused_at_start({{"APP_ENV", "production"}}, "PAYMENT_SERVICE_URL", "APP_ENV=production without gateways");
+  check_refused_at_start({{"APP_ENV", "production"}, {"JWT_SECRET", std::nullopt}}, "JWT_SECRET",
+                         "APP_ENV=production without JWT_SECRET");
+  check_refused_at_start({{"APP_ENV", "production"},
+                          {"PAYMENT_PROVIDER", "generic"},
+                          {"PAYMENT_SERVICE_URL", "http://localhost:1080"},
+                          {"SHIPPING_PROVIDER", "generic"},
+                          {"SHIPPING_SERVICE_URL", "https://carrier.example"},
+                          {"EMAIL_PROVIDER", "generic"},
+                          {"EMAIL_SERVICE_URL", "https://mail.example"}},
+                         "PAYMENT_SERVICE_URL", "APP_ENV=production with the payment mock's address");
+}
+
 BOOST_AUTO_TEST_CASE(bad_port_fails_fast_with_exit_code_2) {
   auto r = run_server_to_exit({{"PORT", "abc"}}, {}, 5s);
   BOOST_TEST_REQUIRE(!r.timed_out, "still running after 5 s; stderr: " << r.err);

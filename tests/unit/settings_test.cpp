@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 using namespace commerce::config;
@@ -16,6 +17,36 @@ std::string write_temp(const std::string& text) {
   close(fd);
   std::ofstream{name} << text;
   return name;
+}
+
+/// One of the repository's env-file profiles, config/<name>.env.
+std::string profile(const std::string& name) {
+  return std::filesystem::path{COMMERCE_SOURCE_DIR} / "config" / (name + ".env");
+}
+
+/// What load() refuses with, or "" when it accepts.
+std::string refusal(const command_line& cli, const std::map<std::string, std::string>& env) {
+  try {
+    load(cli, env);
+    return "";
+  } catch (const config_error& e) {
+    return e.what();
+  }
+}
+
+/// A production deployment's environment: real URLs, providers and secrets.
+std::map<std::string, std::string> production_environment() {
+  return {{"DATABASE_URL", "postgresql://shop@db.internal/shop"},
+          {"JWT_SECRET", "a-real-secret-from-the-vault-0123456789abcdef"},
+          {"PAYMENT_PROVIDER", "yookassa"},
+          {"PAYMENT_SERVICE_URL", "https://api.yookassa.ru/v3"},
+          {"PAYMENT_ACCOUNT_ID", "123456"},
+          {"PAYMENT_SECRET", "live_secret"},
+          {"SHIPPING_PROVIDER", "boxberry"},
+          {"SHIPPING_SERVICE_URL", "https://api.boxberry.ru/json.php"},
+          {"SHIPPING_SECRET", "boxberry-token"},
+          {"EMAIL_PROVIDER", "smtp"},
+          {"EMAIL_SERVICE_URL", "smtp://localhost:25"}};
 }
 
 }  // namespace
@@ -84,6 +115,61 @@ BOOST_AUTO_TEST_CASE(help_lists_every_setting_and_hides_secrets) {
   auto text = help_text();
   for (const char* name : {"DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PORT", "--data-dir", "ADMIN_PASSWORD"})
     BOOST_TEST(text.find(name) != std::string::npos, name);
+}
+
+BOOST_AUTO_TEST_CASE(the_production_profile_fails_closed) {
+  command_line cli;
+  cli.config_file = profile("production");
+  // Nothing from the environment: no embedded database, generated secret or mock gateway.
+  auto why = refusal(cli, {});
+  BOOST_TEST(!why.empty(), "config/production.env started with nothing set");
+  for (const char* name : {"DATABASE_URL", "JWT_SECRET", "PAYMENT_SERVICE_URL", "SHIPPING_SERVICE_URL", "EMAIL_SERVICE_URL"})
+    BOOST_TEST(why.find(name) != std::string::npos, name << " is not named: " << why);
+  BOOST_TEST(why.find('\n') == std::string::npos, "more than one line: " << why);
+
+  // Everything set: it starts, with exactly what was given.
+  auto env = production_environment();
+  BOOST_TEST(refusal(cli, env) == "");
+  auto s = load(cli, env);
+  BOOST_TEST(s.payment_service_url == "https://api.yookassa.ru/v3");
+
+  // Each missing piece alone stops it, naming that piece.
+  for (const char* name : {"DATABASE_URL", "JWT_SECRET", "PAYMENT_PROVIDER", "PAYMENT_SERVICE_URL", "SHIPPING_PROVIDER",
+                           "SHIPPING_SERVICE_URL", "EMAIL_PROVIDER", "EMAIL_SERVICE_URL", "PAYMENT_SECRET",
+                           "SHIPPING_SECRET"}) {
+    auto without = env;
+    without.erase(name);
+    auto refused = refusal(cli, without);
+    BOOST_TEST(refused.find(name) != std::string::npos, "without " << name << ": " << (refused.empty() ? "started" : refused));
+  }
+  // The document's *_MOCK_URL variables and the mocks' default addresses are not used.
+  auto mocked = env;
+  mocked.erase("PAYMENT_SERVICE_URL");
+  mocked["PAYMENT_MOCK_URL"] = "http://localhost:1080";
+  BOOST_TEST(refusal(cli, mocked).find("PAYMENT_SERVICE_URL") != std::string::npos);
+  mocked["PAYMENT_SERVICE_URL"] = "http://localhost:1080/";
+  BOOST_TEST(refusal(cli, mocked).find("mock") != std::string::npos, refusal(cli, mocked));
+}
+
+BOOST_AUTO_TEST_CASE(only_the_test_profile_holds_fixed_secrets) {
+  auto is_secret = [](const std::string& key) {
+    return key.find("SECRET") != std::string::npos || key.find("PASSWORD") != std::string::npos ||
+           key.find("TOKEN") != std::string::npos || key == "DATABASE_URL" || key == "REDIS_URL";
+  };
+  for (const char* name : {"production", "development"}) {
+    for (const auto& [key, value] : read_env_file(profile(name))) {
+      BOOST_TEST(!is_secret(key), "config/" << name << ".env sets " << key);
+      BOOST_TEST(value.find("localhost") == std::string::npos, "config/" << name << ".env: " << key << "=" << value);
+      BOOST_TEST(value.find("mock") == std::string::npos, "config/" << name << ".env: " << key << "=" << value);
+    }
+  }
+  BOOST_TEST(read_env_file(profile("production")).at("APP_ENV") == "production");
+  // The test profile says so at its top, and is told apart by APP_ENV.
+  std::ifstream in{profile("integration")};
+  std::string first;
+  std::getline(in, first);
+  BOOST_TEST(first.find("FOR TESTS ONLY") != std::string::npos, "config/integration.env begins: " << first);
+  BOOST_TEST(read_env_file(profile("integration")).at("APP_ENV") == "test");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
