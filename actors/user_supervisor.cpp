@@ -44,7 +44,9 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
       field_errors bad;
       if (auto why = rules::check_email(cmd.email))
         bad["email"].push_back(*why);
-      if (auto why = rules::check_password(cmd.password, cmd.email))
+      if (auto why = rules::check_password_size(cmd.password))
+        bad["password"].push_back(*why);
+      else if (auto why = rules::check_password(cmd.password, cmd.email))
         bad["password"].push_back(*why);
       if (auto why = rules::check_name(cmd.first_name))
         bad["first_name"].push_back(*why);
@@ -58,8 +60,8 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
         return rp;
       }
       auto password = cmd.password;
-      self->request(d.crypto_workers, d.call_timeout, cpu_job([password] { return crypto::hash_password(password); }))
-        .then(
+      on_crypto_pool<std::string>(
+          self, d, cmd.client, [password] { return crypto::hash_password(password); },
           [=](std::string& hash) mutable {
             persistence::new_user row{cmd.email, hash, cmd.first_name, cmd.last_name, cmd.phone, "",
                                       d.verification_ttl_hours};
@@ -76,11 +78,15 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
               .then([=](user_reply& r) mutable { rp.deliver(r); },
                     [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
           },
-          [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+          [=](problem failed) mutable { rp.deliver(failure(failed)); });
       return rp;
     },
     [=](login_user& cmd) {
       auto rp = self->make_response_promise();
+      if (auto why = rules::check_password_size(cmd.password)) {
+        rp.deliver(failure(problem::validation({{"password", {*why}}})));
+        return rp;
+      }
       auto email = rules::normalize_email(cmd.email);
       self->request(d.db_workers, d.call_timeout, db_job(d.db, [email](pg::connection& c) {
             return persistence::find_user_id_by_email(c, email).value_or(0);
@@ -88,20 +94,19 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
         .then(
           [=](int64_t id) mutable {
             if (id != 0) {
-              rp.delegate(child_for(self, d, id), login_user{email, cmd.password, id});
+              rp.delegate(child_for(self, d, id), login_user{email, cmd.password, id, cmd.client});
               return;
             }
             // Unknown e-mail: spend a verification's time anyway, then answer like a wrong password.
             auto password = cmd.password;
-            self->request(d.crypto_workers, d.call_timeout, cpu_job([password] {
-                  crypto::verify_dummy_password(password);
-                  return false;
-                }))
-              .then(
-                [=](bool) mutable {
-                  rp.deliver(failure(problem::of("invalid_credentials", "invalid email or password")));
-                },
-                [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+            on_crypto_pool<bool>(
+              self, d, cmd.client,
+              [password] {
+                crypto::verify_dummy_password(password);
+                return false;
+              },
+              [=](bool) mutable { rp.deliver(failure(problem::of("invalid_credentials", "invalid email or password"))); },
+              [=](problem failed) mutable { rp.deliver(failure(failed)); });
           },
           [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
       return rp;

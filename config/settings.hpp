@@ -28,6 +28,11 @@ struct settings {
   int actor_threads = 2;
   int db_pool_size = 8;
   int crypto_workers = 2;
+  int crypto_queue_limit = 64;  ///< password jobs queued or running; more get 503 at once
+  int auth_address_rate_per_minute = 120;  ///< auth requests per client address (token bucket)
+  int auth_address_burst = 60;
+  int auth_account_rate_per_minute = 10;  ///< auth requests per account (e-mail or user id)
+  int auth_account_burst = 10;
   int64_t max_body_bytes = 1 << 20;
   int64_t request_timeout_ms = 15000;
   int64_t user_idle_seconds = 300;

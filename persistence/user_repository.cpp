@@ -81,13 +81,14 @@ user_record update_profile(pg::connection& c, int64_t id, const profile_change& 
   return read_user(r);
 }
 
-user_record change_password(pg::connection& c, int64_t id, const std::string& new_hash) {
+std::optional<user_record> change_password(pg::connection& c, int64_t id, const std::string& new_hash,
+                                           int32_t expected_version) {
   auto r = c.exec(std::string{"UPDATE users SET password_hash = $2, token_version = token_version + 1, "
-                              "updated_at = now() WHERE id = $1::bigint"} +
+                              "updated_at = now() WHERE id = $1::bigint AND token_version = $3::int"} +
                     returning(),
-                  {pg::to_param(id), new_hash});
+                  {pg::to_param(id), new_hash, std::to_string(expected_version)});
   if (r.empty())
-    throw pg::error("user " + std::to_string(id) + " vanished", "");
+    return std::nullopt;
   return read_user(r);
 }
 

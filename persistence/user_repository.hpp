@@ -53,8 +53,11 @@ struct profile_change {
 };
 user_record update_profile(pg::connection& c, int64_t id, const profile_change& change);
 
-/// Stores the new hash and bumps token_version, which revokes every earlier token.
-user_record change_password(pg::connection& c, int64_t id, const std::string& new_hash);
+/// Stores the new hash and bumps token_version, which revokes every earlier token; only while the
+/// token version is still `expected_version` (otherwise nothing changes and the result is empty:
+/// another change, on any node, came first).
+std::optional<user_record> change_password(pg::connection& c, int64_t id, const std::string& new_hash,
+                                           int32_t expected_version);
 
 /// The user a still-usable verification token belongs to, without consuming it.
 std::optional<int64_t> verification_token_owner(pg::connection& c, const std::string& token_hash);
