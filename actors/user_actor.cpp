@@ -237,6 +237,7 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
       });
       return rp;
     },
+    [=](stale_atom) { self->state.loaded_at = {}; },
     [=](crash_atom) { injected_crash("user", id); },
     [=](stop_atom) { self->quit(); },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },

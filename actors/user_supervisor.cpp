@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 
 namespace commerce::actors {
 
@@ -33,6 +35,41 @@ caf::actor child_for(supervisor_ptr self, const user_domain_deps& d, int64_t id)
 }
 
 user_reply failure(problem p) { return user_reply{std::move(p), {}}; }
+
+using listen_atom = caf::atom_constant<caf::atom("listen")>;
+
+struct listener_state {
+  static inline const char* name = "user_change_listener";
+  std::optional<pg::connection> conn;  ///< its own connection: LISTEN holds it for good
+};
+
+/// LISTENs on user_changed (migration 0006) on a thread of its own and tells the supervisor
+/// which users to read again. A short wait per turn lets it see its supervisor go down; a lost
+/// connection is retried each second (CACHE_TTL_MS still bounds staleness meanwhile).
+caf::behavior user_change_listener(caf::stateful_actor<listener_state>* self, caf::actor supervisor,
+                                   std::string conninfo) {
+  self->monitor(supervisor);
+  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
+  self->send(self, listen_atom::value);
+  return {
+    [=](listen_atom) {
+      auto& st = self->state;
+      try {
+        if (!st.conn) {
+          st.conn.emplace(conninfo);
+          persistence::listen_for_user_changes(*st.conn);
+        }
+        for (auto id : persistence::await_user_changes(*st.conn, std::chrono::milliseconds(200)))
+          self->send(supervisor, stale_atom::value, id);
+        self->send(self, listen_atom::value);
+      } catch (const std::exception& e) {
+        spdlog::warn("user change listener: {}; retrying in 1 s", e.what());
+        st.conn.reset();
+        self->delayed_send(self, std::chrono::seconds(1), listen_atom::value);
+      }
+    },
+  };
+}
 
 caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
   self->state.users = entity_registry{"user", {d.max_restarts, d.restart_window}};
@@ -127,6 +164,10 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
           [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
       return rp;
     },
+    [=](stale_atom, int64_t id) {
+      if (auto child = self->state.users.find(id))  // an inactive user is read afresh anyway
+        self->send(child, stale_atom::value);
+    },
     [=](const authenticate& cmd) { return self->delegate(child_for(self, d, cmd.user_id), cmd); },
     [=](const update_profile& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
     [=](const change_password& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
@@ -136,7 +177,10 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
 }  // namespace
 
 caf::actor spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps) {
-  return sys.spawn(user_supervisor, std::move(deps));
+  auto conninfo = deps.db->conninfo();
+  auto supervisor = sys.spawn(user_supervisor, std::move(deps));
+  sys.spawn<caf::detached>(user_change_listener, supervisor, conninfo);
+  return supervisor;
 }
 
 }  // namespace commerce::actors

@@ -329,4 +329,46 @@ BOOST_AUTO_TEST_CASE(password_change_deactivation_and_staff_removal_reach_the_ot
   stop_cleanly(b, "node B");
 }
 
+// With a cache lifetime of a minute, only PostgreSQL's NOTIFY (migration 0006's trigger, each
+// node's listener) can make node B see the changes within a second or two.
+BOOST_AUTO_TEST_CASE(changes_reach_the_other_node_through_notify_long_before_the_cache_ttl) {
+  auto settings = with(generous_limits(), {{"CACHE_TTL_MS", "60000"}});
+  server_process a{{settings}}, b{{settings}};
+  client ca{a.base_url()}, cb{b.base_url()};
+  auto within = [](const std::function<response()>& probe, long status, response& last) {
+    return poll_until(
+      [&] {
+        last = probe();
+        return last.status == status;
+      },
+      2s, 25ms);
+  };
+  response last;
+
+  auto user = new_account(ca, "notify");
+  REQUIRE_STATUS(cb.get("/api/users/profile/", user.access), 200);
+  REQUIRE_STATUS(ca.post("/api/auth/change-password/",
+                         "{\"old_password\":" + quote(user.password) + ",\"new_password\":\"Changed-passw0rd\"}",
+                         user.access),
+                 200);
+  BOOST_TEST(within([&] { return cb.get("/api/users/profile/", user.access); }, 401, last),
+             "node B still accepts the old token: " << last.describe());
+
+  auto gone = new_account(ca, "notify");
+  REQUIRE_STATUS(cb.get("/api/users/profile/", gone.access), 200);
+  db_int("UPDATE users SET is_active = false WHERE id = $1::bigint RETURNING id", {std::to_string(gone.id)});
+  BOOST_TEST(within([&] { return cb.get("/api/users/profile/", gone.access); }, 401, last),
+             "node B still serves a deactivated user: " << last.describe());
+
+  auto staff = new_account(ca, "notify");
+  db_int("UPDATE users SET is_staff = true WHERE id = $1::bigint RETURNING id", {std::to_string(staff.id)});
+  auto staff_write = [&] { return cb.post("/api/products/", "{}", staff.access); };
+  BOOST_TEST_REQUIRE(within(staff_write, 400, last), last.describe());
+  db_int("UPDATE users SET is_staff = false WHERE id = $1::bigint RETURNING id", {std::to_string(staff.id)});
+  BOOST_TEST(within(staff_write, 403, last), "node B still lets a former staff member write: " << last.describe());
+
+  stop_cleanly(a, "node A");
+  stop_cleanly(b, "node B");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
