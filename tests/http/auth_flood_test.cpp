@@ -266,6 +266,26 @@ BOOST_AUTO_TEST_CASE(limit_is_shared_across_nodes_through_redis) {
   stop_cleanly(b, "node B");
 }
 
+// Redis unreachable: the node limits with its own buckets (neither open to guessing nor closed
+// to everyone), and answers at once rather than after a Redis timeout per request.
+BOOST_AUTO_TEST_CASE(redis_down_falls_back_to_this_nodes_buckets) {
+  auto dir = make_temp_dir("no-redis");
+  server_process server{{with(generous_limits(), {{"REDIS_URL", "unix://" + dir + "/absent.sock"},
+                                                  {"AUTH_ACCOUNT_BURST", "2"},
+                                                  {"AUTH_ACCOUNT_RATE_PER_MINUTE", "1"}}),
+                         {},
+                         std::chrono::seconds(30),
+                         false}};
+  client c{server.base_url()};
+  auto email = unique_email("noredis");
+  CHECK_ERROR(login(c, email, "Wrong-passw0rd"), 401, "invalid_credentials");
+  CHECK_ERROR(login(c, email, "Wrong-passw0rd"), 401, "invalid_credentials");
+  auto t0 = std::chrono::steady_clock::now();
+  check_rate_limited(login(c, email, "Wrong-passw0rd"), 60);
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < 1s), "a refusal waited for Redis");
+  stop_cleanly(server, "the server without Redis");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(credentials_across_nodes)
