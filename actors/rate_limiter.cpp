@@ -1,5 +1,6 @@
 #include "actors/rate_limiter.hpp"
 
+#include "actors/crypto.hpp"
 #include "persistence/redis_client.hpp"
 
 #include <caf/actor_pool.hpp>
@@ -92,6 +93,16 @@ struct limiter_state {
   clock::time_point last_warning;
 };
 
+/// Keys carry client input (an e-mail of up to a whole body): a long one is stored under its
+/// SHA-256, so a bucket costs a bounded number of bytes here and in Redis.
+rate_check with_bounded_keys(rate_check check) {
+  constexpr size_t longest = 200;
+  for (auto& k : check.keys)
+    if (k.key.size() > longest)
+      k.key = k.key.substr(0, 64) + "#" + crypto::sha256_hex(k.key);
+  return check;
+}
+
 rate_verdict verdict_of(int64_t wait) {
   return rate_verdict{wait <= 0 ? 0 : std::max<int64_t>(1, (wait + 999) / 1000)};
 }
@@ -104,7 +115,8 @@ caf::behavior rate_limiter(caf::stateful_actor<limiter_state>* self, rate_limite
     return verdict_of(self->state.local.take(check.keys, clock::now()).count());
   };
   return {
-    [=](const rate_check& check) -> caf::result<rate_verdict> {
+    [=](const rate_check& asked) -> caf::result<rate_verdict> {
+      auto check = with_bounded_keys(asked);
       if (!redis_workers)
         return decide_here(check);
       auto rp = self->make_response_promise<rate_verdict>();
