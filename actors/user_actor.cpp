@@ -22,11 +22,14 @@ problem invalid_credentials() { return problem::of("invalid_credentials", "inval
 user_reply failure(problem p) { return user_reply{std::move(p), {}}; }
 user_reply success(const persistence::user_record& r) { return user_reply{problem::none(), view_of(r)}; }
 
-/// Runs `next(problem)` once the record is in memory, loading it on activation. `await` keeps
-/// every other message to this user waiting meanwhile: operations on one user never interleave.
+/// Runs `next(problem)` once the record is in memory and fresh, loading it on activation and
+/// again once it is older than cache_ttl (another node may have changed the password, the
+/// active flag or the staff role). `await` keeps every other message to this user waiting
+/// meanwhile: operations on one user never interleave with a load.
 template <class F>
 void with_record(user_ptr self, const user_domain_deps& d, F next) {
-  if (self->state.record) {
+  auto now = std::chrono::steady_clock::now();
+  if (self->state.record && now - self->state.loaded_at <= d.cache_ttl) {
     next(problem::none());
     return;
   }
@@ -42,10 +45,11 @@ void with_record(user_ptr self, const user_domain_deps& d, F next) {
           return;
         }
         self->state.record = std::move(r);
+        self->state.loaded_at = now;
         next(problem::none());
       },
       [=](caf::error& e) mutable {
-        spdlog::warn("user {}: activation failed: {}", id, to_string(e));
+        spdlog::warn("user {}: {} failed: {}", id, self->state.record ? "refresh" : "activation", to_string(e));
         next(problem::unavailable());
       });
 }
@@ -65,6 +69,7 @@ void persist_then_reply(user_ptr self, const user_domain_deps& d, caf::response_
     .await(
       [=](persistence::user_record& r) mutable {
         self->state.record = r;
+        self->state.loaded_at = std::chrono::steady_clock::now();
         rp.deliver(success(r));
       },
       [=](caf::error& e) mutable {
@@ -96,15 +101,18 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
           return;
         }
         auto hash = self->state.record->password_hash;
+        auto version = self->state.record->token_version;
         auto password = cmd.password;
-        self->request(d.crypto_workers, d.call_timeout,
-                      cpu_job([hash, password] { return crypto::verify_password(hash, password); }))
-          .await(
-            [=](bool ok) mutable {
-              const auto& r = *self->state.record;
-              rp.deliver(ok && r.is_active ? success(r) : failure(invalid_credentials()));
-            },
-            [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+        // `then`, not `await`: the user's other requests go on while Argon2 runs.
+        on_crypto_pool<bool>(
+          self, d, cmd.client, [hash, password] { return crypto::verify_password(hash, password); },
+          [=](bool ok) mutable {
+            // The check counts only against the password that is still current.
+            const auto& r = self->state.record;
+            bool current = r && r->is_active && r->token_version == version;
+            rp.deliver(ok && current ? success(*r) : failure(invalid_credentials()));
+          },
+          [=](problem failed) mutable { rp.deliver(failure(failed)); });
       });
       return rp;
     },
@@ -147,35 +155,61 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
           rp.deliver(failure(p));
           return;
         }
+        // Bad input is refused before any hashing.
+        field_errors bad;
+        if (auto why = rules::check_password_size(cmd.old_password))
+          bad["old_password"].push_back(*why);
+        if (auto why = rules::check_password(cmd.new_password, self->state.record->email))
+          bad["new_password"].push_back(*why);
+        else if (cmd.new_password == cmd.old_password)
+          bad["new_password"].push_back("must differ from the old password");
+        if (!bad.empty()) {
+          rp.deliver(failure(problem::validation(std::move(bad))));
+          return;
+        }
         auto hash = self->state.record->password_hash;
-        auto email = self->state.record->email;
         auto old_password = cmd.old_password;
         auto new_password = cmd.new_password;
-        // One trip to the crypto pool: verify the old password, then hash the new one.
-        self->request(d.crypto_workers, d.call_timeout, cpu_job([=] {
-              field_errors bad;
-              if (!crypto::verify_password(hash, old_password))
-                bad["old_password"].push_back("is incorrect");
-              if (auto why = rules::check_password(new_password, email))
-                bad["new_password"].push_back(*why);
-              else if (new_password == old_password)
-                bad["new_password"].push_back("must differ from the old password");
-              if (!bad.empty())
-                return password_check{problem::validation(std::move(bad)), {}};
-              return password_check{problem::none(), crypto::hash_password(new_password)};
-            }))
-          .await(
-            [=](password_check& checked) mutable {
-              if (checked.error) {
-                rp.deliver(failure(checked.error));
-                return;
-              }
-              auto new_hash = checked.new_hash;
-              persist_then_reply(self, d, rp, [id, new_hash](pg::connection& c) {
-                return persistence::change_password(c, id, new_hash);
-              });
-            },
-            [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+        // One trip to the crypto pool: verify the old password, then hash the new one. `then`:
+        // the user's other requests go on meanwhile, so the token version is checked again after.
+        on_crypto_pool<password_check>(
+          self, d, cmd.client,
+          [=] {
+            if (!crypto::verify_password(hash, old_password))
+              return password_check{problem::validation({{"old_password", {"is incorrect"}}}), {}};
+            return password_check{problem::none(), crypto::hash_password(new_password)};
+          },
+          [=](password_check& checked) mutable {
+            if (checked.error) {
+              rp.deliver(failure(checked.error));
+              return;
+            }
+            if (auto revoked = check_claims(self, cmd.who)) {  // changed meanwhile (here or, via SQL, anywhere)
+              rp.deliver(failure(revoked));
+              return;
+            }
+            auto new_hash = checked.new_hash;
+            auto expected = cmd.who.token_version;
+            self->request(d.db_workers, d.call_timeout, db_job(d.db, [id, new_hash, expected](pg::connection& c) {
+                  return persistence::change_password(c, id, new_hash, expected).value_or(persistence::user_record{});
+                }))
+              .await(
+                [=](persistence::user_record& r) mutable {
+                  if (r.id == 0) {  // another node changed it first: read it again next time
+                    self->state.loaded_at = {};
+                    rp.deliver(failure(invalid_token()));
+                    return;
+                  }
+                  self->state.record = r;
+                  self->state.loaded_at = std::chrono::steady_clock::now();
+                  rp.deliver(success(r));
+                },
+                [=](caf::error& e) mutable {
+                  spdlog::warn("user {}: password change failed: {}", id, to_string(e));
+                  rp.deliver(failure(problem::unavailable()));
+                });
+          },
+          [=](problem failed) mutable { rp.deliver(failure(failed)); });
       });
       return rp;
     },
@@ -203,6 +237,7 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
       });
       return rp;
     },
+    [=](stale_atom) { self->state.loaded_at = {}; },
     [=](crash_atom) { injected_crash("user", id); },
     [=](stop_atom) { self->quit(); },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },

@@ -9,6 +9,7 @@
 #include "actors/supervision_messages.hpp"
 #include "persistence/user_repository.hpp"
 
+#include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
@@ -39,12 +40,14 @@ struct register_user {
   std::string first_name;
   std::string last_name;
   std::optional<std::string> phone;
+  caf::actor_addr client;  ///< the HTTP request's actor: once it is gone, its hashing job is dropped
 };
 
 struct login_user {
   std::string email;
   std::string password;
   int64_t user_id = 0;  ///< resolved from the e-mail by the supervisor
+  caf::actor_addr client;  ///< as in register_user
 };
 
 /// Checks a token's claims against the live user (active, same token version) and returns the
@@ -66,6 +69,7 @@ struct change_password {
   authenticate who;
   std::string old_password;
   std::string new_password;
+  caf::actor_addr client;  ///< as in register_user
 };
 
 struct verify_email {

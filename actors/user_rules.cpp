@@ -95,6 +95,12 @@ std::optional<std::string> check_password(const std::string& password, const std
   return std::nullopt;
 }
 
+std::optional<std::string> check_password_size(const std::string& password) {
+  if (password.size() > max_password_bytes)
+    return "must be at most " + std::to_string(max_password_bytes) + " bytes";
+  return std::nullopt;
+}
+
 std::optional<std::string> check_phone(const std::string& phone) {
   if (phone.size() < 11 || phone.size() > 16 || phone[0] != '+')
     return "must be in E.164 format: + followed by 10 to 15 digits";

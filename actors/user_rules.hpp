@@ -16,6 +16,11 @@ std::optional<std::string> check_email(const std::string& normalized);
 /// 8–128 characters, at least one letter and one digit, and not the e-mail itself.
 std::optional<std::string> check_password(const std::string& password, const std::string& email);
 
+/// The most bytes a password may have in any request (login, register, change-password): checked
+/// before any hashing, so nobody makes Argon2 chew on megabytes.
+inline constexpr size_t max_password_bytes = 1024;
+std::optional<std::string> check_password_size(const std::string& password);
+
 /// E.164: `+` then 10–15 digits.
 std::optional<std::string> check_phone(const std::string& phone);
 

@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 
 namespace commerce::actors {
 
@@ -34,6 +36,41 @@ caf::actor child_for(supervisor_ptr self, const user_domain_deps& d, int64_t id)
 
 user_reply failure(problem p) { return user_reply{std::move(p), {}}; }
 
+using listen_atom = caf::atom_constant<caf::atom("listen")>;
+
+struct listener_state {
+  static inline const char* name = "user_change_listener";
+  std::optional<pg::connection> conn;  ///< its own connection: LISTEN holds it for good
+};
+
+/// LISTENs on user_changed (migration 0007) on a thread of its own and tells the supervisor
+/// which users to read again. A short wait per turn lets it see its supervisor go down; a lost
+/// connection is retried each second (CACHE_TTL_MS still bounds staleness meanwhile).
+caf::behavior user_change_listener(caf::stateful_actor<listener_state>* self, caf::actor supervisor,
+                                   std::string conninfo) {
+  self->monitor(supervisor);
+  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
+  self->send(self, listen_atom::value);
+  return {
+    [=](listen_atom) {
+      auto& st = self->state;
+      try {
+        if (!st.conn) {
+          st.conn.emplace(conninfo);
+          persistence::listen_for_user_changes(*st.conn);
+        }
+        for (auto id : persistence::await_user_changes(*st.conn, std::chrono::milliseconds(200)))
+          self->send(supervisor, stale_atom::value, id);
+        self->send(self, listen_atom::value);
+      } catch (const std::exception& e) {
+        spdlog::warn("user change listener: {}; retrying in 1 s", e.what());
+        st.conn.reset();
+        self->delayed_send(self, std::chrono::seconds(1), listen_atom::value);
+      }
+    },
+  };
+}
+
 caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
   self->state.users = entity_registry{"user", {d.max_restarts, d.restart_window}};
   auto common = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
@@ -44,7 +81,9 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
       field_errors bad;
       if (auto why = rules::check_email(cmd.email))
         bad["email"].push_back(*why);
-      if (auto why = rules::check_password(cmd.password, cmd.email))
+      if (auto why = rules::check_password_size(cmd.password))
+        bad["password"].push_back(*why);
+      else if (auto why = rules::check_password(cmd.password, cmd.email))
         bad["password"].push_back(*why);
       if (auto why = rules::check_name(cmd.first_name))
         bad["first_name"].push_back(*why);
@@ -58,8 +97,8 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
         return rp;
       }
       auto password = cmd.password;
-      self->request(d.crypto_workers, d.call_timeout, cpu_job([password] { return crypto::hash_password(password); }))
-        .then(
+      on_crypto_pool<std::string>(
+          self, d, cmd.client, [password] { return crypto::hash_password(password); },
           [=](std::string& hash) mutable {
             persistence::new_user row{cmd.email, hash, cmd.first_name, cmd.last_name, cmd.phone, "",
                                       d.verification_ttl_hours};
@@ -76,11 +115,15 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
               .then([=](user_reply& r) mutable { rp.deliver(r); },
                     [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
           },
-          [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+          [=](problem failed) mutable { rp.deliver(failure(failed)); });
       return rp;
     },
     [=](login_user& cmd) {
       auto rp = self->make_response_promise();
+      if (auto why = rules::check_password_size(cmd.password)) {
+        rp.deliver(failure(problem::validation({{"password", {*why}}})));
+        return rp;
+      }
       auto email = rules::normalize_email(cmd.email);
       self->request(d.db_workers, d.call_timeout, db_job(d.db, [email](pg::connection& c) {
             return persistence::find_user_id_by_email(c, email).value_or(0);
@@ -88,20 +131,19 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
         .then(
           [=](int64_t id) mutable {
             if (id != 0) {
-              rp.delegate(child_for(self, d, id), login_user{email, cmd.password, id});
+              rp.delegate(child_for(self, d, id), login_user{email, cmd.password, id, cmd.client});
               return;
             }
             // Unknown e-mail: spend a verification's time anyway, then answer like a wrong password.
             auto password = cmd.password;
-            self->request(d.crypto_workers, d.call_timeout, cpu_job([password] {
-                  crypto::verify_dummy_password(password);
-                  return false;
-                }))
-              .then(
-                [=](bool) mutable {
-                  rp.deliver(failure(problem::of("invalid_credentials", "invalid email or password")));
-                },
-                [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
+            on_crypto_pool<bool>(
+              self, d, cmd.client,
+              [password] {
+                crypto::verify_dummy_password(password);
+                return false;
+              },
+              [=](bool) mutable { rp.deliver(failure(problem::of("invalid_credentials", "invalid email or password"))); },
+              [=](problem failed) mutable { rp.deliver(failure(failed)); });
           },
           [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
       return rp;
@@ -122,6 +164,10 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
           [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
       return rp;
     },
+    [=](stale_atom, int64_t id) {
+      if (auto child = self->state.users.find(id))  // an inactive user is read afresh anyway
+        self->send(child, stale_atom::value);
+    },
     [=](const authenticate& cmd) { return self->delegate(child_for(self, d, cmd.user_id), cmd); },
     [=](const update_profile& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
     [=](const change_password& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
@@ -131,7 +177,10 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
 }  // namespace
 
 caf::actor spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps) {
-  return sys.spawn(user_supervisor, std::move(deps));
+  auto conninfo = deps.db->conninfo();
+  auto supervisor = sys.spawn(user_supervisor, std::move(deps));
+  sys.spawn<caf::detached>(user_change_listener, supervisor, conninfo);
+  return supervisor;
 }
 
 }  // namespace commerce::actors

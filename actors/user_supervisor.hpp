@@ -5,6 +5,7 @@
 // restart intensity), and whoever monitors it decides (the server shuts down).
 #pragma once
 
+#include "actors/blocking_pool.hpp"
 #include "persistence/pg_pool.hpp"
 
 #include <caf/actor.hpp>
@@ -19,6 +20,10 @@ struct user_domain_deps {
   std::shared_ptr<pg::pool> db;
   caf::actor db_workers;      ///< blocking pool for libpq calls
   caf::actor crypto_workers;  ///< blocking pool for Argon2id
+  std::shared_ptr<job_gate> crypto_gate;  ///< bounds crypto_workers' queue (CRYPTO_QUEUE_LIMIT); null: unbounded
+  /// A user record read longer ago than this is read again before it is trusted: another node
+  /// may have changed the password, the active flag or the staff role (CACHE_TTL_MS).
+  std::chrono::milliseconds cache_ttl{1000};
   std::chrono::milliseconds call_timeout{10000};
   std::chrono::seconds idle_timeout{300};
   int max_restarts = 10;

@@ -7,6 +7,7 @@
 #include "actors/gateway_actors.hpp"
 #include "actors/notifier.hpp"
 #include "actors/orders.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
 #include "app/bootstrap.hpp"
@@ -150,6 +151,8 @@ int run(const config::settings& s) {
     user_deps.db = db;
     user_deps.db_workers = db_workers;
     user_deps.crypto_workers = crypto_workers;
+    user_deps.crypto_gate = std::make_shared<actors::job_gate>(static_cast<size_t>(s.crypto_queue_limit));
+    user_deps.cache_ttl = cache_ttl;
     user_deps.call_timeout = call_timeout;
     user_deps.idle_timeout = idle;
     user_deps.max_restarts = restarts.max_restarts;
@@ -167,6 +170,9 @@ int run(const config::settings& s) {
                               notifier});
     app->gateways = integration_actors.all();
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
+    actors::rate_limiter_deps limiter_deps;
+    limiter_deps.redis_url = s.redis_url;
+    app->limiter = actors::spawn_rate_limiter(sys, limiter_deps);
     std::vector<caf::actor> supervisors{app->users, app->catalog, app->carts, app->orders};
     auto watch = sys.spawn(escalation_watch, supervisors, failed);
 
@@ -188,8 +194,8 @@ int run(const config::settings& s) {
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     door.stop(std::chrono::seconds(10));
-    std::vector<caf::actor> everyone{app->users, app->catalog,     app->carts, app->orders, app->probe,
-                                     watch,      notifier,         db_workers, crypto_workers};
+    std::vector<caf::actor> everyone{app->users, app->catalog, app->carts,     app->orders,    app->probe,
+                                     app->limiter, watch,      notifier, db_workers, crypto_workers};
     for (const auto& a : integration_actors.all())
       everyone.push_back(a);
     for (const auto& a : everyone)

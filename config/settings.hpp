@@ -31,6 +31,11 @@ struct settings {
   int db_pool_size = 8;
   int64_t db_statement_timeout_ms = 5000;  ///< every pooled connection's statement_timeout
   int crypto_workers = 2;
+  int crypto_queue_limit = 64;  ///< password jobs queued or running; more get 503 at once
+  int auth_address_rate_per_minute = 120;  ///< auth requests per client address (token bucket)
+  int auth_address_burst = 60;
+  int auth_account_rate_per_minute = 10;  ///< auth requests per account (e-mail or user id)
+  int auth_account_burst = 10;
   int64_t max_body_bytes = 1 << 20;
   int64_t max_request_line_bytes = 8 << 10;  ///< longer request lines get 414
   int64_t max_header_bytes = 16 << 10;       ///< more header bytes get 431

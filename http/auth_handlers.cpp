@@ -1,4 +1,7 @@
-// Auth and profile endpoints (API.md §3.1): parse -> message to the user supervisor -> render.
+// Auth and profile endpoints (API.md §3.1): parse -> rate limits -> message to the user
+// supervisor -> render.
+#include "actors/rate_limiter.hpp"
+#include "actors/user_rules.hpp"
 #include "http/errors.hpp"
 #include "http/handler_support.hpp"
 
@@ -72,6 +75,14 @@ std::string render_session(const app_context& app, const actors::user_view& u, c
   return buf.GetString();
 }
 
+/// A 503 here is a busy crypto pool or a backing service: worth retrying in a second.
+void answer_problem(const ctx_ptr& ctx, const actors::problem& p, int status = 0) {
+  if (status_for(p.code) == 503)
+    ctx->out->problem(p, status, {{"Retry-After", "1"}});
+  else
+    ctx->out->problem(p, status);
+}
+
 /// Sends a user command and answers with `render(user)` at `status`, or the problem.
 template <class Command, class Render>
 void ask_users(caf::event_based_actor* self, const ctx_ptr& ctx, Command cmd, int status, Render render) {
@@ -79,12 +90,38 @@ void ask_users(caf::event_based_actor* self, const ctx_ptr& ctx, Command cmd, in
     .then(
       [=](actors::user_reply& r) {
         if (r.error)
-          ctx->out->problem(r.error);
+          answer_problem(ctx, r.error);
         else
           ctx->out->json(status, render(r.user));
       },
-      [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+      [=](caf::error&) { answer_problem(ctx, actors::problem::unavailable()); });
 }
+
+/// Runs `next()` if the client's address and `account` ("email:..." or "user:..."; empty: none)
+/// both have a token left; otherwise answers 429 rate_limited with Retry-After.
+template <class Next>
+void within_rate_limits(caf::event_based_actor* self, const ctx_ptr& ctx, const std::string& account, Next next) {
+  const auto& s = ctx->app->settings;
+  actors::rate_check check;
+  check.keys.push_back({"auth:address:" + ctx->client_ip,
+                        {static_cast<double>(s.auth_address_rate_per_minute), static_cast<double>(s.auth_address_burst)}});
+  if (!account.empty())
+    check.keys.push_back({"auth:account:" + account, {static_cast<double>(s.auth_account_rate_per_minute),
+                                                      static_cast<double>(s.auth_account_burst)}});
+  self->request(ctx->app->limiter, ctx->timeout(), std::move(check))
+    .then(
+      [=](actors::rate_verdict& v) mutable {
+        if (v.allowed())
+          next();
+        else
+          ctx->out->problem(actors::problem::of("rate_limited", "too many attempts, retry later"), 0,
+                            {{"Retry-After", std::to_string(v.retry_after_seconds)}});
+      },
+      [=](caf::error&) { answer_problem(ctx, actors::problem::unavailable()); });
+}
+
+std::string email_account(const std::string& email) { return "email:" + actors::rules::normalize_email(email); }
+std::string user_account(int64_t id) { return "user:" + std::to_string(id); }
 
 void register_user(caf::event_based_actor* self, const ctx_ptr& ctx) {
   rapidjson::Document doc;
@@ -104,7 +141,10 @@ void register_user(caf::event_based_actor* self, const ctx_ptr& ctx) {
   cmd.first_name = first.value_or("");
   cmd.last_name = last.value_or("");
   cmd.phone = phone.value;
-  ask_users(self, ctx, std::move(cmd), 201, [ctx](const actors::user_view& u) { return render_session(*ctx->app, u); });
+  cmd.client = self->address();
+  within_rate_limits(self, ctx, email_account(cmd.email), [=] {
+    ask_users(self, ctx, cmd, 201, [ctx](const actors::user_view& u) { return render_session(*ctx->app, u); });
+  });
 }
 
 void login(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -116,8 +156,10 @@ void login(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto password = in.string("password", true);
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  ask_users(self, ctx, actors::login_user{*email, *password, 0}, 200,
-            [ctx](const actors::user_view& u) { return render_session(*ctx->app, u); });
+  actors::login_user cmd{*email, *password, 0, self->address()};
+  within_rate_limits(self, ctx, email_account(cmd.email), [=] {
+    ask_users(self, ctx, cmd, 200, [ctx](const actors::user_view& u) { return render_session(*ctx->app, u); });
+  });
 }
 
 void refresh(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -129,15 +171,17 @@ void refresh(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!in.ok())
     return ctx->out->problem(in.problem());
   auto claims = ctx->app->jwt.verify(*token, "refresh", unix_now());
-  if (!claims)
-    return ctx->out->problem(actors::problem::of("invalid_token", "refresh token is invalid or expired"));
-  ask_users(self, ctx, actors::authenticate{claims->user_id, claims->version}, 200, [ctx](const actors::user_view& u) {
-    rapidjson::StringBuffer buf;
-    json::writer w{buf};
-    w.StartObject();
-    write_tokens(w, *ctx->app, u, false);
-    w.EndObject();
-    return std::string{buf.GetString()};
+  within_rate_limits(self, ctx, claims ? user_account(claims->user_id) : "", [=] {
+    if (!claims)
+      return ctx->out->problem(actors::problem::of("invalid_token", "refresh token is invalid or expired"));
+    ask_users(self, ctx, actors::authenticate{claims->user_id, claims->version}, 200, [ctx](const actors::user_view& u) {
+      rapidjson::StringBuffer buf;
+      json::writer w{buf};
+      w.StartObject();
+      write_tokens(w, *ctx->app, u, false);
+      w.EndObject();
+      return std::string{buf.GetString()};
+    });
   });
 }
 
@@ -149,17 +193,21 @@ void verify_email(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto token = in.string("token", true);
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  self->request(ctx->app->users, ctx->timeout(), actors::verify_email{*token})
-    .then(
-      [=](actors::user_reply& r) {
-        if (r.error.code == "invalid_token")  // here a bad token is bad input, not bad credentials
-          ctx->out->problem(r.error, 400);
-        else if (r.error)
-          ctx->out->problem(r.error);
-        else
-          ctx->out->json(200, R"({"email_verified":true})");
-      },
-      [=](caf::error&) { ctx->out->problem(actors::problem::unavailable()); });
+  // A verification token names no account until it is looked up: the address is the limit.
+  auto cmd = actors::verify_email{*token};
+  within_rate_limits(self, ctx, "", [=] {
+    self->request(ctx->app->users, ctx->timeout(), cmd)
+      .then(
+        [=](actors::user_reply& r) {
+          if (r.error.code == "invalid_token")  // here a bad token is bad input, not bad credentials
+            ctx->out->problem(r.error, 400);
+          else if (r.error)
+            answer_problem(ctx, r.error);
+          else
+            ctx->out->json(200, R"({"email_verified":true})");
+        },
+        [=](caf::error&) { answer_problem(ctx, actors::problem::unavailable()); });
+  });
 }
 
 void change_password(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -171,9 +219,12 @@ void change_password(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto new_password = in.string("new_password", true);
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  actors::change_password cmd{{ctx->claims->user_id, ctx->claims->version}, *old_password, *new_password};
-  ask_users(self, ctx, std::move(cmd), 200,
-            [ctx](const actors::user_view& u) { return render_session(*ctx->app, u, "password changed"); });
+  actors::change_password cmd{{ctx->claims->user_id, ctx->claims->version}, *old_password, *new_password,
+                              self->address()};
+  within_rate_limits(self, ctx, user_account(cmd.who.user_id), [=] {
+    ask_users(self, ctx, cmd, 200,
+              [ctx](const actors::user_view& u) { return render_session(*ctx->app, u, "password changed"); });
+  });
 }
 
 void get_profile(caf::event_based_actor*, const ctx_ptr& ctx) { ctx->out->json(200, render_user(*ctx->user)); }

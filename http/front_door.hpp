@@ -39,6 +39,7 @@ struct app_context {
   caf::actor carts;    ///< the cart supervisor
   caf::actor orders;   ///< the order supervisor
   caf::actor probe;    ///< the health probe
+  caf::actor limiter;  ///< rate limits of the auth endpoints (actors/rate_limiter.hpp)
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> open_connections{0};  ///< client connections Pistache holds (MAX_CONNECTIONS)

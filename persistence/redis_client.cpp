@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include <stdexcept>
+#include <vector>
 
 namespace commerce::persistence {
 
@@ -98,6 +99,53 @@ bool redis_client::ping() {
     return false;
   reply_ptr r{static_cast<redisReply*>(redisCommand(ctx_.get(), "PING"))};
   return r && r->type == REDIS_REPLY_STATUS && std::string{r->str, r->len} == "PONG";
+}
+
+}  // namespace commerce::persistence
+
+namespace commerce::persistence {
+
+bool redis_client::usable() const { return ctx_ && ctx_->err == 0; }
+
+long long redis_client::eval_integer(const std::string& script, const std::vector<std::string>& keys,
+                                     const std::vector<std::string>& args) {
+  // Arguments travel with their lengths (redisCommandArgv), never through a format string.
+  auto command = [&](std::vector<std::string> words) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const auto& w : words) {
+      argv.push_back(w.data());
+      lengths.push_back(w.size());
+    }
+    reply_ptr r{static_cast<redisReply*>(
+      redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()))};
+    if (!r)
+      throw std::runtime_error(std::string{"Redis I/O error: "} + ctx_->errstr);
+    return r;
+  };
+  auto load = [&] {
+    auto r = command({"SCRIPT", "LOAD", script});
+    if (r->type != REDIS_REPLY_STRING)
+      throw std::runtime_error("Redis SCRIPT LOAD failed");
+    return script_shas_[script] = std::string{r->str, r->len};
+  };
+  auto evalsha = [&](const std::string& sha) {
+    std::vector<std::string> words{"EVALSHA", sha, std::to_string(keys.size())};
+    words.insert(words.end(), keys.begin(), keys.end());
+    words.insert(words.end(), args.begin(), args.end());
+    return command(std::move(words));
+  };
+  if (!usable())
+    throw std::runtime_error("Redis connection is broken");
+  auto known = script_shas_.find(script);
+  auto r = evalsha(known != script_shas_.end() ? known->second : load());
+  if (r->type == REDIS_REPLY_ERROR && std::string{r->str, r->len}.rfind("NOSCRIPT", 0) == 0)
+    r = evalsha(load());  // the server restarted or flushed its scripts
+  if (r->type == REDIS_REPLY_ERROR)
+    throw std::runtime_error("Redis script error: " + std::string{r->str, r->len});
+  if (r->type != REDIS_REPLY_INTEGER)
+    throw std::runtime_error("Redis script did not return an integer");
+  return r->integer;
 }
 
 }  // namespace commerce::persistence

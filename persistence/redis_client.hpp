@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct redisContext;
 
@@ -33,11 +35,21 @@ public:
   /// True when the server answers PONG.
   bool ping();
 
+  /// Runs a Lua script atomically and returns its integer reply: EVALSHA with the SHA-1 that
+  /// SCRIPT LOAD gave this connection, loading it (again) when the server does not know it. Throws
+  /// std::runtime_error on an I/O error (the connection is then unusable), an error reply or a
+  /// non-integer reply.
+  long long eval_integer(const std::string& script, const std::vector<std::string>& keys,
+                         const std::vector<std::string>& args);
+  /// False once an I/O error has broken the connection.
+  bool usable() const;
+
 private:
   struct context_deleter {
     void operator()(redisContext* c) const;
   };
   std::unique_ptr<redisContext, context_deleter> ctx_;
+  std::map<std::string, std::string> script_shas_;  ///< script text -> SHA-1 from SCRIPT LOAD
 };
 
 }  // namespace commerce::persistence

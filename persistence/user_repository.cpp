@@ -1,5 +1,11 @@
 #include "persistence/user_repository.hpp"
 
+#include <sys/select.h>
+
+#include <cerrno>
+#include <charconv>
+#include <memory>
+
 namespace commerce::persistence {
 
 namespace {
@@ -81,13 +87,14 @@ user_record update_profile(pg::connection& c, int64_t id, const profile_change& 
   return read_user(r);
 }
 
-user_record change_password(pg::connection& c, int64_t id, const std::string& new_hash) {
+std::optional<user_record> change_password(pg::connection& c, int64_t id, const std::string& new_hash,
+                                           int32_t expected_version) {
   auto r = c.exec(std::string{"UPDATE users SET password_hash = $2, token_version = token_version + 1, "
-                              "updated_at = now() WHERE id = $1::bigint"} +
+                              "updated_at = now() WHERE id = $1::bigint AND token_version = $3::int"} +
                     returning(),
-                  {pg::to_param(id), new_hash});
+                  {pg::to_param(id), new_hash, std::to_string(expected_version)});
   if (r.empty())
-    throw pg::error("user " + std::to_string(id) + " vanished", "");
+    return std::nullopt;
   return read_user(r);
 }
 
@@ -111,6 +118,33 @@ bool consume_verification_token(pg::connection& c, int64_t user_id, const std::s
           {pg::to_param(user_id)});
   tx.commit();
   return true;
+}
+
+void listen_for_user_changes(pg::connection& c) { c.exec("LISTEN user_changed"); }
+
+std::vector<int64_t> await_user_changes(pg::connection& c, std::chrono::milliseconds limit) {
+  PGconn* native = c.native();
+  int fd = PQsocket(native);
+  if (fd < 0)
+    throw pg::error("the listening connection is closed", "");
+  fd_set readable;
+  FD_ZERO(&readable);
+  FD_SET(fd, &readable);
+  timeval tv{static_cast<time_t>(limit.count() / 1000), static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
+  if (select(fd + 1, &readable, nullptr, nullptr, &tv) < 0 && errno != EINTR)
+    throw pg::error("select on the listening connection failed", "");
+  if (!PQconsumeInput(native) || PQstatus(native) != CONNECTION_OK)
+    throw pg::error(std::string{"the listening connection was lost: "} + PQerrorMessage(native), "");
+  std::vector<int64_t> ids;
+  while (auto* raw = PQnotifies(native)) {
+    std::unique_ptr<PGnotify, decltype(&PQfreemem)> n{raw, &PQfreemem};
+    std::string payload = n->extra ? n->extra : "";
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), id);
+    if (ec == std::errc{} && end == payload.data() + payload.size())
+      ids.push_back(id);
+  }
+  return ids;
 }
 
 int64_t upsert_staff_user(pg::connection& c, const std::string& email, const std::string& password_hash) {

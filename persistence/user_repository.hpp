@@ -4,9 +4,11 @@
 
 #include "persistence/pg.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace commerce::persistence {
 
@@ -53,13 +55,24 @@ struct profile_change {
 };
 user_record update_profile(pg::connection& c, int64_t id, const profile_change& change);
 
-/// Stores the new hash and bumps token_version, which revokes every earlier token.
-user_record change_password(pg::connection& c, int64_t id, const std::string& new_hash);
+/// Stores the new hash and bumps token_version, which revokes every earlier token; only while the
+/// token version is still `expected_version` (otherwise nothing changes and the result is empty:
+/// another change, on any node, came first).
+std::optional<user_record> change_password(pg::connection& c, int64_t id, const std::string& new_hash,
+                                           int32_t expected_version);
 
 /// The user a still-usable verification token belongs to, without consuming it.
 std::optional<int64_t> verification_token_owner(pg::connection& c, const std::string& token_hash);
 /// Marks the token used and the e-mail verified in one transaction; false if it was not usable.
 bool consume_verification_token(pg::connection& c, int64_t user_id, const std::string& token_hash);
+
+/// Subscribes `c` (a connection of its own, outside the pool) to the user_changed channel that
+/// migration 0007's trigger notifies when a password, token version, active flag or staff role
+/// changes, or a user is deleted.
+void listen_for_user_changes(pg::connection& c);
+/// Waits up to `limit` for notifications on a listening connection and returns the user ids
+/// they name (possibly none). Throws pg::error when the connection is lost.
+std::vector<int64_t> await_user_changes(pg::connection& c, std::chrono::milliseconds limit);
 
 /// Start-up bootstrap of ADMIN_EMAIL: creates the user or resets its password, always staff.
 int64_t upsert_staff_user(pg::connection& c, const std::string& email, const std::string& password_hash);

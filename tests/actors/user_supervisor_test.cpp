@@ -95,10 +95,10 @@ BOOST_AUTO_TEST_CASE(login_checks_the_password_in_the_users_actor) {
   auto sup = supervisor();
   auto email = unique_email("login");
   insert_user(email, "right1password");
-  BOOST_TEST(ask_user(sup, actors::login_user{email, "wrong1password", 0}).error.code == "invalid_credentials");
-  BOOST_TEST(ask_user(sup, actors::login_user{"nobody." + email, "right1password", 0}).error.code ==
+  BOOST_TEST(ask_user(sup, actors::login_user{email, "wrong1password", 0, {}}).error.code == "invalid_credentials");
+  BOOST_TEST(ask_user(sup, actors::login_user{"nobody." + email, "right1password", 0, {}}).error.code ==
              "invalid_credentials");
-  auto ok = ask_user(sup, actors::login_user{"  " + email + " ", "right1password", 0});
+  auto ok = ask_user(sup, actors::login_user{"  " + email + " ", "right1password", 0, {}});
   BOOST_TEST(ok.error.ok(), ok.error.code);
   BOOST_TEST(ok.user.email == email);
 }
@@ -106,12 +106,12 @@ BOOST_AUTO_TEST_CASE(login_checks_the_password_in_the_users_actor) {
 BOOST_AUTO_TEST_CASE(a_password_change_revokes_earlier_tokens) {
   auto sup = supervisor();
   auto id = insert_user(unique_email("revoke"), "first1password");
-  actors::change_password wrong{{id, 1}, "not1theold", "second2password"};
+  actors::change_password wrong{{id, 1}, "not1theold", "second2password", {}};
   auto refused = ask_user(sup, wrong);
   BOOST_TEST(refused.error.code == "validation_error");
   BOOST_TEST(refused.error.fields.count("old_password") == 1u);
 
-  auto changed = ask_user(sup, actors::change_password{{id, 1}, "first1password", "second2password"});
+  auto changed = ask_user(sup, actors::change_password{{id, 1}, "first1password", "second2password", {}});
   BOOST_TEST_REQUIRE(changed.error.ok(), changed.error.code);
   BOOST_TEST(changed.user.token_version == 2);
   BOOST_TEST(ask_user(sup, actors::authenticate{id, 1}).error.code == "invalid_token");
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(one_email_registers_once_under_concurrency) {
   caf::scoped_actor self{*sys};
   constexpr int attempts = 6;
   for (int i = 0; i < attempts; ++i)
-    self->send(sup, actors::register_user{i % 2 ? email : "  " + email, "secret123", "", "", std::nullopt});
+    self->send(sup, actors::register_user{i % 2 ? email : "  " + email, "secret123", "", "", std::nullopt, {}});
   int created = 0, conflicts = 0;
   for (int i = 0; i < attempts; ++i) {
     self->receive([&](actors::user_reply& r) { r.error.ok() ? ++created : (r.error.code == "email_exists" ? ++conflicts : 0); },
@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(one_email_registers_once_under_concurrency) {
 
 BOOST_AUTO_TEST_CASE(registration_validates_before_it_hashes) {
   auto sup = supervisor();
-  auto r = ask_user(sup, actors::register_user{"not-an-email", "short", std::string(151, 'x'), "", std::string{"12"}});
+  auto r = ask_user(sup, actors::register_user{"not-an-email", "short", std::string(151, 'x'), "", std::string{"12"}, {}});
   BOOST_TEST(r.error.code == "validation_error");
   for (const char* field : {"email", "password", "first_name", "phone"})
     BOOST_TEST(r.error.fields.count(field) == 1u, field);

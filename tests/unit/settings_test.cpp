@@ -91,6 +91,9 @@ BOOST_AUTO_TEST_CASE(wrong_values_fail_with_the_setting_named) {
   fails_with({{"ADMIN_EMAIL", "a@b.co"}}, "ADMIN_PASSWORD");
   fails_with({{"LOG_LEVEL", "loud"}}, "LOG_LEVEL");
   fails_with({{"ACCESS_LOG", "maybe"}}, "ACCESS_LOG");
+  fails_with({{"CRYPTO_QUEUE_LIMIT", "0"}}, "CRYPTO_QUEUE_LIMIT");
+  fails_with({{"AUTH_ACCOUNT_BURST", "0"}}, "AUTH_ACCOUNT_BURST");
+  fails_with({{"AUTH_ADDRESS_RATE_PER_MINUTE", "lots"}}, "AUTH_ADDRESS_RATE_PER_MINUTE");
   fails_with({{"PAYMENT_WEBHOOK_ALLOWED_IPS", "185.71.76.0/33"}}, "PAYMENT_WEBHOOK_ALLOWED_IPS");
   fails_with({{"TRUSTED_PROXIES", "10.0.0.1, proxy.local"}}, "TRUSTED_PROXIES");
   fails_with({{"SHIPPING_PROVIDER", "cdek"}, {"SHIPPING_ACCOUNT_ID", "id"}, {"SHIPPING_SECRET", "s"}},
