@@ -1,0 +1,85 @@
+#include "integrations/untrusted_json.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+namespace commerce::integrations {
+
+namespace {
+
+/// Forwards the reader's SAX events to the document that builds the DOM, counting open
+/// containers; one too many stops the parse (returning false makes the reader stop with
+/// kParseErrorTermination), so no deeper value is ever allocated.
+class depth_limited_handler {
+public:
+  depth_limited_handler(rapidjson::Document& doc, unsigned max_depth) : doc_(doc), max_depth_(max_depth) {}
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool StartObject() { return enter() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return doc_.EndObject(members);
+  }
+  bool StartArray() { return enter() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return doc_.EndArray(elements);
+  }
+
+  bool exceeded() const { return exceeded_; }
+
+private:
+  bool enter() {
+    if (++depth_ <= max_depth_)
+      return true;
+    exceeded_ = true;
+    return false;
+  }
+
+  rapidjson::Document& doc_;
+  unsigned max_depth_;
+  unsigned depth_ = 0;
+  bool exceeded_ = false;
+};
+
+constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+}  // namespace
+
+json_parse_result parse_untrusted_json(std::string_view text, rapidjson::Document& doc, unsigned max_depth) {
+  json_parse_result result;
+  rapidjson::ParseResult parsed;
+  // Populate runs the reader against the document's own SAX interface (through the counting
+  // wrapper), and takes the root value only when the generator reports success.
+  auto generate = [&](rapidjson::Document& target) {
+    depth_limited_handler handler{target, max_depth};
+    rapidjson::MemoryStream stream{text.data(), text.size()};
+    rapidjson::Reader reader;
+    parsed = reader.Parse<parse_flags>(stream, handler);
+    if (handler.exceeded())
+      result.outcome = json_parse_result::status::too_deep;
+    return !parsed.IsError();
+  };
+  doc.SetNull();
+  doc.Populate(generate);
+  if (result.too_deep()) {
+    result.message = "the JSON nests deeper than " + std::to_string(max_depth) + " levels";
+  } else if (parsed.IsError()) {
+    result.outcome = json_parse_result::status::syntax_error;
+    result.message = std::string{"malformed JSON: "} + rapidjson::GetParseError_En(parsed.Code()) + " at offset " +
+                     std::to_string(parsed.Offset());
+  }
+  return result;
+}
+
+}  // namespace commerce::integrations
