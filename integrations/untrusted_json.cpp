@@ -4,6 +4,8 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <cmath>
+
 namespace commerce::integrations {
 
 namespace {
@@ -21,7 +23,14 @@ public:
   bool Uint(unsigned u) { return doc_.Uint(u); }
   bool Int64(int64_t i) { return doc_.Int64(i); }
   bool Uint64(uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
+  /// RapidJSON 1.1.0 turns some out-of-range numbers (777771e308) into infinity instead of
+  /// refusing them; no JSON value is infinite, and nothing downstream can write one back.
+  bool Double(double d) {
+    if (std::isfinite(d))
+      return doc_.Double(d);
+    infinite_ = true;
+    return false;
+  }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
@@ -37,6 +46,7 @@ public:
   }
 
   bool exceeded() const { return exceeded_; }
+  bool infinite() const { return infinite_; }
 
 private:
   bool enter() {
@@ -50,6 +60,7 @@ private:
   unsigned max_depth_;
   unsigned depth_ = 0;
   bool exceeded_ = false;
+  bool infinite_ = false;
 };
 
 constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
@@ -59,6 +70,7 @@ constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag | rapidjson::kPa
 json_parse_result parse_untrusted_json(std::string_view text, rapidjson::Document& doc, unsigned max_depth) {
   json_parse_result result;
   rapidjson::ParseResult parsed;
+  bool infinite = false;
   // Populate runs the reader against the document's own SAX interface (through the counting
   // wrapper), and takes the root value only when the generator reports success.
   auto generate = [&](rapidjson::Document& target) {
@@ -68,12 +80,17 @@ json_parse_result parse_untrusted_json(std::string_view text, rapidjson::Documen
     parsed = reader.Parse<parse_flags>(stream, handler);
     if (handler.exceeded())
       result.outcome = json_parse_result::status::too_deep;
+    infinite = handler.infinite();
     return !parsed.IsError();
   };
   doc.SetNull();
   doc.Populate(generate);
   if (result.too_deep()) {
     result.message = "the JSON nests deeper than " + std::to_string(max_depth) + " levels";
+  } else if (infinite) {
+    result.outcome = json_parse_result::status::syntax_error;
+    result.message = std::string{"malformed JSON: "} + rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig) +
+                     " at offset " + std::to_string(parsed.Offset());
   } else if (parsed.IsError()) {
     result.outcome = json_parse_result::status::syntax_error;
     result.message = std::string{"malformed JSON: "} + rapidjson::GetParseError_En(parsed.Code()) + " at offset " +

@@ -143,7 +143,8 @@ public:
     webhook_event event;
     event.type = json_text(d, "type");
     auto data = d.FindMember("data");
-    if (data != d.MemberEnd() && data->value.IsObject() && data->value.HasMember("object")) {
+    if (data != d.MemberEnd() && data->value.IsObject() && data->value.HasMember("object") &&
+        data->value["object"].IsObject()) {  // FindMember on anything else is undefined (found by fuzzing)
       const auto& object = data->value["object"];
       auto metadata = object.FindMember("metadata");
       if (metadata != object.MemberEnd()) {
