@@ -32,8 +32,8 @@ public:
     return false;
   }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return text_ok(s, n) && doc_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return text_ok(s, n) && doc_.Key(s, n, copy); }
   bool StartObject() { return enter() && doc_.StartObject(); }
   bool EndObject(rapidjson::SizeType members) {
     --depth_;
@@ -47,8 +47,21 @@ public:
 
   bool exceeded() const { return exceeded_; }
   bool infinite() const { return infinite_; }
+  bool lone_surrogate() const { return lone_surrogate_; }
 
 private:
+  /// RapidJSON 1.1.0 validates the raw bytes, but decodes an escaped lone low surrogate
+  /// ("\udc00") into ED B0 80, which is not UTF-8 (and PostgreSQL refuses it). Every other
+  /// decoded text is valid UTF-8, so that sequence is the one to look for.
+  bool text_ok(const char* s, rapidjson::SizeType n) {
+    for (rapidjson::SizeType i = 0; i + 1 < n; ++i)
+      if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+        lone_surrogate_ = true;
+        return false;
+      }
+    return true;
+  }
+
   bool enter() {
     if (++depth_ <= max_depth_)
       return true;
@@ -61,6 +74,7 @@ private:
   unsigned depth_ = 0;
   bool exceeded_ = false;
   bool infinite_ = false;
+  bool lone_surrogate_ = false;
 };
 
 constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
@@ -71,6 +85,7 @@ json_parse_result parse_untrusted_json(std::string_view text, rapidjson::Documen
   json_parse_result result;
   rapidjson::ParseResult parsed;
   bool infinite = false;
+  bool lone_surrogate = false;
   // Populate runs the reader against the document's own SAX interface (through the counting
   // wrapper), and takes the root value only when the generator reports success.
   auto generate = [&](rapidjson::Document& target) {
@@ -81,6 +96,7 @@ json_parse_result parse_untrusted_json(std::string_view text, rapidjson::Documen
     if (handler.exceeded())
       result.outcome = json_parse_result::status::too_deep;
     infinite = handler.infinite();
+    lone_surrogate = handler.lone_surrogate();
     return !parsed.IsError();
   };
   doc.SetNull();
@@ -91,6 +107,11 @@ json_parse_result parse_untrusted_json(std::string_view text, rapidjson::Documen
     result.outcome = json_parse_result::status::syntax_error;
     result.message = std::string{"malformed JSON: "} + rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig) +
                      " at offset " + std::to_string(parsed.Offset());
+  } else if (lone_surrogate) {
+    result.outcome = json_parse_result::status::syntax_error;
+    result.message = std::string{"malformed JSON: "} +
+                     rapidjson::GetParseError_En(rapidjson::kParseErrorStringUnicodeSurrogateInvalid) + " at offset " +
+                     std::to_string(parsed.Offset());
   } else if (parsed.IsError()) {
     result.outcome = json_parse_result::status::syntax_error;
     result.message = std::string{"malformed JSON: "} + rapidjson::GetParseError_En(parsed.Code()) + " at offset " +

@@ -488,6 +488,10 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_bad_input) {
   auto r = c.post("/api/auth/register/", register_body(unique_email("utf8"), "Passw0rd-ok", "\"last_name\":\"\xC3\x28\""));
   BOOST_TEST(((r.status == 400) && (r.error_code() == "invalid_json" || r.error_code() == "validation_error")),
              "register with invalid UTF-8 in last_name -> " << r.describe());
+  // An escaped lone surrogate decodes to bytes that are not UTF-8 either (found by fuzzing).
+  auto s = c.patch("/api/users/profile/", R"({"first_name":"Ann\udc00"})", a.access);
+  BOOST_TEST(((s.status == 400) && (s.error_code() == "invalid_json" || s.error_code() == "validation_error")),
+             "PATCH profile with an escaped lone surrogate in first_name -> " << s.describe());
   auto me = c.get("/api/users/profile/", a.access);
   REQUIRE_STATUS(me, 200);
   BOOST_TEST(me.json["first_name"].GetString() == std::string{});

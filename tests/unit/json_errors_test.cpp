@@ -110,6 +110,10 @@ BOOST_AUTO_TEST_CASE(nesting_is_bounded_at_64_levels) {
   // Found by request_body_fuzz: RapidJSON reads this as infinity, which no writer can write back.
   BOOST_TEST(json::parse_object(R"({"a":777771e308})", d).code == "invalid_json");
   BOOST_TEST(json::parse_object(R"({"a":1.5e308,"b":-1e-400})", d).ok());
+  // Also found by request_body_fuzz: an escaped lone low surrogate decodes to bytes that are not UTF-8.
+  BOOST_TEST(json::parse_object(R"({"a":"Ann\ude5A"})", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object(R"({"\udc00":1})", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object(R"({"a":"\ud83d\ude00 \u00e9 \uffff"})", d).ok());  // a pair, é, U+FFFF
 }
 
 BOOST_AUTO_TEST_CASE(canonical_form_does_not_recurse) {
