@@ -164,6 +164,9 @@ caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
       }, [self](product_reply&) { self->state.listings.pages.clear(); });
     },
     [=](const list_products& cmd) -> caf::result<product_page_reply> {
+      // Checked before the cache: a refused query is no key and no database work.
+      if (auto bad = catalog_rules::check_listing(cmd.query); !bad.empty())
+        return product_page_reply{problem::validation(std::move(bad), "invalid query parameters"), {}};
       auto query = cmd.query;
       auto key = listing_state::key_of(query);
       auto& cache = self->state.listings;

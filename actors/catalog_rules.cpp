@@ -53,6 +53,13 @@ field_errors check_product(persistence::product_fields& f, bool creating) {
   return bad;
 }
 
+field_errors check_listing(const persistence::product_query& q) {
+  field_errors bad;
+  if (utf8_length(q.search) > max_search)
+    bad["search"].push_back("must be at most 200 characters");
+  return bad;
+}
+
 field_errors check_stock_change(persistence::stock_operation op, int64_t quantity) {
   field_errors bad;
   int64_t low = op == persistence::stock_operation::set ? 0 : 1;

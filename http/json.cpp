@@ -1,6 +1,6 @@
 #include "http/json.hpp"
 
-#include <rapidjson/error/en.h>
+#include "integrations/untrusted_json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,19 +14,18 @@ actors::problem parse_object(const std::string& body, rapidjson::Document& out) 
     out.SetObject();
     return actors::problem::none();
   }
-  out.Parse<untrusted>(body.data(), body.size());
-  if (out.HasParseError())
-    return actors::problem::of("invalid_json", std::string{"malformed JSON: "} +
-                                                 rapidjson::GetParseError_En(out.GetParseError()) + " at offset " +
-                                                 std::to_string(out.GetErrorOffset()));
+  auto parsed = integrations::parse_untrusted_json(body, out);
+  if (parsed.too_deep())
+    return actors::problem::validation({{"body", {parsed.message}}}, parsed.message);
+  if (!parsed.ok())
+    return actors::problem::of("invalid_json", parsed.message);
   if (!out.IsObject())
     return actors::problem::of("invalid_json", "the request body must be a JSON object");
   return actors::problem::none();
 }
 
 bool parse_untrusted(const char* data, size_t size, rapidjson::Document& doc) {
-  doc.Parse<untrusted>(data, size);
-  return !doc.HasParseError();
+  return integrations::parse_untrusted_json({data, size}, doc).ok();
 }
 
 const rapidjson::Value* reader::find(const char* name) {
@@ -187,37 +186,60 @@ void write_money(writer& w, int64_t minor) {
 
 namespace {
 
-void write_canonical(writer& w, const rapidjson::Value& v) {
-  if (v.IsObject()) {
-    std::vector<const rapidjson::Value::Member*> members;
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
-      members.push_back(&*it);
-    std::sort(members.begin(), members.end(), [](auto* a, auto* b) {
-      return std::string_view{a->name.GetString(), a->name.GetStringLength()} <
-             std::string_view{b->name.GetString(), b->name.GetStringLength()};
-    });
-    w.StartObject();
-    for (auto* m : members) {
-      w.Key(m->name.GetString(), m->name.GetStringLength());
-      write_canonical(w, m->value);
-    }
-    w.EndObject();
-  } else if (v.IsArray()) {
-    w.StartArray();
-    for (const auto& item : v.GetArray())
-      write_canonical(w, item);
-    w.EndArray();
-  } else {
-    v.Accept(w);
-  }
-}
+/// One open container of canonical(): an object's members in key order, or an array.
+struct open_container {
+  const rapidjson::Value* value;
+  std::vector<const rapidjson::Value::Member*> sorted_members;  ///< objects only
+  size_t next = 0;                                              ///< next member or element
+};
 
 }  // namespace
 
-std::string canonical(const rapidjson::Value& v) {
+std::string canonical(const rapidjson::Value& root) {
+  // An explicit stack rather than recursion: parsing already bounds the depth, but this must
+  // not depend on every caller having parsed with the bound.
   rapidjson::StringBuffer buf;
   writer w{buf};
-  write_canonical(w, v);
+  std::vector<open_container> stack;
+  auto start = [&](const rapidjson::Value& v) {
+    if (v.IsObject()) {
+      open_container c{&v, {}, 0};
+      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+        c.sorted_members.push_back(&*it);
+      std::sort(c.sorted_members.begin(), c.sorted_members.end(), [](auto* a, auto* b) {
+        return std::string_view{a->name.GetString(), a->name.GetStringLength()} <
+               std::string_view{b->name.GetString(), b->name.GetStringLength()};
+      });
+      w.StartObject();
+      stack.push_back(std::move(c));
+    } else if (v.IsArray()) {
+      w.StartArray();
+      stack.push_back(open_container{&v, {}, 0});
+    } else {
+      v.Accept(w);  // a scalar: no recursion
+    }
+  };
+  start(root);
+  while (!stack.empty()) {
+    auto& top = stack.back();  // not used after start(), which may grow the stack
+    if (top.value->IsObject()) {
+      if (top.next == top.sorted_members.size()) {
+        w.EndObject();
+        stack.pop_back();
+        continue;
+      }
+      const auto* member = top.sorted_members[top.next++];
+      w.Key(member->name.GetString(), member->name.GetStringLength());
+      start(member->value);
+    } else {
+      if (top.next == top.value->Size()) {
+        w.EndArray();
+        stack.pop_back();
+        continue;
+      }
+      start((*top.value)[static_cast<rapidjson::SizeType>(top.next++)]);
+    }
+  }
   return {buf.GetString(), buf.GetSize()};
 }
 

@@ -16,15 +16,13 @@ namespace commerce::http::json {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-/// How every untrusted JSON is parsed: iteratively (a deeply nested body cannot overflow the
-/// stack) and with UTF-8 validation (invalid bytes are a 400, never a database error).
-constexpr unsigned untrusted = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-
-/// Parses untrusted text into `doc`; false on any error.
+/// Parses untrusted text into `doc` with integrations' bounded parser (iterative, UTF-8
+/// validated, at most max_json_depth levels); false on any error.
 bool parse_untrusted(const char* data, size_t size, rapidjson::Document& doc);
 
 /// Parses `body` as a JSON object (an empty body counts as `{}`). Returns an `invalid_json`
-/// problem for syntax errors and for anything but an object at the top level.
+/// problem for syntax errors and for anything but an object at the top level, and a
+/// `validation_error` for nesting deeper than max_json_depth (64) levels.
 actors::problem parse_object(const std::string& body, rapidjson::Document& out);
 
 /// Reads fields of one object. API.md §0: no type coercion; wrong types are 400 with the field named.
@@ -72,7 +70,8 @@ void write_money(writer& w, int64_t minor);
 std::optional<int64_t> parse_money_text(const std::string& text);
 
 /// The body re-serialised with object keys sorted, so equal JSON compares equal whatever
-/// the key order and white space (Idempotency-Key bodies, API.md §4).
+/// the key order and white space (Idempotency-Key bodies, API.md §4). Iterative: its stack is
+/// on the heap, whatever the nesting.
 std::string canonical(const rapidjson::Value& v);
 
 }  // namespace commerce::http::json

@@ -89,6 +89,8 @@ std::string jwt_codec::sign(const token_claims& c) const {
 
 std::optional<token_claims> jwt_codec::verify(std::string_view token, std::string_view expected_type, int64_t now,
                                               std::string* why) const {
+  if (token.size() > max_token_bytes)
+    return reject(why, "longer than max_token_bytes");
   auto first = token.find('.');
   auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos)

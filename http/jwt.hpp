@@ -23,6 +23,8 @@ class jwt_codec {
 public:
   /// Clock skew tolerated on "exp" (API.md allows at most 60 s).
   static constexpr int64_t leeway_seconds = 30;
+  /// Ours are about 250 bytes; anything much longer is refused before it is decoded.
+  static constexpr size_t max_token_bytes = 4096;
 
   explicit jwt_codec(std::string secret) : secret_(std::move(secret)) {}
 

@@ -59,8 +59,7 @@ bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway
     detail = "gateway answered HTTP " + std::to_string(r.status);
     return false;
   }
-  doc.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (!parse_untrusted_json(r.body, doc).ok() || !doc.IsObject()) {
     detail = "gateway answered a body that is not a JSON object";
     return false;
   }
@@ -209,13 +208,14 @@ std::optional<double> json_number(const rapidjson::Value& object, const char* na
   auto it = object.FindMember(name);
   if (it == object.MemberEnd())
     return std::nullopt;
-  if (it->value.IsNumber())
+  constexpr double limit = 1e15;
+  if (it->value.IsNumber() && std::fabs(it->value.GetDouble()) <= limit)
     return it->value.GetDouble();
   if (it->value.IsString()) {
     const char* text = it->value.GetString();
     char* end = nullptr;
     double v = std::strtod(text, &end);
-    if (end != text && *end == '\0' && std::isfinite(v))
+    if (end != text && *end == '\0' && std::fabs(v) <= limit)  // also false for NaN
       return v;
   }
   return std::nullopt;

@@ -6,6 +6,7 @@
 #include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
 #include "integrations/payment_gateway.hpp"
+#include "integrations/untrusted_json.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -26,8 +27,9 @@ std::string money_text(int64_t minor);
 /// A member as text: strings as they are, numbers written out; "" when absent or another type.
 std::string json_text(const rapidjson::Value& object, const char* name);
 
-/// A 2xx answer whose body is a JSON object, parsed into `doc`; otherwise false, with the
-/// outcome (timeout or gateway_error) and why in `detail`.
+/// A 2xx answer whose body is a JSON object, parsed into `doc` (parse_untrusted_json: a
+/// provider's answer is outside data too); otherwise false, with the outcome (timeout or
+/// gateway_error) and why in `detail`.
 bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail);
 
 /// Whether a charge or refund that got no usable answer may still have taken effect: it was
@@ -81,7 +83,9 @@ std::string hmac_sha256(const std::string& key, const std::string& data);
 /// Compares two signatures in constant time (no early exit that would leak a prefix).
 bool same_signature(const std::string& a, const std::string& b);
 
-/// A member that is a number or a numeric string (carriers send either); nullopt otherwise.
+/// A member that is a number or a numeric string (carriers send either) within ±1e15; nullopt
+/// otherwise. No real amount, weight or day count is larger, and the bound keeps every
+/// conversion of the value to int64 (minor units, days) defined.
 std::optional<double> json_number(const rapidjson::Value& object, const char* name);
 
 }  // namespace commerce::integrations

@@ -257,9 +257,10 @@ bool multi_matches(const std::vector<std::pair<string_matcher, std::vector<strin
   // Subset: each expected name needs a present key whose values cover every expected value.
   for (const auto& [name, values] : expected) {
     bool found = false;
-    for (const auto& [key, actual_values] : actual) {
-      if (!name.matches(key))
+    for (const auto& entry : actual) {  // not a structured binding: clang 14 (fuzz build) cannot capture one
+      if (!name.matches(entry.first))
         continue;
+      const auto& actual_values = entry.second;
       bool all = std::all_of(values.begin(), values.end(), [&](const string_matcher& want) {
         return std::any_of(actual_values.begin(), actual_values.end(), [&](const std::string& v) { return want.matches(v); });
       });

@@ -13,6 +13,7 @@
 // base64(HMAC-SHA256(ApiSecret, raw body)); they name InvoiceId (our order) and TransactionId,
 // and are answered {"code":0}. The status is then re-read with /payments/get.
 #include "integrations/payment_gateway.hpp"
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -35,7 +36,9 @@ void write_transaction_id(writer& w, const std::string& id) {
     w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
 }
 
-payment_result read_transaction(const outbound_response& r) {
+}  // namespace
+
+payment_result answers::cloudpayments_payment(const outbound_response& r) {
   payment_result out;
   rapidjson::Document d;
   if (!usable_answer(r, d, out.outcome, out.detail))
@@ -66,6 +69,23 @@ payment_result read_transaction(const outbound_response& r) {
   }
   return out;
 }
+
+refund_result answers::cloudpayments_refund(const outbound_response& reply) {
+  refund_result out;
+  rapidjson::Document d;
+  if (!usable_answer(reply, d, out.outcome, out.detail))
+    return out;
+  bool success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
+  out.outcome = success ? gateway_outcome::succeeded : gateway_outcome::failed;
+  out.status = success ? "succeeded" : "failed";
+  out.detail = success ? "" : "CloudPayments: " + json_text(d, "Message");
+  auto model = d.FindMember("Model");
+  if (model != d.MemberEnd())
+    out.provider_refund_id = json_text(model->value, "TransactionId");
+  return out;
+}
+
+namespace {
 
 class cloudpayments final : public payment_gateway {
 public:
@@ -107,7 +127,7 @@ public:
     auto reply = client_->call({name_, "create_payment", "POST", base_ + path,
                                 {"Content-Type: application/json", auth_, "X-Request-ID: " + c.idempotency_key},
                                 buf.GetString(), false});
-    return with_unknown_flag(read_transaction(reply), reply);
+    return with_unknown_flag(answers::cloudpayments_payment(reply), reply);
   }
 
   payment_result fetch(const std::string& transaction_id) override {
@@ -118,7 +138,7 @@ public:
     w.Key("TransactionId");
     write_transaction_id(w, transaction_id);
     w.EndObject();
-    return read_transaction(client_->call({name_, "get_payment", "POST", base_ + "/payments/get",
+    return answers::cloudpayments_payment(client_->call({name_, "get_payment", "POST", base_ + "/payments/get",
                                            {"Content-Type: application/json", auth_}, buf.GetString(), true}));
   }
 
@@ -138,7 +158,7 @@ public:
       none.detail = "CloudPayments has no payment for the order";
       return none;
     }
-    return read_transaction(reply);  // no usable answer: still unknown to the caller
+    return answers::cloudpayments_payment(reply);  // no usable answer: still unknown to the caller
   }
 
   refund_result refund(const refund_request& r) override {
@@ -152,18 +172,7 @@ public:
     auto reply = client_->call({name_, "create_refund", "POST", base_ + "/payments/refund",
                                 {"Content-Type: application/json", auth_, "X-Request-ID: " + r.idempotency_key},
                                 buf.GetString(), false});
-    refund_result out;
-    rapidjson::Document d;
-    if (!usable_answer(reply, d, out.outcome, out.detail))
-      return with_unknown_flag(out, reply);
-    bool success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
-    out.outcome = success ? gateway_outcome::succeeded : gateway_outcome::failed;
-    out.status = success ? "succeeded" : "failed";
-    out.detail = success ? "" : "CloudPayments: " + json_text(d, "Message");
-    auto model = d.FindMember("Model");
-    if (model != d.MemberEnd())
-      out.provider_refund_id = json_text(model->value, "TransactionId");
-    return out;
+    return with_unknown_flag(answers::cloudpayments_refund(reply), reply);
   }
 
   std::optional<webhook_event> verify_webhook(const std::map<std::string, std::string>& headers,
@@ -174,8 +183,7 @@ public:
       return std::nullopt;
     std::map<std::string, std::string> fields;
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-    if (!d.HasParseError() && d.IsObject()) {
+    if (parse_untrusted_json(body, d).ok() && d.IsObject()) {
       for (const char* name : {"InvoiceId", "TransactionId", "OperationType", "Status"})
         fields[name] = json_text(d, name);
     } else {

@@ -3,6 +3,7 @@
 //   GET  {base}/api/v1/payments/{provider id}
 // Replies are parsed as JSON whatever their Content-Type (the document's mock sends none).
 #include "integrations/payment_gateway.hpp"
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 
 #include <rapidjson/document.h>
@@ -12,10 +13,8 @@
 
 namespace commerce::integrations {
 
-namespace {
-
 /// Maps one HTTP exchange to a payment_result.
-payment_result read_reply(const outbound_response& r) {
+payment_result answers::generic_payment(const outbound_response& r) {
   payment_result out;
   rapidjson::Document d;
   if (!usable_answer(r, d, out.outcome, out.detail))
@@ -28,6 +27,8 @@ payment_result read_reply(const outbound_response& r) {
     out.detail = "gateway answered an unknown status '" + status + "'";
   return out;
 }
+
+namespace {
 
 class generic_payments final : public payment_gateway {
 public:
@@ -58,13 +59,13 @@ public:
                          buf.GetString(),
                          false};  // never retried automatically (API.md §6), key or not
     auto reply = client_->call(req);
-    return with_unknown_flag(read_reply(reply), reply);
+    return with_unknown_flag(answers::generic_payment(reply), reply);
   }
 
   payment_result fetch(const std::string& provider_payment_id) override {
     outbound_request req{name_, "get_payment", "GET", base_ + "/api/v1/payments/" + provider_payment_id,
                          {"Accept: application/json"}, "", true};
-    return read_reply(client_->call(req));
+    return answers::generic_payment(client_->call(req));
   }
 
   refund_result refund(const refund_request& r) override {

@@ -7,6 +7,7 @@
 // processing, requires_action, requires_confirmation, requires_capture -> pending;
 // requires_payment_method, canceled -> failed.
 #include "integrations/payment_gateway.hpp"
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 
 #include <algorithm>
@@ -27,7 +28,9 @@ gateway_outcome stripe_outcome(const std::string& status) {
   return gateway_outcome::gateway_error;
 }
 
-payment_result read_intent(const outbound_response& r) {
+}  // namespace
+
+payment_result answers::stripe_payment(const outbound_response& r) {
   payment_result out;
   rapidjson::Document d;
   if (!usable_answer(r, d, out.outcome, out.detail))
@@ -46,6 +49,8 @@ payment_result read_intent(const outbound_response& r) {
     out.detail = "Stripe answered an unknown status '" + status + "'";
   return out;
 }
+
+namespace {
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -78,11 +83,11 @@ public:
                                 {"Content-Type: application/x-www-form-urlencoded", auth_,
                                  "Idempotency-Key: " + c.idempotency_key},
                                 form_encode(form), false});
-    return with_unknown_flag(read_intent(reply), reply);
+    return with_unknown_flag(answers::stripe_payment(reply), reply);
   }
 
   payment_result fetch(const std::string& id) override {
-    return read_intent(client_->call({name_, "get_payment", "GET", base_ + "/payment_intents/" + id, {auth_}, "", true}));
+    return answers::stripe_payment(client_->call({name_, "get_payment", "GET", base_ + "/payment_intents/" + id, {auth_}, "", true}));
   }
 
   refund_result refund(const refund_request& r) override {
@@ -134,13 +139,13 @@ public:
     if (!valid)
       return std::nullopt;
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-    if (d.HasParseError() || !d.IsObject())
+    if (!parse_untrusted_json(body, d).ok() || !d.IsObject())
       return std::nullopt;
     webhook_event event;
     event.type = json_text(d, "type");
     auto data = d.FindMember("data");
-    if (data != d.MemberEnd() && data->value.IsObject() && data->value.HasMember("object")) {
+    if (data != d.MemberEnd() && data->value.IsObject() && data->value.HasMember("object") &&
+        data->value["object"].IsObject()) {  // FindMember on anything else is undefined (found by fuzzing)
       const auto& object = data->value["object"];
       auto metadata = object.FindMember("metadata");
       if (metadata != object.MemberEnd()) {

@@ -8,6 +8,7 @@
 // names a payment, which must be one of our pending ones, and its status is re-read with GET
 // /payments/{id}, so a forged notification can at most cause that read.
 #include "integrations/payment_gateway.hpp"
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -26,7 +27,9 @@ void write_amount_object(writer& w, int64_t minor, const std::string& currency) 
   w.EndObject();
 }
 
-payment_result read_payment(const outbound_response& r) {
+}  // namespace
+
+payment_result answers::yookassa_payment(const outbound_response& r) {
   payment_result out;
   rapidjson::Document d;
   if (!usable_answer(r, d, out.outcome, out.detail))
@@ -41,6 +44,8 @@ payment_result read_payment(const outbound_response& r) {
     out.detail = "YooKassa answered an unknown status '" + status + "'";
   return out;
 }
+
+namespace {
 
 class yookassa final : public payment_gateway {
 public:
@@ -79,11 +84,11 @@ public:
     auto reply = client_->call({name_, "create_payment", "POST", base_ + "/payments",
                                 {"Content-Type: application/json", auth_, "Idempotence-Key: " + c.idempotency_key},
                                 buf.GetString(), false});
-    return with_unknown_flag(read_payment(reply), reply);
+    return with_unknown_flag(answers::yookassa_payment(reply), reply);
   }
 
   payment_result fetch(const std::string& id) override {
-    return read_payment(client_->call({name_, "get_payment", "GET", base_ + "/payments/" + id, {auth_}, "", true}));
+    return answers::yookassa_payment(client_->call({name_, "get_payment", "GET", base_ + "/payments/" + id, {auth_}, "", true}));
   }
 
   refund_result refund(const refund_request& r) override {
@@ -106,8 +111,7 @@ public:
   std::optional<webhook_event> verify_webhook(const std::map<std::string, std::string>&, const std::string& body,
                                               int64_t) const override {
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-    if (d.HasParseError() || !d.IsObject() || json_text(d, "type") != "notification")
+    if (!parse_untrusted_json(body, d).ok() || !d.IsObject() || json_text(d, "type") != "notification")
       return std::nullopt;
     auto object = d.FindMember("object");
     if (object == d.MemberEnd() || !object->value.IsObject())

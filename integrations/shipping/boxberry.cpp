@@ -6,6 +6,7 @@
 // Errors come as HTTP 200 with {"err": "..."} (or [{"err": ...}]).
 // Boxberry has one courier service (vid 2, to the door by postal code): `express` is quoted
 // and booked as that service, and the quote says so (service "standard").
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 #include "integrations/shipping_gateway.hpp"
 
@@ -32,8 +33,7 @@ std::string boxberry_error(const rapidjson::Value& answer) {
 /// The answer as a JSON object, or why not (a transport failure or a Boxberry error).
 bool boxberry_answer(const outbound_response& r, rapidjson::Document& d, gateway_outcome& outcome, std::string& detail) {
   if (r.ok()) {
-    d.Parse<rapidjson::kParseIterativeFlag>(r.body.data(), r.body.size());
-    auto error = d.HasParseError() ? "" : boxberry_error(d);
+    auto error = parse_untrusted_json(r.body, d).ok() ? boxberry_error(d) : "";
     if (!error.empty()) {
       outcome = gateway_outcome::failed;
       detail = "Boxberry: " + error;
@@ -42,6 +42,45 @@ bool boxberry_answer(const outbound_response& r, rapidjson::Document& d, gateway
   }
   return usable_answer(r, d, outcome, detail);
 }
+
+}  // namespace
+
+quote_result answers::boxberry_quote(const outbound_response& r) {
+  quote_result out;
+  rapidjson::Document d;
+  if (!boxberry_answer(r, d, out.outcome, out.detail))
+    return out;
+  auto price = json_number(d, "price");
+  if (!price || *price < 0) {
+    out.outcome = gateway_outcome::gateway_error;
+    out.detail = "Boxberry answered no price";
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.cost_minor = std::llround(*price * 100);
+  out.delivery_days = static_cast<int64_t>(json_number(d, "delivery_period").value_or(0));
+  out.service = "standard";
+  return out;
+}
+
+shipment_result answers::boxberry_shipment(const outbound_response& r) {
+  shipment_result out;
+  rapidjson::Document d;
+  if (!boxberry_answer(r, d, out.outcome, out.detail))
+    return out;
+  out.tracking_number = json_text(d, "track");
+  if (out.tracking_number.empty()) {
+    out.outcome = gateway_outcome::gateway_error;
+    out.detail = "Boxberry answered no track number";
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.provider_shipment_id = out.tracking_number;
+  out.status = "created";
+  return out;
+}
+
+namespace {
 
 class boxberry final : public shipping_gateway {
 public:
@@ -62,21 +101,7 @@ public:
       query.push_back({"depth", std::to_string(q.parcels[0].length_cm)});
     }
     auto r = client_->call({name_, "calculate_shipping", "GET", base_ + "?" + form_encode(query), {}, "", true});
-    quote_result out;
-    rapidjson::Document d;
-    if (!boxberry_answer(r, d, out.outcome, out.detail))
-      return out;
-    auto price = json_number(d, "price");
-    if (!price || *price < 0) {
-      out.outcome = gateway_outcome::gateway_error;
-      out.detail = "Boxberry answered no price";
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.cost_minor = std::llround(*price * 100);
-    out.delivery_days = static_cast<int64_t>(json_number(d, "delivery_period").value_or(0));
-    out.service = "standard";
-    return out;
+    return answers::boxberry_quote(r);
   }
 
   shipment_result create(const shipment_request& s) override {
@@ -131,20 +156,7 @@ public:
                             {"Content-Type: application/x-www-form-urlencoded"},
                             form_encode({{"token", credentials_.secret}, {"method", "ParselCreate"}, {"sdata", buf.GetString()}}),
                             false});
-    shipment_result out;
-    rapidjson::Document d;
-    if (!boxberry_answer(r, d, out.outcome, out.detail))
-      return out;
-    out.tracking_number = json_text(d, "track");
-    if (out.tracking_number.empty()) {
-      out.outcome = gateway_outcome::gateway_error;
-      out.detail = "Boxberry answered no track number";
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.provider_shipment_id = out.tracking_number;
-    out.status = "created";
-    return out;
+    return answers::boxberry_shipment(r);
   }
 
 private:

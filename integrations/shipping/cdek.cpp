@@ -7,6 +7,7 @@
 // arrives at the recipient's address: standard is tariff 139 (parcel), express 480 (express).
 // Weights are grams and sides centimetres, as CDEK counts them. The CDEK number and track are
 // assigned later by CDEK; the booking keeps the entity uuid.
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 #include "integrations/shipping_gateway.hpp"
 
@@ -73,6 +74,69 @@ std::string cdek_errors(const rapidjson::Value& answer) {
   return out;
 }
 
+}  // namespace
+
+std::optional<answers::cdek_token> answers::cdek_token_answer(const outbound_response& r, gateway_outcome& outcome,
+                                                             std::string& detail) {
+  rapidjson::Document d;
+  if (!usable_answer(r, d, outcome, detail)) {
+    detail = "CDEK token: " + detail;
+    return std::nullopt;
+  }
+  auto token = json_text(d, "access_token");
+  if (token.empty()) {
+    outcome = gateway_outcome::gateway_error;
+    detail = "CDEK answered no access_token";
+    return std::nullopt;
+  }
+  return cdek_token{token, static_cast<int64_t>(json_number(d, "expires_in").value_or(3600))};
+}
+
+quote_result answers::cdek_quote(const outbound_response& r, const std::string& service) {
+  quote_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  auto total = json_number(d, "total_sum");
+  if (!total || *total < 0) {
+    out.detail = "CDEK answered no total_sum: " + cdek_errors(d);
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.cost_minor = std::llround(*total * 100);
+  out.delivery_days = static_cast<int64_t>(json_number(d, "period_max").value_or(0));
+  out.service = service;
+  return out;
+}
+
+shipment_result answers::cdek_shipment(const outbound_response& r) {
+  shipment_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail)) {
+    rapidjson::Document errors;
+    if (parse_untrusted_json(r.body, errors).ok() && !cdek_errors(errors).empty())
+      out.detail += ": " + cdek_errors(errors);
+    return out;
+  }
+  std::string state;
+  auto requests = d.FindMember("requests");
+  if (requests != d.MemberEnd() && requests->value.IsArray() && !requests->value.Empty())
+    state = json_text(requests->value[0], "state");
+  auto entity = d.FindMember("entity");
+  if (entity != d.MemberEnd())
+    out.provider_shipment_id = json_text(entity->value, "uuid");
+  if (state == "INVALID" || out.provider_shipment_id.empty()) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = "CDEK refused the order: " + cdek_errors(d);
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.status = state == "SUCCESSFUL" ? "created" : "accepted";
+  return out;
+}
+
+namespace {
+
 class cdek final : public shipping_gateway {
 public:
   cdek(std::string base_url, std::shared_ptr<gateway_client> client, shipping_credentials credentials)
@@ -101,19 +165,9 @@ public:
     quote_result out;
     auto r = authorized_call("calculate_shipping", "POST", "/calculator/tariff", buf.GetString(), true, out.outcome,
                              out.detail);
-    rapidjson::Document d;
-    if (!r || !usable_answer(*r, d, out.outcome, out.detail))
+    if (!r)
       return out;
-    auto total = json_number(d, "total_sum");
-    if (!total || *total < 0) {
-      out.detail = "CDEK answered no total_sum: " + cdek_errors(d);
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.cost_minor = std::llround(*total * 100);
-    out.delivery_days = static_cast<int64_t>(json_number(d, "period_max").value_or(0));
-    out.service = q.service;
-    return out;
+    return answers::cdek_quote(*r, q.service);
   }
 
   shipment_result create(const shipment_request& s) override {
@@ -178,29 +232,7 @@ public:
     auto r = authorized_call("create_shipment", "POST", "/orders", buf.GetString(), false, out.outcome, out.detail);
     if (!r)
       return out;
-    rapidjson::Document d;
-    if (!usable_answer(*r, d, out.outcome, out.detail)) {
-      rapidjson::Document errors;
-      errors.Parse(r->body.data(), r->body.size());
-      if (!errors.HasParseError() && !cdek_errors(errors).empty())
-        out.detail += ": " + cdek_errors(errors);
-      return out;
-    }
-    std::string state;
-    auto requests = d.FindMember("requests");
-    if (requests != d.MemberEnd() && requests->value.IsArray() && !requests->value.Empty())
-      state = json_text(requests->value[0], "state");
-    auto entity = d.FindMember("entity");
-    if (entity != d.MemberEnd())
-      out.provider_shipment_id = json_text(entity->value, "uuid");
-    if (state == "INVALID" || out.provider_shipment_id.empty()) {
-      out.outcome = gateway_outcome::failed;
-      out.detail = "CDEK refused the order: " + cdek_errors(d);
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.status = state == "SUCCESSFUL" ? "created" : "accepted";
-    return out;
+    return answers::cdek_shipment(*r);
   }
 
 private:
@@ -234,21 +266,12 @@ private:
                                          {"client_id", credentials_.account_id},
                                          {"client_secret", credentials_.secret}}),
                             true});
-    rapidjson::Document d;
-    if (!usable_answer(r, d, outcome, detail)) {
-      detail = "CDEK token: " + detail;
+    auto answer = answers::cdek_token_answer(r, outcome, detail);
+    if (!answer)
       return std::nullopt;
-    }
-    auto token = json_text(d, "access_token");
-    if (token.empty()) {
-      outcome = gateway_outcome::gateway_error;
-      detail = "CDEK answered no access_token";
-      return std::nullopt;
-    }
     // Renewed a minute early, so a token never expires between our check and CDEK's.
-    auto lifetime = static_cast<int64_t>(json_number(d, "expires_in").value_or(3600));
-    token_ = token;
-    token_expires_ = clock_type::now() + std::chrono::seconds(std::max<int64_t>(0, lifetime - 60));
+    token_ = answer->access_token;
+    token_expires_ = clock_type::now() + std::chrono::seconds(std::max<int64_t>(0, answer->lifetime_seconds - 60));
     return token_;
   }
 

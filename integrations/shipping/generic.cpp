@@ -1,6 +1,7 @@
 // The `generic` carrier: the document's mock API (API.md §6):
 //   POST {base}/api/v1/shipping/calculate  {destination, packages, service}
 //   POST {base}/api/v1/shipping/orders     {order_id, service, recipient, items:[{sku, quantity}]}
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 #include "integrations/shipping_gateway.hpp"
 
@@ -11,6 +12,39 @@
 #include <cmath>
 
 namespace commerce::integrations {
+
+quote_result answers::generic_quote(const outbound_response& r, const std::string& service) {
+  quote_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  auto cost = json_number(d, "cost");
+  if (!cost || !std::isfinite(*cost) || *cost < 0) {
+    out.detail = "carrier answered no usable cost";
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.cost_minor = std::llround(*cost * 100);
+  out.delivery_days = static_cast<int64_t>(json_number(d, "delivery_days").value_or(0));
+  out.service = json_text(d, "service");
+  if (out.service.empty())
+    out.service = service;
+  return out;
+}
+
+shipment_result answers::generic_shipment(const outbound_response& r) {
+  shipment_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  out.outcome = gateway_outcome::succeeded;
+  out.provider_shipment_id = json_text(d, "id");
+  out.tracking_number = json_text(d, "tracking_number");
+  out.status = json_text(d, "status");
+  if (out.status.empty())
+    out.status = "created";
+  return out;
+}
 
 namespace {
 
@@ -36,22 +70,7 @@ public:
     // A quote changes nothing at the carrier: safe to retry.
     auto r = client_->call({name_, "calculate_shipping", "POST", base_ + "/api/v1/shipping/calculate",
                             {"Content-Type: application/json"}, buf.GetString(), true});
-    quote_result out;
-    rapidjson::Document d;
-    if (!usable_answer(r, d, out.outcome, out.detail))
-      return out;
-    auto cost = json_number(d, "cost");
-    if (!cost || !std::isfinite(*cost) || *cost < 0) {
-      out.detail = "carrier answered no usable cost";
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.cost_minor = std::llround(*cost * 100);
-    out.delivery_days = static_cast<int64_t>(json_number(d, "delivery_days").value_or(0));
-    out.service = json_text(d, "service");
-    if (out.service.empty())
-      out.service = q.service;
-    return out;
+    return answers::generic_quote(r, q.service);
   }
 
   shipment_result create(const shipment_request& s) override {
@@ -77,17 +96,7 @@ public:
     // Booking a shipment is not idempotent at the generic carrier: never retried.
     auto r = client_->call({name_, "create_shipment", "POST", base_ + "/api/v1/shipping/orders",
                             {"Content-Type: application/json"}, buf.GetString(), false});
-    shipment_result out;
-    rapidjson::Document d;
-    if (!usable_answer(r, d, out.outcome, out.detail))
-      return out;
-    out.outcome = gateway_outcome::succeeded;
-    out.provider_shipment_id = json_text(d, "id");
-    out.tracking_number = json_text(d, "tracking_number");
-    out.status = json_text(d, "status");
-    if (out.status.empty())
-      out.status = "created";
-    return out;
+    return answers::generic_shipment(r);
   }
 
 private:

@@ -8,6 +8,7 @@
 // standard is an ordinary parcel (POSTAL_PARCEL), express is EMS. A new backlog order has no
 // barcode yet (it gets one when a batch is formed), so the booking keeps the backlog id.
 #include "integrations/payment_gateway.hpp"
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 #include "integrations/shipping_gateway.hpp"
 
@@ -52,6 +53,47 @@ std::string backlog_errors(const rapidjson::Value& answer) {
   }
   return out;
 }
+
+}  // namespace
+
+quote_result answers::russian_post_quote(const outbound_response& r, const std::string& service) {
+  quote_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  auto rate = json_number(d, "total-rate");
+  if (!rate || *rate < 0) {
+    out.outcome = gateway_outcome::gateway_error;
+    out.detail = "Russian Post answered no total-rate";
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.cost_minor = static_cast<int64_t>(*rate + json_number(d, "total-vat").value_or(0));  // kopecks
+  auto time = d.FindMember("delivery-time");
+  if (time != d.MemberEnd())
+    out.delivery_days = static_cast<int64_t>(json_number(time->value, "max-days").value_or(0));
+  out.service = service;
+  return out;
+}
+
+shipment_result answers::russian_post_shipment(const outbound_response& r) {
+  shipment_result out;
+  rapidjson::Document d;
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  auto ids = d.FindMember("result-ids");
+  if (ids == d.MemberEnd() || !ids->value.IsArray() || ids->value.Empty() || !ids->value[0].IsInt64()) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = "Russian Post refused the order: " + backlog_errors(d);
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.provider_shipment_id = std::to_string(ids->value[0].GetInt64());
+  out.status = "created";
+  return out;
+}
+
+namespace {
 
 class russian_post final : public shipping_gateway {
 public:
@@ -98,22 +140,7 @@ public:
     w.EndObject();
     // A tariff calculation changes nothing: safe to retry.
     auto r = client_->call({name_, "calculate_shipping", "POST", base_ + "/1.0/tariff", headers_, buf.GetString(), true});
-    rapidjson::Document d;
-    if (!usable_answer(r, d, out.outcome, out.detail))
-      return out;
-    auto rate = json_number(d, "total-rate");
-    if (!rate || *rate < 0) {
-      out.outcome = gateway_outcome::gateway_error;
-      out.detail = "Russian Post answered no total-rate";
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.cost_minor = static_cast<int64_t>(*rate + json_number(d, "total-vat").value_or(0));  // kopecks
-    auto time = d.FindMember("delivery-time");
-    if (time != d.MemberEnd())
-      out.delivery_days = static_cast<int64_t>(json_number(time->value, "max-days").value_or(0));
-    out.service = q.service;
-    return out;
+    return answers::russian_post_quote(r, q.service);
   }
 
   shipment_result create(const shipment_request& s) override {
@@ -157,19 +184,7 @@ public:
     w.EndArray();
     // A repeated PUT would add a second backlog order: never retried.
     auto r = client_->call({name_, "create_shipment", "PUT", base_ + "/1.0/user/backlog", headers_, buf.GetString(), false});
-    rapidjson::Document d;
-    if (!usable_answer(r, d, out.outcome, out.detail))
-      return out;
-    auto ids = d.FindMember("result-ids");
-    if (ids == d.MemberEnd() || !ids->value.IsArray() || ids->value.Empty() || !ids->value[0].IsInt64()) {
-      out.outcome = gateway_outcome::failed;
-      out.detail = "Russian Post refused the order: " + backlog_errors(d);
-      return out;
-    }
-    out.outcome = gateway_outcome::succeeded;
-    out.provider_shipment_id = std::to_string(ids->value[0].GetInt64());
-    out.status = "created";
-    return out;
+    return answers::russian_post_shipment(r);
   }
 
 private:

@@ -1,10 +1,24 @@
 // SMS.ru (GATEWAYS.md §2.3): POST {base}/sms/send, form-encoded api_id, to, msg, json=1 and an
 // optional from. The answer is HTTP 200 either way: {status:"OK", sms:{<phone>:{status:"OK", ...}}}
 // or status "ERROR".
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 #include "integrations/sms_gateway.hpp"
 
 namespace commerce::integrations {
+
+bool answers::sms_ru_accepted(const outbound_response& reply, const std::string& to) {
+  rapidjson::Document d;
+  gateway_outcome outcome;
+  std::string detail;
+  if (!usable_answer(reply, d, outcome, detail) || json_text(d, "status") != "OK")
+    return false;
+  auto sms = d.FindMember("sms");
+  if (sms == d.MemberEnd() || !sms->value.IsObject())
+    return true;
+  auto mine = sms->value.FindMember(to.c_str());
+  return mine == sms->value.MemberEnd() || json_text(mine->value, "status") == "OK";
+}
 
 namespace {
 
@@ -23,16 +37,7 @@ public:
       form.emplace_back("from", credentials_.sender);
     auto reply = client_->call({name_, "send_sms", "POST", base_ + "/sms/send",
                                 {"Content-Type: application/x-www-form-urlencoded"}, form_encode(form), false});
-    rapidjson::Document d;
-    gateway_outcome outcome;
-    std::string detail;
-    if (!usable_answer(reply, d, outcome, detail) || json_text(d, "status") != "OK")
-      return false;
-    auto sms = d.FindMember("sms");
-    if (sms == d.MemberEnd() || !sms->value.IsObject())
-      return true;
-    auto mine = sms->value.FindMember(to.c_str());
-    return mine == sms->value.MemberEnd() || json_text(mine->value, "status") == "OK";
+    return answers::sms_ru_accepted(reply, to);
   }
 
 private:

@@ -1,9 +1,20 @@
 // Twilio Messages (GATEWAYS.md §2.3): POST {base}/Accounts/{AccountSid}/Messages.json,
 // form-encoded To, From, Body, with HTTP Basic AccountSid:AuthToken. 201 {sid, status:"queued"}.
+#include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 #include "integrations/sms_gateway.hpp"
 
 namespace commerce::integrations {
+
+bool answers::twilio_accepted(const outbound_response& reply) {
+  rapidjson::Document d;
+  gateway_outcome outcome;
+  std::string detail;
+  if (!usable_answer(reply, d, outcome, detail))
+    return false;
+  auto status = json_text(d, "status");
+  return status != "failed" && status != "undelivered" && status != "canceled";
+}
 
 namespace {
 
@@ -22,13 +33,7 @@ public:
     auto reply = client_->call({name_, "send_sms", "POST", base_ + "/Accounts/" + account_ + "/Messages.json",
                                 {"Content-Type: application/x-www-form-urlencoded", auth_},
                                 form_encode({{"To", m.to}, {"From", from_}, {"Body", m.text}}), false});
-    rapidjson::Document d;
-    gateway_outcome outcome;
-    std::string detail;
-    if (!usable_answer(reply, d, outcome, detail))
-      return false;
-    auto status = json_text(d, "status");
-    return status != "failed" && status != "undelivered" && status != "canceled";
+    return answers::twilio_accepted(reply);
   }
 
 private:

@@ -488,6 +488,10 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_bad_input) {
   auto r = c.post("/api/auth/register/", register_body(unique_email("utf8"), "Passw0rd-ok", "\"last_name\":\"\xC3\x28\""));
   BOOST_TEST(((r.status == 400) && (r.error_code() == "invalid_json" || r.error_code() == "validation_error")),
              "register with invalid UTF-8 in last_name -> " << r.describe());
+  // An escaped lone surrogate decodes to bytes that are not UTF-8 either (found by fuzzing).
+  auto s = c.patch("/api/users/profile/", R"({"first_name":"Ann\udc00"})", a.access);
+  BOOST_TEST(((s.status == 400) && (s.error_code() == "invalid_json" || s.error_code() == "validation_error")),
+             "PATCH profile with an escaped lone surrogate in first_name -> " << s.describe());
   auto me = c.get("/api/users/profile/", a.access);
   REQUIRE_STATUS(me, 200);
   BOOST_TEST(me.json["first_name"].GetString() == std::string{});
@@ -536,6 +540,36 @@ BOOST_AUTO_TEST_CASE(deeply_nested_token_header_does_not_crash_the_server) {
   bool alive = s.running();
   BOOST_TEST_REQUIRE(alive, "the server died (" << s.exit_description() << "); log tail:\n" << s.log_tail(10));
   CHECK_STATUS(c.get("/health/"), 200);
+}
+
+BOOST_AUTO_TEST_CASE(deep_nesting_inside_a_field_is_refused_and_the_server_lives) {
+  // 200,000 levels inside one field of an otherwise valid body, from a signed-in user: a nesting
+  // limit while parsing refuses it (400), so nothing downstream (canonicalisation for the
+  // Idempotency-Key, the shipping request's canonical destination) ever walks it. Own server.
+  server_process s{server_process::options{}};
+  client c{s.base_url()};
+  auto a = new_account(c, "deepfield");
+  const int depth = 200000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  auto expect_too_deep = [&](const response& r) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bool alive = s.running();
+    BOOST_TEST_REQUIRE(alive, "the server died after " << r.request << " (" << s.exit_description()
+                                                       << "); log tail:\n" << s.log_tail(10));
+    CHECK_ERROR(r, 400, "validation_error");
+    check_error_shape(r);
+    auto message = r.is_json ? string_of(r.json["error"], "message") : "";
+    BOOST_TEST(message.find("nest") != std::string::npos, r.request << ": the message does not say why: " << message);
+  };
+  expect_too_deep(c.post("/api/shipping/calculate/",
+                         R"({"destination":{"city":"Moscow","postal_code":"101000","note":)" + deep +
+                           R"(},"packages":[{"weight":1.5}]})",
+                         a.access));
+  auto order = R"({"items":[{"product_id":1,"quantity":1}],"shipping_address":)" + address_json() +
+               R"(,"note":)" + deep + "}";
+  expect_too_deep(post_with_key(c, "/api/orders/", order, a.access, "deep-nesting-1"));
+  CHECK_STATUS(c.get("/health/"), 200);
+  CHECK_STATUS(c.get("/api/users/profile/", a.access), 200);
 }
 
 // Last in this suite: after everything above the server is still healthy, and no user actor crashed.

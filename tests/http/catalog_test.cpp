@@ -454,6 +454,18 @@ BOOST_AUTO_TEST_CASE(search_is_a_literal_case_insensitive_substring) {
   BOOST_TEST(int_of(all_then.json, "count") == std::optional<int64_t>{0}, all_then.body);
 }
 
+BOOST_AUTO_TEST_CASE(search_longer_than_200_characters_is_refused) {
+  // Characters, not bytes: 200 Cyrillic letters (400 bytes) are fine, 201 are not.
+  client c{shared_server().base_url()};
+  std::string letters;
+  for (int i = 0; i < 200; ++i)
+    letters += "\xD0\x96";  // Ж
+  CHECK_STATUS(list(c, "search=" + url_encode(letters)), 200);
+  auto r = list(c, "search=" + url_encode(letters + "a"));
+  CHECK_FIELD_ERROR(r, "search");
+  CHECK_FIELD_ERROR(list(c, "search=" + std::string(300, 'a')), "search");
+}
+
 BOOST_AUTO_TEST_CASE(price_filters_and_ordering) {
   client c{shared_server().base_url()};
   auto staff = staff_account(c);

@@ -1,6 +1,7 @@
 #include "http/errors.hpp"
 #include "http/json.hpp"
 #include "http/pagination.hpp"
+#include "integrations/untrusted_json.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -72,6 +73,59 @@ BOOST_AUTO_TEST_CASE(untrusted_json_is_parsed_without_recursion_and_validated) {
   json::reader in{d};
   BOOST_TEST(!in.string("name", true).has_value());
   BOOST_TEST(in.problem().fields.at("name").front() == "must not contain NUL characters");
+}
+
+namespace {
+/// `levels` arrays inside one another, inside the object's "x" field: {"x":[[...]]}.
+std::string nested_in_a_field(int levels) {
+  return "{\"x\":" + std::string(levels, '[') + std::string(levels, ']') + "}";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(nesting_is_bounded_at_64_levels) {
+  rapidjson::Document d;
+  // The object counts as one level: 63 arrays inside it make 64, accepted; 64 arrays make 65.
+  BOOST_TEST(json::parse_object(nested_in_a_field(63), d).ok());
+  BOOST_TEST(d["x"].IsArray());
+  auto too_deep = json::parse_object(nested_in_a_field(64), d);
+  BOOST_TEST(too_deep.code == "validation_error");
+  BOOST_TEST(too_deep.message.find("nests deeper than 64 levels") != std::string::npos, too_deep.message);
+  BOOST_TEST(d.IsNull(), "nothing of a refused document is kept");
+  BOOST_TEST(json::parse_object(nested_in_a_field(200000), d).code == "validation_error");
+
+  using integrations::parse_untrusted_json;
+  BOOST_TEST(parse_untrusted_json(std::string(64, '[') + std::string(64, ']'), d).ok());
+  BOOST_TEST(parse_untrusted_json(std::string(65, '[') + std::string(65, ']'), d).too_deep());
+  // Depth, not count: many siblings at a shallow level are fine.
+  std::string wide = "[";
+  for (int i = 0; i < 1000; ++i)
+    wide += std::string(i ? "," : "") + "[[1]]";
+  BOOST_TEST(parse_untrusted_json(wide + "]", d).ok());
+  // Syntax errors stay syntax errors, with the offset.
+  auto bad = parse_untrusted_json("[1,", d);
+  BOOST_TEST((!bad.ok() && !bad.too_deep()));
+  BOOST_TEST(bad.message.find("offset 3") != std::string::npos, bad.message);
+  BOOST_TEST(!parse_untrusted_json("\"\xff\"", d).ok());  // UTF-8 is validated
+  BOOST_TEST(!parse_untrusted_json("", d).ok());
+  // Found by request_body_fuzz: RapidJSON reads this as infinity, which no writer can write back.
+  BOOST_TEST(json::parse_object(R"({"a":777771e308})", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object(R"({"a":1.5e308,"b":-1e-400})", d).ok());
+  // Also found by request_body_fuzz: an escaped lone low surrogate decodes to bytes that are not UTF-8.
+  BOOST_TEST(json::parse_object(R"({"a":"Ann\ude5A"})", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object(R"({"\udc00":1})", d).code == "invalid_json");
+  BOOST_TEST(json::parse_object(R"({"a":"\ud83d\ude00 \u00e9 \uffff"})", d).ok());  // a pair, é, U+FFFF
+}
+
+BOOST_AUTO_TEST_CASE(canonical_form_does_not_recurse) {
+  // Built without the bound (as a caller that did not use it would), then canonicalised: an
+  // explicit stack, so 200,000 levels are only memory.
+  rapidjson::Document d;
+  const int levels = 200000;
+  d.Parse<rapidjson::kParseIterativeFlag>(nested_in_a_field(levels).c_str());
+  BOOST_TEST_REQUIRE(!d.HasParseError());
+  BOOST_TEST(json::canonical(d) == nested_in_a_field(levels));
+  d.Parse(R"({"b":[3,{"z":1,"a":null}],"a":"x","c":{}})");
+  BOOST_TEST(json::canonical(d) == R"({"a":"x","b":[3,{"a":null,"z":1}],"c":{}})");
 }
 
 BOOST_AUTO_TEST_CASE(query_text_must_be_clean_utf8) {

@@ -96,4 +96,18 @@ BOOST_AUTO_TEST_CASE(malformed_tokens_are_rejected) {
     BOOST_TEST(!codec.verify(bad, "access", 1000).has_value(), "accepted: " << bad);
 }
 
+BOOST_AUTO_TEST_CASE(overlong_and_deeply_nested_tokens_are_rejected) {
+  jwt_codec codec{secret};
+  // Correctly signed, but far longer than any token we issue: refused before decoding.
+  auto claims = codec.claims_for(1, 1, "access", 60, 1000);
+  claims.jti = std::string(jwt_codec::max_token_bytes, 'j');
+  std::string why;
+  BOOST_TEST(!codec.verify(codec.sign(claims), "access", 1000, &why).has_value());
+  BOOST_TEST(why == "longer than max_token_bytes");
+  // A header nested past the JSON depth bound is no JSON header.
+  auto deep = b64(std::string(100, '[') + std::string(100, ']'));
+  BOOST_TEST(!codec.verify(deep + ".e30.c2ln", "access", 1000, &why).has_value());
+  BOOST_TEST(why == "header is not JSON");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
