@@ -145,7 +145,7 @@ public:
     event.type = json_text(d, "type");
     auto data = d.FindMember("data");
     if (data != d.MemberEnd() && data->value.IsObject() && data->value.HasMember("object") &&
-        data->value["object"].IsObject()) {  // FindMember on anything else is undefined (found by fuzzing)
+        data->value["object"].IsObject()) {  // FindMember on anything else is undefined (an input to payment_response_fuzz)
       const auto& object = data->value["object"];
       auto metadata = object.FindMember("metadata");
       if (metadata != object.MemberEnd()) {

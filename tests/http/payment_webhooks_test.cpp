@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(stripe_signature_checked_then_status_reread) {
   CHECK_STATUS(w.hook(body, {signature(std::to_string(std::time(nullptr)), whsec)}), 200);
   BOOST_TEST(w.pay.recorded_requests(gets).Size() == 1u);
 
-  // A signed event whose data.object is not an object (found by payment_response_fuzz: reading
+  // A signed event whose data.object is not an object (a hand-made input to payment_response_fuzz: reading
   // its metadata was undefined behaviour) is answered, and the server lives on.
   body = R"({"id":"evt_2","type":"payment_intent.succeeded","data":{"object":7}})";
   auto odd = w.hook(body, {signature(std::to_string(std::time(nullptr)), whsec)});
