@@ -18,8 +18,15 @@ struct slist_deleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
+/// No provider's answer comes near this; a larger one is a broken or hostile peer, and is cut off
+/// rather than buffered (the call then fails as a protocol error: unknown if the request was sent).
+constexpr std::size_t max_answer_bytes = std::size_t{1} << 20;
+
 size_t collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
+  auto& body = *static_cast<std::string*>(out);
+  if (body.size() + size * n > max_answer_bytes)
+    return 0;  // libcurl stops the transfer with CURLE_WRITE_ERROR
+  body.append(data, size * n);
   return size * n;
 }
 
@@ -239,6 +246,7 @@ outbound_response gateway_client::attempt(const outbound_request& request) {
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.total_timeout.count()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_answer_bytes));  // a declared length
   if (request.method != "GET" && request.method != "HEAD") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
@@ -251,7 +259,8 @@ outbound_response gateway_client::attempt(const outbound_request& request) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
     return out;
   }
-  out.error = curl_easy_strerror(rc);
+  out.error = rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED ? "the answer is larger than 1 MiB"
+                                                                        : curl_easy_strerror(rc);
   out.failure = rc == CURLE_OPERATION_TIMEDOUT                                   ? outbound_failure::timeout
                 : rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ? outbound_failure::connect
                                                                                   : outbound_failure::protocol;

@@ -96,9 +96,10 @@ payments_node payment_node(actor_fixture& f) {
   d.gateway_timeout = std::chrono::milliseconds(2000);
   d.gateways.payments = f.sys->spawn(scripted_provider, n.provider);
   d.gateways.payment_provider = "generic";
-  d.notifier = f.sys->spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {[](const actors::send_order_email&) {}};
-  });
+  // The unused int: CAF 0.17 binds an argument-less function actor through a null tuple pointer
+  // (UBSan reports it in init_fun_factory), so it gets one argument.
+  d.notifier = f.sys->spawn(
+    [](caf::event_based_actor*, int) -> caf::behavior { return {[](const actors::send_order_email&) {}}; }, 0);
   n.orders = actors::spawn_order_supervisor(*f.sys, d);
   f.spawned.insert(f.spawned.end(), {n.orders, d.gateways.payments, d.notifier});
   return n;

@@ -219,6 +219,17 @@ BOOST_AUTO_TEST_CASE(carrier_500_then_retry_succeeds) {
   BOOST_TEST(shipping_created(order));
 }
 
+BOOST_AUTO_TEST_CASE(carrier_answer_over_a_mebibyte_is_refused_not_buffered) {
+  // A well-formed quote padded to 2 MiB: the client cuts the transfer off at 1 MiB.
+  std::string padded = R"({"cost": 350.00, "currency": "RUB", "delivery_days": 3, "pad": ")" +
+                       std::string(2u << 20, 'x') + "\"}";
+  env.ship.expect(ship_expectation("/api/v1/shipping/calculate", 200, padded));
+  CHECK_STATUS(c.post("/api/shipping/calculate/", calc_body(), env.owner.access), 502);
+  env.ship.reset();
+  carrier_ok();
+  CHECK_STATUS(c.post("/api/shipping/calculate/", calc_body(), env.owner.access), 200);
+}
+
 BOOST_AUTO_TEST_CASE(carrier_timeout_then_retry_succeeds) {
   env.ship.expect(ship_expectation("/api/v1/shipping/orders", 201, ship_order_reply, 2500));
   env.ship.expect(ship_expectation("/api/v1/shipping/calculate", 200, ship_calculate_reply, 2500));
