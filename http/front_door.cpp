@@ -88,6 +88,16 @@ std::string allow_header(const std::vector<Http::Method>& methods) {
   return out;
 }
 
+actors::problem request_line_too_long(const config::settings& s) {
+  return actors::problem::of("uri_too_long", "the request line exceeds " + std::to_string(s.max_request_line_bytes) +
+                                                 " bytes");
+}
+
+actors::problem headers_too_large(const config::settings& s) {
+  return actors::problem::of("headers_too_large",
+                             "the request headers exceed " + std::to_string(s.max_header_bytes) + " bytes");
+}
+
 /// Which limit of the request's head (request line, headers) a parsed request breaks, if any.
 /// Pistache 0.0.5 has no such limits, only one buffer for the whole request (maxRequestSize),
 /// and it keeps the raw bytes to itself: the sizes are measured from what it parsed. A header or
@@ -98,16 +108,14 @@ std::optional<actors::problem> head_over_limits(const Http::Request& req, const 
   for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
     line += 1 + it->first.size() + 1 + it->second.size();  // "?name=value" or "&name=value"
   if (static_cast<int64_t>(line) > s.max_request_line_bytes)
-    return actors::problem::of("uri_too_long",
-                               "the request line exceeds " + std::to_string(s.max_request_line_bytes) + " bytes");
+    return request_line_too_long(s);
   size_t headers = 0;
   for (const auto& [name, raw] : req.headers().rawList())
     headers += name.size() + 2 + raw.value().size() + 2;  // "name: value\r\n"
   for (const auto& cookie : req.cookies())
     headers += cookie.name.size() + cookie.value.size() + 2;  // Cookie is not in rawList
   if (static_cast<int64_t>(headers) > s.max_header_bytes)
-    return actors::problem::of("headers_too_large",
-                               "the request headers exceed " + std::to_string(s.max_header_bytes) + " bytes");
+    return headers_too_large(s);
   return std::nullopt;
 }
 
@@ -227,10 +235,7 @@ public:
         conn->closing = true;
         bool in_line = step == Http::Private::RequestLineStep::Id;
         answer_and_close(peer->fd(), in_line ? "414 Request-URI Too Long" : "431 Request Header Fields Too Large",
-                         in_line ? actors::problem::of("uri_too_long", "the request line exceeds " +
-                                                                         std::to_string(s.max_request_line_bytes) + " bytes")
-                                 : actors::problem::of("headers_too_large", "the request headers exceed " +
-                                                                              std::to_string(s.max_header_bytes) + " bytes"));
+                         in_line ? request_line_too_long(s) : headers_too_large(s));
         return;
       }
     }
