@@ -36,6 +36,12 @@ void write_transaction_id(writer& w, const std::string& id) {
     w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
 }
 
+/// CloudPayments' envelope flag: `"Success": true` (anything else, or none, is not).
+bool succeeded(const rapidjson::Document& d) {
+  auto flag = d.FindMember("Success");
+  return flag != d.MemberEnd() && flag->value.IsBool() && flag->value.GetBool();
+}
+
 }  // namespace
 
 payment_result answers::cloudpayments_payment(const outbound_response& r) {
@@ -43,7 +49,7 @@ payment_result answers::cloudpayments_payment(const outbound_response& r) {
   rapidjson::Document d;
   if (!usable_answer(r, d, out.outcome, out.detail))
     return out;
-  auto success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
+  auto success = succeeded(d);
   auto model = d.FindMember("Model");
   bool has_model = model != d.MemberEnd() && model->value.IsObject();
   if (has_model) {
@@ -75,7 +81,7 @@ refund_result answers::cloudpayments_refund(const outbound_response& reply) {
   rapidjson::Document d;
   if (!usable_answer(reply, d, out.outcome, out.detail))
     return out;
-  bool success = d.HasMember("Success") && d["Success"].IsBool() && d["Success"].GetBool();
+  bool success = succeeded(d);
   out.outcome = success ? gateway_outcome::succeeded : gateway_outcome::failed;
   out.status = success ? "succeeded" : "failed";
   out.detail = success ? "" : "CloudPayments: " + json_text(d, "Message");
