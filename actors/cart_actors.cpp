@@ -23,12 +23,12 @@ cart_item_reply item_reply(const persistence::cart_change& r) {
     case persistence::cart_outcome::quantity_over_limit:
       return item_failure(problem::validation({{"quantity", {"a cart line holds at most 999 units"}}}));
     case persistence::cart_outcome::insufficient_stock:
-      return item_failure(problem{"insufficient_stock", "not enough stock",
+      return item_failure(problem{error_code::insufficient_stock, "not enough stock",
                                   {{"quantity", {"only " + std::to_string(r.available) + " in stock"}}}});
     case persistence::cart_outcome::item_not_found:
       break;
   }
-  return item_failure(problem::of("not_found", "cart item not found"));
+  return item_failure(problem::not_found("cart item not found"));
 }
 
 caf::behavior cart_actor(caf::event_based_actor* self, caf::actor supervisor, int64_t user_id, cart_deps d) {
@@ -62,7 +62,7 @@ caf::behavior cart_actor(caf::event_based_actor* self, caf::actor supervisor, in
       auto item_id = cmd.item_id;
       return reply_from_db_serialized<cart_item_reply>(self, d.db, [=](pg::connection& c) {
         return persistence::remove_cart_item(c, user_id, item_id) ? cart_item_reply{}
-                                                                  : item_failure(problem::of("not_found", "cart item not found"));
+                                                                  : item_failure(problem::not_found("cart item not found"));
       }, nothing);
     },
     [=](const clear_cart&) {

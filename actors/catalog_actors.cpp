@@ -16,9 +16,9 @@ namespace {
 using invalidate_atom = caf::atom_constant<caf::atom("invalidate")>;
 using clock = std::chrono::steady_clock;
 
-problem product_not_found() { return problem::of("not_found", "product not found"); }
+problem product_not_found() { return problem::not_found("product not found"); }
 problem sku_exists() {
-  return problem{"sku_exists", "a product with this sku already exists", {{"sku", {"is already in use"}}}};
+  return problem{error_code::sku_exists, "a product with this sku already exists", {{"sku", {"is already in use"}}}};
 }
 product_reply failure(problem p) { return product_reply{std::move(p), {}}; }
 
@@ -45,7 +45,7 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
   log_unhandled_exceptions(self, "product", id);
   // The database said there is no such product: no actor stays behind for an unknown id.
   auto if_missing_passivate = [self, supervisor, id](const product_reply& r) {
-    if (r.error.code == "not_found")
+    if (r.error.code == error_code::not_found)
       passivate_missing(self, supervisor, id);
   };
   auto keep = [self, if_missing_passivate](product_reply& r) {
@@ -74,7 +74,7 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
           return failure(sku_exists());
         }
       }, [self, if_missing_passivate](product_reply& r) {
-        if (r.error.code != "sku_exists")
+        if (r.error.code != error_code::sku_exists)
           remember(self, r);
         if_missing_passivate(r);
       });
@@ -100,7 +100,7 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
           case persistence::stock_outcome::not_found:
             return failure(product_not_found());
           case persistence::stock_outcome::insufficient:
-            return failure(problem{"insufficient_stock", "not enough stock for this sale",
+            return failure(problem{error_code::insufficient_stock, "not enough stock for this sale",
                                    {{"quantity", {"exceeds the stock on hand"}}}});
           case persistence::stock_outcome::above_limit:
             break;
@@ -109,7 +109,7 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
       }, [self, if_missing_passivate](product_reply& r) {
         if (!r.error)
           remember(self, r);
-        else if (r.error.code == "not_found")
+        else if (r.error.code == error_code::not_found)
           self->state.cached.reset();
         if_missing_passivate(r);
       });

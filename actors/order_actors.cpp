@@ -21,7 +21,7 @@ namespace {
 using namespace order_flows;
 order_reply failure(problem p) { return order_reply{std::move(p), {}, false}; }
 problem invalid_state(const std::string& from, const std::string& to) {
-  return problem::of("invalid_order_state", "an order that is " + from + " cannot become " + to);
+  return problem::invalid_order_state("an order that is " + from + " cannot become " + to);
 }
 
 std::string join_ids(const std::vector<int64_t>& ids) {
@@ -51,7 +51,7 @@ void with_order(order_ptr self, const order_deps& d, int64_t id, bool force_relo
         if (r.error) {
           self->state.cached.reset();
           next(r.error);
-          if (r.error.code == "not_found")
+          if (r.error.code == error_code::not_found)
             passivate_missing(self, self->state.supervisor, id);
           return;
         }
@@ -77,7 +77,7 @@ void transition(order_ptr self, const order_deps& d, int64_t id, std::string to,
   }
   auto require_unpaid = order_lifecycle::requires_unpaid(to);
   if (require_unpaid && o.payment_status != "unpaid") {
-    rp.deliver(failure(problem::of("invalid_order_state", "a paid order cannot be cancelled; ask for a refund")));
+    rp.deliver(failure(problem::invalid_order_state("a paid order cannot be cancelled; ask for a refund")));
     return;
   }
   auto from = o.status;
@@ -86,7 +86,9 @@ void transition(order_ptr self, const order_deps& d, int64_t id, std::string to,
   auto reason = to == "cancelled" ? std::string{"order_cancelled"} : std::string{};
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
         auto moved = persistence::transition_order(c, id, from, version, to, release, reason, require_unpaid);
-        return moved ? order_reply{problem::none(), *moved, false} : failure(problem::of("conflict", ""));
+        // The guard refused: another node moved the order first (reloaded and decided again below).
+        return moved ? order_reply{problem::none(), *moved, false}
+                     : failure(problem::invalid_order_state("the order moved on meanwhile"));
       }))
     .await(
       [=](order_reply& r) mutable {
@@ -150,7 +152,7 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
     [=](const process_payment& cmd) {
       return for_owner<payment_reply>(self, d, id, cmd.who, true, [=](caf::response_promise& rp) {
         if (cmd.expected_amount && *cmd.expected_amount != self->state.cached->total_minor)
-          rp.deliver(payment_reply{problem{"amount_mismatch", "the amount must equal the order's total",
+          rp.deliver(payment_reply{problem{error_code::amount_mismatch, "the amount must equal the order's total",
                                            {{"amount", {"must equal the order's total"}}}},
                                    {}});
         else
@@ -221,9 +223,9 @@ order_reply checkout_reply(const persistence::create_result& r) {
     case create_outcome::replayed:
       return order_reply{problem::none(), r.order, true};
     case create_outcome::cart_empty:
-      return failure(problem::of("cart_empty", "the cart is empty"));
+      return failure(problem::of(error_code::cart_empty, "the cart is empty"));
     case create_outcome::key_reused:
-      return failure(problem::of("idempotency_key_reused", "this Idempotency-Key was used with a different request"));
+      return failure(problem::of(error_code::idempotency_key_reused, "this Idempotency-Key was used with a different request"));
     case create_outcome::quantity_over_limit:
       return failure(problem::validation({{"items", {"at most 999 units of one product: " + join_ids(r.short_products)}}}));
     case create_outcome::product_unavailable:
@@ -234,7 +236,7 @@ order_reply checkout_reply(const persistence::create_result& r) {
   field_errors fields;
   for (auto id : r.short_products)
     fields["items"].push_back("insufficient stock for product " + std::to_string(id));
-  return failure(problem{"insufficient_stock", "not enough stock for products " + join_ids(r.short_products), fields});
+  return failure(problem{error_code::insufficient_stock, "not enough stock for products " + join_ids(r.short_products), fields});
 }
 
 caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
@@ -285,7 +287,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
         .then(
           [=](std::optional<persistence::payment_record>& found) mutable {
             if (!found || !(q.who.is_staff || found->user_id == q.who.user_id))
-              return rp.deliver(payment_reply{problem::of("not_found", "payment not found"), {}});
+              return rp.deliver(payment_reply{problem::not_found("payment not found"), {}});
             auto routed = q;
             routed.order_id = found->order_id;
             rp.delegate(order(found->order_id), routed);
@@ -307,7 +309,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
           .then(
             [=](payment_reply& r) mutable {
               // An order we do not have: nothing to settle, and nothing for the provider to retry.
-              rp.deliver(webhook_reply{r.error.code == "not_found" ? problem::none() : r.error, ack});
+              rp.deliver(webhook_reply{r.error.code == error_code::not_found ? problem::none() : r.error, ack});
             },
             [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
       };
@@ -329,7 +331,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
             if (verdict.valid)
               return resolve(verdict);
             spdlog::warn("{} webhook refused: bad or stale signature", d.gateways.payment_provider);
-            rp.deliver(webhook_reply{problem::of("invalid_signature", "the webhook signature does not verify"), {}});
+            rp.deliver(webhook_reply{problem::of(error_code::invalid_signature, "the webhook signature does not verify"), {}});
           },
           [=](caf::error&) mutable { rp.deliver(webhook_reply{problem::unavailable(), {}}); });
       return rp;
@@ -339,7 +341,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
       return reply_from_db<shipment_reply>(self, d.db, [q](pg::connection& c) {
         auto s = persistence::find_shipment(c, q.shipment_id);
         if (!s || !(q.who.is_staff || s->user_id == q.who.user_id))
-          return shipment_reply{problem::of("not_found", "shipment not found"), {}};
+          return shipment_reply{problem::not_found("shipment not found"), {}};
         return shipment_reply{problem::none(), *s};
       });
     },
@@ -381,7 +383,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
       return reply_from_db<payment_reply>(self, d.db, [q](pg::connection& c) {
         auto p = persistence::find_payment(c, q.payment_id);
         if (!p || !(q.who.is_staff || p->user_id == q.who.user_id))
-          return payment_reply{problem::of("not_found", "payment not found"), {}};
+          return payment_reply{problem::not_found("payment not found"), {}};
         return payment_reply{problem::none(), *p};
       });
     },
@@ -391,7 +393,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
         auto f = persistence::find_refund(c, q.refund_id);
         auto o = f ? persistence::find_order(c, f->order_id) : std::nullopt;
         if (!f || !o || !(q.who.is_staff || o->user_id == q.who.user_id))
-          return refund_reply{problem::of("not_found", "refund not found"), {}};
+          return refund_reply{problem::not_found("refund not found"), {}};
         return refund_reply{problem::none(), *f};
       });
     },
@@ -416,7 +418,7 @@ caf::behavior order_supervisor(order_supervisor_ptr self, order_deps d) {
       return reply_from_db<notifications_reply>(self, d.db, [q](pg::connection& c) {
         auto o = persistence::find_order(c, q.order_id);
         if (!o || !(q.who.is_staff || o->user_id == q.who.user_id))
-          return notifications_reply{problem::of("not_found", "order not found"), {}};
+          return notifications_reply{problem::not_found("order not found"), {}};
         return notifications_reply{problem::none(), persistence::notifications_of_order(c, q.order_id)};
       });
     },

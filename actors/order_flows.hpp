@@ -25,7 +25,7 @@ struct order_state {
 };
 using order_ptr = caf::stateful_actor<order_state>*;
 
-inline problem order_not_found() { return problem::of("not_found", "order not found"); }
+inline problem order_not_found() { return problem::not_found("order not found"); }
 
 /// Pays the cached order: a payment already pending at the provider is checked again rather
 /// than a second one created, so one order never has two live payments at the gateway.

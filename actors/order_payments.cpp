@@ -28,9 +28,9 @@ using refund_done = std::function<void(refund_reply, bool)>;
 
 problem payment_gateway_problem(const std::string& detail, gateway_outcome outcome) {
   if (outcome == gateway_outcome::timeout)
-    return problem::of("gateway_timeout", "the payment gateway did not answer in time");
+    return problem::of(error_code::gateway_timeout, "the payment gateway did not answer in time");
   spdlog::warn("payment gateway error: {}", detail);
-  return problem::of("payment_gateway_error", "the payment gateway failed; retry later");
+  return problem::of(error_code::payment_gateway_error, "the payment gateway failed; retry later");
 }
 
 bool no_answer(gateway_outcome o) { return o == gateway_outcome::gateway_error || o == gateway_outcome::timeout; }
@@ -100,9 +100,9 @@ void record_charge(order_ptr self, const order_deps& d, int64_t payment_id, cons
           send_refund(self, d, order_id, *done.cancellation_refund, false, [=](refund_reply r, bool unknown) {
             if (r.error)
               spdlog::error("order {}: refunding payment {} of the cancelled order failed ({}); {}", order_id,
-                            payment_id, r.error.code,
+                            payment_id, to_string(r.error.code),
                             unknown ? "it is settled later under the same key" : "reconcile it by hand");
-            reply(payment_reply{problem::of("invalid_order_state", "the order was cancelled; the charge is refunded"),
+            reply(payment_reply{problem::invalid_order_state("the order was cancelled; the charge is refunded"),
                                 payment});
           });
           return;
@@ -244,14 +244,14 @@ void confirm(order_ptr self, const order_deps& d, int64_t id, int64_t payment_id
     .await(
       [=](std::optional<persistence::payment_record>& found) mutable {
         if (!found || found->order_id != id)
-          return rp.deliver(payment_reply{problem::of("not_found", "payment not found"), {}});
+          return rp.deliver(payment_reply{problem::not_found("payment not found"), {}});
         const auto& p = *found;
         if (p.status == "succeeded" || p.status == "failed")
           return rp.deliver(payment_reply{problem::none(), p});  // settled already: unchanged, no e-mail
         if (self->state.cached->payment_status == "paid")
-          return rp.deliver(payment_reply{problem::of("order_already_paid", "this order was paid by another payment"), {}});
+          return rp.deliver(payment_reply{problem::of(error_code::order_already_paid, "this order was paid by another payment"), {}});
         if (p.status != "pending" || !p.provider_payment_id)
-          return rp.deliver(payment_reply{problem::of("payment_in_progress", "this payment is still being created"), {}});
+          return rp.deliver(payment_reply{problem::of(error_code::payment_in_progress, "this payment is still being created"), {}});
         self->request(d.gateways.payments, d.gateway_timeout, fetch_payment{*p.provider_payment_id})
           .await([=](integrations::payment_result& r) mutable {
                    if (no_answer(r.outcome))
@@ -282,11 +282,11 @@ void begin_new_charge(order_ptr self, const order_deps& d, int64_t id, const pro
       [=](persistence::begin_result& begun) mutable {
         switch (begun.outcome) {
           case begin_outcome::already_paid:
-            return rp.deliver(payment_reply{problem::of("order_already_paid", "this order is already paid"), {}});
+            return rp.deliver(payment_reply{problem::of(error_code::order_already_paid, "this order is already paid"), {}});
           case begin_outcome::in_progress:
-            return rp.deliver(payment_reply{problem::of("payment_in_progress", "a payment for this order is in progress"), {}});
+            return rp.deliver(payment_reply{problem::of(error_code::payment_in_progress, "a payment for this order is in progress"), {}});
           case begin_outcome::invalid_state:
-            return rp.deliver(payment_reply{problem::of("invalid_order_state", "this order cannot be paid"), {}});
+            return rp.deliver(payment_reply{problem::invalid_order_state("this order cannot be paid"), {}});
           case begin_outcome::started:
             break;
         }
@@ -327,7 +327,7 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
     if (report->error)
       return rp.deliver(payment_reply{report->error, {}});
     if (report->charge_in_flight)
-      return rp.deliver(payment_reply{problem::of("payment_in_progress", "a payment for this order is in progress"), {}});
+      return rp.deliver(payment_reply{problem::of(error_code::payment_in_progress, "a payment for this order is in progress"), {}});
     if (report->charge && report->charge->payment.status != "failed")
       return rp.deliver(*report->charge);  // the earlier attempt stands: succeeded, pending, or still unknown
     // Nothing unknown, or the earlier attempt is known to have failed: a new charge may go.
@@ -365,11 +365,11 @@ void refund(order_ptr self, const order_deps& d, int64_t id, const refund_paymen
         [=](persistence::refund_begin_result& begun) mutable {
           switch (begun.outcome) {
             case refund_begin_outcome::invalid_state:
-              return rp.deliver(refund_reply{problem::of("invalid_order_state", "only a paid order can be refunded"), {}});
+              return rp.deliver(refund_reply{problem::invalid_order_state("only a paid order can be refunded"), {}});
             case refund_begin_outcome::not_positive:
               return rp.deliver(refund_reply{problem::validation({{"amount", {"must be above 0"}}}), {}});
             case refund_begin_outcome::exceeds_paid:
-              return rp.deliver(refund_reply{problem{"refund_exceeds_paid", "the amount exceeds what is left to refund",
+              return rp.deliver(refund_reply{problem{error_code::refund_exceeds_paid, "the amount exceeds what is left to refund",
                                                      {{"amount", {"exceeds the paid amount minus earlier refunds"}}}},
                                              {}});
             case refund_begin_outcome::started:

@@ -11,9 +11,9 @@ namespace commerce::actors::order_flows {
 
 problem carrier_problem(const std::string& detail, integrations::gateway_outcome outcome) {
   if (outcome == integrations::gateway_outcome::timeout)
-    return problem::of("gateway_timeout", "the shipping gateway did not answer in time");
+    return problem::of(error_code::gateway_timeout, "the shipping gateway did not answer in time");
   spdlog::warn("shipping gateway error: {}", detail);
-  return problem::of("shipping_gateway_error", "the shipping gateway failed; retry later");
+  return problem::of(error_code::shipping_gateway_error, "the shipping gateway failed; retry later");
 }
 
 /// Books the order's shipment: claim (SQL), the carrier call, finish (SQL), each awaited.
@@ -29,9 +29,9 @@ void book_shipment(order_ptr self, const order_deps& d, int64_t id, const create
       [=](persistence::claim_result& claim) mutable {
         switch (claim.outcome) {
           case claim_outcome::exists:
-            return rp.deliver(shipment_reply{problem::of("shipment_exists", "this order already has a shipment"), {}});
+            return rp.deliver(shipment_reply{problem::of(error_code::shipment_exists, "this order already has a shipment"), {}});
           case claim_outcome::invalid_state:
-            return rp.deliver(shipment_reply{problem::of("invalid_order_state", "a cancelled or refunded order is not shipped"), {}});
+            return rp.deliver(shipment_reply{problem::invalid_order_state("a cancelled or refunded order is not shipped"), {}});
           case claim_outcome::not_found:
             return rp.deliver(shipment_reply{order_not_found(), {}});
           case claim_outcome::claimed:

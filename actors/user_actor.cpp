@@ -16,8 +16,8 @@ namespace {
 
 using user_ptr = caf::stateful_actor<user_state>*;
 
-problem invalid_token() { return problem::of("invalid_token", "token is invalid or has been revoked"); }
-problem invalid_credentials() { return problem::of("invalid_credentials", "invalid email or password"); }
+problem invalid_token() { return problem::invalid_token("token is invalid or has been revoked"); }
+problem invalid_credentials() { return problem::of(error_code::invalid_credentials, "invalid email or password"); }
 
 user_reply failure(problem p) { return user_reply{std::move(p), {}}; }
 user_reply success(const persistence::user_record& r) { return user_reply{problem::none(), view_of(r)}; }
@@ -97,7 +97,7 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
       auto rp = self->make_response_promise();
       with_record(self, d, [=](problem p) mutable {
         if (p) {
-          rp.deliver(failure(p.code == "invalid_token" ? invalid_credentials() : p));
+          rp.deliver(failure(p.code == error_code::invalid_token ? invalid_credentials() : p));
           return;
         }
         auto hash = self->state.record->password_hash;

@@ -46,7 +46,7 @@ void on_crypto_pool(Self* self, const user_domain_deps& d, const caf::actor_addr
   auto job = admitted_cpu_job(d.crypto_gate.get(), std::move(fn), client,
                               std::chrono::steady_clock::now() + d.call_timeout);
   if (!job) {
-    on_failure(problem::of("service_unavailable", "too many password checks in progress, retry shortly"));
+    on_failure(problem::of(error_code::service_unavailable, "too many password checks in progress, retry shortly"));
     return;
   }
   self->request(d.crypto_workers, d.call_timeout, std::move(*job))

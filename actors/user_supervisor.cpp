@@ -108,7 +108,7 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
                   try {
                     return user_reply{problem::none(), view_of(persistence::insert_user(c, row, token))};
                   } catch (const persistence::email_taken&) {
-                    return failure(problem{"email_exists", "a user with this email already exists",
+                    return failure(problem{error_code::email_exists, "a user with this email already exists",
                                            {{"email", {"is already registered"}}}});
                   }
                 }))
@@ -142,7 +142,7 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
                 crypto::verify_dummy_password(password);
                 return false;
               },
-              [=](bool) mutable { rp.deliver(failure(problem::of("invalid_credentials", "invalid email or password"))); },
+              [=](bool) mutable { rp.deliver(failure(problem::of(error_code::invalid_credentials, "invalid email or password"))); },
               [=](problem failed) mutable { rp.deliver(failure(failed)); });
           },
           [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
@@ -157,7 +157,7 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
         .then(
           [=](int64_t id) mutable {
             if (id == 0)
-              rp.deliver(failure(problem::of("invalid_token", "verification token is invalid, used or expired")));
+              rp.deliver(failure(problem::invalid_token("verification token is invalid, used or expired")));
             else
               rp.delegate(child_for(self, d, id), cmd);
           },

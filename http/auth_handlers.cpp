@@ -114,7 +114,7 @@ void within_rate_limits(caf::event_based_actor* self, const ctx_ptr& ctx, const 
         if (v.allowed())
           next();
         else
-          ctx->out->problem(actors::problem::of("rate_limited", "too many attempts, retry later"), 0,
+          ctx->out->problem(actors::problem::of(error_code::rate_limited, "too many attempts, retry later"), 0,
                             {{"Retry-After", std::to_string(v.retry_after_seconds)}});
       },
       [=](caf::error&) { answer_problem(ctx, actors::problem::unavailable()); });
@@ -173,7 +173,7 @@ void refresh(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto claims = ctx->app->jwt.verify(*token, "refresh", unix_now());
   within_rate_limits(self, ctx, claims ? user_account(claims->user_id) : "", [=] {
     if (!claims)
-      return ctx->out->problem(actors::problem::of("invalid_token", "refresh token is invalid or expired"));
+      return ctx->out->problem(actors::problem::invalid_token("refresh token is invalid or expired"));
     ask_users(self, ctx, actors::authenticate{claims->user_id, claims->version}, 200, [ctx](const actors::user_view& u) {
       rapidjson::StringBuffer buf;
       json::writer w{buf};
@@ -199,7 +199,7 @@ void verify_email(caf::event_based_actor* self, const ctx_ptr& ctx) {
     self->request(ctx->app->users, ctx->timeout(), cmd)
       .then(
         [=](actors::user_reply& r) {
-          if (r.error.code == "invalid_token")  // here a bad token is bad input, not bad credentials
+          if (r.error.code == error_code::invalid_token)  // here a bad token is bad input, not bad credentials
             ctx->out->problem(r.error, 400);
           else if (r.error)
             answer_problem(ctx, r.error);

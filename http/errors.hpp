@@ -7,8 +7,10 @@
 
 namespace commerce::http {
 
-/// The HTTP status for a problem code (API.md §1); unknown codes are 500.
-int status_for(const std::string& code);
+using actors::error_code;
+
+/// The HTTP status for a problem code (API.md §1).
+int status_for(error_code code);
 
 /// `{"error":{"code","message","fields"}}` with `fields` always present.
 std::string render_problem(const actors::problem& p);

@@ -89,12 +89,12 @@ std::string allow_header(const std::vector<Http::Method>& methods) {
 }
 
 actors::problem request_line_too_long(const config::settings& s) {
-  return actors::problem::of("uri_too_long", "the request line exceeds " + std::to_string(s.max_request_line_bytes) +
+  return actors::problem::of(error_code::uri_too_long, "the request line exceeds " + std::to_string(s.max_request_line_bytes) +
                                                  " bytes");
 }
 
 actors::problem headers_too_large(const config::settings& s) {
-  return actors::problem::of("headers_too_large",
+  return actors::problem::of(error_code::headers_too_large,
                              "the request headers exceed " + std::to_string(s.max_header_bytes) + " bytes");
 }
 
@@ -172,14 +172,14 @@ void run_handler(caf::event_based_actor* self, const route* r, std::shared_ptr<r
     .then(
       [=](actors::user_reply& res) {
         if (res.error) {
-          if (res.error.code == "invalid_token")
-            ctx->out->problem(actors::problem::of("invalid_token", "token is invalid or has been revoked"));
+          if (res.error.code == error_code::invalid_token)
+            ctx->out->problem(actors::problem::invalid_token("token is invalid or has been revoked"));
           else
             ctx->out->problem(res.error);
           return;
         }
         if (r->who == access::staff && !res.user.is_staff) {
-          ctx->out->problem(actors::problem::of("permission_denied", "staff only"));
+          ctx->out->problem(actors::problem::permission_denied("staff only"));
           return;
         }
         ctx->user = std::move(res.user);
@@ -209,7 +209,7 @@ public:
                      peer->address().host(), app_->open_connections.load(), refused);
       conn->closing = true;
       answer_and_close(peer->fd(), "503 Service Unavailable",
-                       actors::problem::of("service_unavailable", "too many open connections; retry shortly"),
+                       actors::problem::of(error_code::service_unavailable, "too many open connections; retry shortly"),
                        "Retry-After: 1\r\n");
     }
   }
@@ -290,7 +290,7 @@ public:
     auto out = std::make_shared<reply>(std::move(writer), std::move(line), [app] { app->in_flight.fetch_sub(1); });
 
     if (app->draining.load()) {
-      out->problem(actors::problem::of("service_unavailable", "the server is shutting down"));
+      out->problem(actors::problem::of(error_code::service_unavailable, "the server is shutting down"));
       return;
     }
     if (auto too_big = head_over_limits(req, app->settings)) {
@@ -300,15 +300,15 @@ public:
     auto m = routes_->find(req.method(), req.resource());
     if (!m.found) {
       if (!m.allowed.empty())
-        out->problem(actors::problem::of("method_not_allowed", "method not allowed on this path"), 405,
+        out->problem(actors::problem::of(error_code::method_not_allowed, "method not allowed on this path"), 405,
                      {{"Allow", allow_header(m.allowed)}});
       else
-        out->problem(actors::problem::of("not_found", "no such resource"));
+        out->problem(actors::problem::not_found("no such resource"));
       return;
     }
     const route* r = m.found;
     if (static_cast<int64_t>(req.body().size()) > app->settings.max_body_bytes) {
-      out->problem(actors::problem::of("payload_too_large", "the request body exceeds " +
+      out->problem(actors::problem::of(error_code::payload_too_large, "the request body exceeds " +
                                                               std::to_string(app->settings.max_body_bytes) + " bytes"));
       return;
     }
@@ -320,7 +320,7 @@ public:
     if (r->provider_callback && !app->webhook_sources.empty() && !app->webhook_sources.contains(ctx->client_ip)) {
       spdlog::warn("{}: a provider callback from {} refused: not in PAYMENT_WEBHOOK_ALLOWED_IPS", request_id,
                    ctx->client_ip);
-      out->problem(actors::problem::of("permission_denied", "callbacks are not accepted from this address"));
+      out->problem(actors::problem::permission_denied("callbacks are not accepted from this address"));
       return;
     }
     // Authentication and roles come before any parsing (API.md §0).
@@ -336,17 +336,17 @@ public:
           why = "not a Bearer token";
         if (!claims) {
           spdlog::debug("{}: token rejected: {}", request_id, why);
-          out->problem(actors::problem::of("invalid_token", "token is invalid or expired"));
+          out->problem(actors::problem::invalid_token("token is invalid or expired"));
           return;
         }
         ctx->claims = std::move(claims);
       } else if (r->who == access::user || r->who == access::staff) {
-        out->problem(actors::problem::of("not_authenticated", "authentication credentials were not provided"));
+        out->problem(actors::problem::of(error_code::not_authenticated, "authentication credentials were not provided"));
         return;
       }
     }
     if (!r->provider_callback && req.body().find_first_not_of(" \t\r\n") != std::string::npos && !is_json(req)) {
-      out->problem(actors::problem::of("unsupported_media_type", "request bodies must be application/json"));
+      out->problem(actors::problem::of(error_code::unsupported_media_type, "request bodies must be application/json"));
       return;
     }
 

@@ -11,6 +11,7 @@
 namespace commerce::http {
 
 using ctx_ptr = std::shared_ptr<request_context>;
+using actors::error_code;
 
 /// Parses the body into `doc`; on failure answers 400 and returns false.
 inline bool parse_body(const ctx_ptr& ctx, rapidjson::Document& doc) {

@@ -1,5 +1,6 @@
 #include "http/json.hpp"
 
+#include "http/errors.hpp"
 #include "integrations/untrusted_json.hpp"
 
 #include <algorithm>
@@ -18,9 +19,9 @@ actors::problem parse_object(const std::string& body, rapidjson::Document& out) 
   if (parsed.too_deep())
     return actors::problem::validation({{"body", {parsed.message}}}, parsed.message);
   if (!parsed.ok())
-    return actors::problem::of("invalid_json", parsed.message);
+    return actors::problem::of(error_code::invalid_json, parsed.message);
   if (!out.IsObject())
-    return actors::problem::of("invalid_json", "the request body must be a JSON object");
+    return actors::problem::of(error_code::invalid_json, "the request body must be a JSON object");
   return actors::problem::none();
 }
 

@@ -66,10 +66,10 @@ void under_idempotency_key(caf::event_based_actor* self, const ctx_ptr& ctx, con
           return ctx->out->problem(c.error);
         switch (c.claim.outcome) {
           case persistence::key_claim::reused:
-            return ctx->out->problem(actors::problem::of("idempotency_key_reused",
+            return ctx->out->problem(actors::problem::of(error_code::idempotency_key_reused,
                                                          "this Idempotency-Key was used with a different request"));
           case persistence::key_claim::in_progress:
-            return ctx->out->problem(actors::problem::of("idempotency_in_progress",
+            return ctx->out->problem(actors::problem::of(error_code::idempotency_in_progress,
                                                          "a request with this Idempotency-Key is still running"));
           case persistence::key_claim::replay:
             ask<Reply>(self, orders, ctx, replay_request(c.claim.resource_id), [=](const Reply& r) {

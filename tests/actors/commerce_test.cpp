@@ -37,8 +37,8 @@ BOOST_AUTO_TEST_CASE(cart_operations) {
   auto merged = add(product, 3);
   BOOST_TEST(merged.line.item_id == first.line.item_id);
   BOOST_TEST(merged.line.quantity == 5);
-  BOOST_TEST(add(product, 6).error.code == "insufficient_stock");
-  BOOST_TEST(add(product, 1000).error.code == "validation_error");
+  BOOST_TEST(add(product, 6).error.code == error_code::insufficient_stock);
+  BOOST_TEST(add(product, 1000).error.code == error_code::validation_error);
   BOOST_TEST(add(987654321, 1).error.fields.count("product_id") == 1u);
 
   auto cart = ask<actors::cart_reply>(node.carts, actors::get_cart{user});
@@ -47,10 +47,10 @@ BOOST_AUTO_TEST_CASE(cart_operations) {
 
   auto item = first.line.item_id;
   BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::set_cart_item{user, item, 7}).line.quantity == 7);
-  BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::set_cart_item{user, item, 11}).error.code == "insufficient_stock");
+  BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::set_cart_item{user, item, 11}).error.code == error_code::insufficient_stock);
   auto other = insert_user(unique_email("cart-other"));
-  BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::set_cart_item{other, item, 1}).error.code == "not_found");
-  BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::remove_cart_item{other, item}).error.code == "not_found");
+  BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::set_cart_item{other, item, 1}).error.code == error_code::not_found);
+  BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::remove_cart_item{other, item}).error.code == error_code::not_found);
   BOOST_TEST(ask<actors::cart_item_reply>(node.carts, actors::remove_cart_item{user, item}).error.ok());
   add(product, 1);
   ask<actors::cart_reply>(node.carts, actors::clear_cart{user});
@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(checkout_from_the_cart_reserves_and_empties_it) {
   BOOST_TEST(stock_of(b) == 0);
   BOOST_TEST(ledger_of(a) == stock_of(a));
   BOOST_TEST(ask<actors::cart_reply>(node.carts, actors::get_cart{user}).lines.empty());
-  BOOST_TEST(ask<actors::order_reply>(node.orders, order_for(user)).error.code == "cart_empty");
+  BOOST_TEST(ask<actors::order_reply>(node.orders, order_for(user)).error.code == error_code::cart_empty);
 }
 
 BOOST_AUTO_TEST_CASE(a_short_line_reserves_nothing_and_names_the_product) {
@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(a_short_line_reserves_nothing_and_names_the_product) {
   auto user = insert_user(unique_email("short"));
   auto plenty = insert_product(10), scarce = insert_product(1);
   auto r = ask<actors::order_reply>(node.orders, order_for(user, {{plenty, 2}, {scarce, 2}}));
-  BOOST_TEST(r.error.code == "insufficient_stock");
+  BOOST_TEST(r.error.code == error_code::insufficient_stock);
   BOOST_TEST(r.error.message.find(std::to_string(scarce)) != std::string::npos);
   BOOST_TEST(r.error.message.find(std::to_string(plenty)) == std::string::npos);
   BOOST_TEST(stock_of(plenty) == 10);
@@ -111,18 +111,18 @@ BOOST_AUTO_TEST_CASE(the_order_state_machine_through_the_order_actor) {
   auto id = ask<actors::order_reply>(node.orders, order_for(user, {{product, 1}})).order.id;
   auto advance = [&](const char* to) { return ask<actors::order_reply>(node.orders, actors::advance_order{id, to}); };
 
-  BOOST_TEST(advance("shipped").error.code == "invalid_order_state");
-  BOOST_TEST(advance("refunded").error.code == "invalid_order_state");
-  BOOST_TEST(advance("nonsense").error.code == "validation_error");
+  BOOST_TEST(advance("shipped").error.code == error_code::invalid_order_state);
+  BOOST_TEST(advance("refunded").error.code == error_code::invalid_order_state);
+  BOOST_TEST(advance("nonsense").error.code == error_code::validation_error);
   for (const char* step : {"confirmed", "processing", "shipped", "delivered"}) {
     auto r = advance(step);
     BOOST_TEST_REQUIRE(r.error.ok(), step << ": " << r.error.code);
     BOOST_TEST(r.order.status == step);
   }
-  BOOST_TEST(advance("pending").error.code == "invalid_order_state");
-  BOOST_TEST(advance("cancelled").error.code == "invalid_order_state");
+  BOOST_TEST(advance("pending").error.code == error_code::invalid_order_state);
+  BOOST_TEST(advance("cancelled").error.code == error_code::invalid_order_state);
   BOOST_TEST(advance("refunded").order.status == "refunded");
-  BOOST_TEST(advance("delivered").error.code == "invalid_order_state");
+  BOOST_TEST(advance("delivered").error.code == error_code::invalid_order_state);
   BOOST_TEST(stock_of(product) == 9);  // a refund does not restock
   BOOST_TEST(scalar("SELECT version FROM orders WHERE id = $1::bigint", {std::to_string(id)}) == 6);
 }
@@ -133,8 +133,8 @@ BOOST_AUTO_TEST_CASE(cancel_is_for_owners_of_unpaid_pending_orders) {
   auto product = insert_product(4);
   auto id = ask<actors::order_reply>(node.orders, order_for(owner, {{product, 3}})).order.id;
   BOOST_TEST(stock_of(product) == 1);
-  BOOST_TEST(ask<actors::order_reply>(node.orders, actors::get_order{id, {stranger, false}}).error.code == "not_found");
-  BOOST_TEST(ask<actors::order_reply>(node.orders, actors::cancel_order{id, {stranger, false}}).error.code == "not_found");
+  BOOST_TEST(ask<actors::order_reply>(node.orders, actors::get_order{id, {stranger, false}}).error.code == error_code::not_found);
+  BOOST_TEST(ask<actors::order_reply>(node.orders, actors::cancel_order{id, {stranger, false}}).error.code == error_code::not_found);
   BOOST_TEST(ask<actors::order_reply>(node.orders, actors::get_order{id, {stranger, true}}).error.ok());
   auto cancelled = ask<actors::order_reply>(node.orders, actors::cancel_order{id, {owner, false}});
   BOOST_TEST_REQUIRE(cancelled.error.ok(), cancelled.error.code);
@@ -143,12 +143,12 @@ BOOST_AUTO_TEST_CASE(cancel_is_for_owners_of_unpaid_pending_orders) {
   BOOST_TEST(stock_of(product) == 4);
   BOOST_TEST(ledger_of(product) == 4);
   BOOST_TEST(ask<actors::order_reply>(node.orders, actors::cancel_order{id, {owner, false}}).error.code ==
-             "invalid_order_state");
+             error_code::invalid_order_state);
 
   auto paid = ask<actors::order_reply>(node.orders, order_for(owner, {{product, 1}})).order.id;
   sql("UPDATE orders SET payment_status = 'paid' WHERE id = $1::bigint", {std::to_string(paid)});
   BOOST_TEST(ask<actors::order_reply>(node.orders, actors::cancel_order{paid, {owner, false}}).error.code ==
-             "invalid_order_state");
+             error_code::invalid_order_state);
 }
 
 BOOST_AUTO_TEST_CASE(a_crashed_order_actor_comes_back_with_its_order) {
@@ -173,8 +173,8 @@ BOOST_AUTO_TEST_CASE(two_nodes_on_one_database_never_both_win_a_transition) {
   BOOST_TEST(ask<actors::order_reply>(b.orders, actors::cancel_order{id, {user, false}}).error.ok());
   // A still believes the order is pending; the SQL guard refuses, A reloads and answers 409.
   auto late = ask<actors::order_reply>(a.orders, actors::advance_order{id, "confirmed"});
-  BOOST_TEST(late.error.code == "invalid_order_state");
-  BOOST_TEST(ask<actors::order_reply>(a.orders, actors::cancel_order{id, {user, false}}).error.code == "invalid_order_state");
+  BOOST_TEST(late.error.code == error_code::invalid_order_state);
+  BOOST_TEST(ask<actors::order_reply>(a.orders, actors::cancel_order{id, {user, false}}).error.code == error_code::invalid_order_state);
   BOOST_TEST(stock_of(product) == 2);  // released exactly once
   BOOST_TEST(ledger_of(product) == 2);
 }
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(twenty_buyers_five_units_exactly_five_orders) {
     self->send(node.orders, order_for(buyer, {{product, 1}}));
   int created = 0, short_of_stock = 0;
   for (size_t i = 0; i < buyers.size(); ++i)
-    self->receive([&](actors::order_reply& r) { r.error.ok() ? ++created : (r.error.code == "insufficient_stock" ? ++short_of_stock : 0); },
+    self->receive([&](actors::order_reply& r) { r.error.ok() ? ++created : (r.error.code == error_code::insufficient_stock ? ++short_of_stock : 0); },
                   caf::after(30s) >> [] { BOOST_FAIL("an order got no reply"); });
   BOOST_TEST(created == 5);
   BOOST_TEST(short_of_stock == 15);
@@ -235,7 +235,7 @@ BOOST_AUTO_TEST_CASE(idempotency_keys_replay_and_refuse_reuse) {
   BOOST_TEST(again.order.id == first.order.id);
   BOOST_TEST(stock_of(product) == 4);
   cmd.order.request_hash = "hash-b";
-  BOOST_TEST(ask<actors::order_reply>(node.orders, cmd).error.code == "idempotency_key_reused");
+  BOOST_TEST(ask<actors::order_reply>(node.orders, cmd).error.code == error_code::idempotency_key_reused);
   auto other = insert_user(unique_email("idem-other"));
   auto theirs = order_for(other, {{product, 1}});
   theirs.order.idempotency_key = "key-1";
@@ -251,15 +251,15 @@ BOOST_AUTO_TEST_CASE(product_reads_are_cached_and_writes_refresh_them) {
   BOOST_TEST(sold.product.quantity == 45);
   BOOST_TEST(ask<actors::product_reply>(node.catalog, actors::get_product{product}).product.quantity == 45);
   auto too_many = ask<actors::product_reply>(node.catalog, actors::change_stock{product, persistence::stock_operation::sale, 46});
-  BOOST_TEST(too_many.error.code == "insufficient_stock");
+  BOOST_TEST(too_many.error.code == error_code::insufficient_stock);
   BOOST_TEST(stock_of(product) == 45);
   // A checkout on this node invalidates the cached row at once.
   auto user = insert_user(unique_email("cache"));
   BOOST_TEST_REQUIRE(ask<actors::order_reply>(node.orders, order_for(user, {{product, 5}})).error.ok());
   BOOST_TEST(ask<actors::product_reply>(node.catalog, actors::get_product{product}).product.quantity == 40);
   BOOST_TEST(ask<actors::product_reply>(node.catalog, actors::archive_product{product}).error.ok());
-  BOOST_TEST(ask<actors::product_reply>(node.catalog, actors::get_product{product}).error.code == "not_found");
-  BOOST_TEST(ask<actors::order_reply>(node.orders, order_for(user, {{product, 1}})).error.code == "validation_error");
+  BOOST_TEST(ask<actors::product_reply>(node.catalog, actors::get_product{product}).error.code == error_code::not_found);
+  BOOST_TEST(ask<actors::order_reply>(node.orders, order_for(user, {{product, 1}})).error.code == error_code::validation_error);
 }
 
 BOOST_AUTO_TEST_CASE(listing_pages_are_cached_until_this_node_writes) {

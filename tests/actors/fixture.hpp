@@ -25,6 +25,8 @@
 
 namespace commerce::testing {
 
+using actors::error_code;
+
 inline std::string test_database_url() {
   const char* url = std::getenv("TEST_DATABASE_URL");
   if (!url || !*url)

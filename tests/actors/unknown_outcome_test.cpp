@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(settle_unknown_settles_a_charge_under_its_key_for_any_order
   pay.who = {user, false};
   pay.payment_token = "tok_settle";
   auto first = ask<actors::payment_reply>(node.orders, pay);
-  BOOST_TEST(first.error.code == "gateway_timeout");
+  BOOST_TEST(first.error.code == error_code::gateway_timeout);
   BOOST_TEST(first.payment.status == "unknown");
   {
     auto c = db->acquire();
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(settle_unknown_settles_a_charge_under_its_key_for_any_order
   // Nothing left: a second call is a no-op, and paying again is refused.
   auto again = ask<actors::settle_reply>(node.orders, caf::make_message(actors::settle_unknown_atom::value, id));
   BOOST_TEST(again.settled == 0);
-  BOOST_TEST(ask<actors::payment_reply>(node.orders, pay).error.code == "order_already_paid");
+  BOOST_TEST(ask<actors::payment_reply>(node.orders, pay).error.code == error_code::order_already_paid);
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_refund_stays_reserved_until_settled) {
@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_refund_stays_reserved_until_settled) {
 
   node.provider->answer = integrations::gateway_outcome::timeout;
   auto first = ask<actors::refund_reply>(node.orders, actors::refund_payment{id, {user, false}, std::nullopt, ""});
-  BOOST_TEST(first.error.code == "gateway_timeout");
+  BOOST_TEST(first.error.code == error_code::gateway_timeout);
   BOOST_TEST(scalar("SELECT refunded_minor FROM orders WHERE id = $1::bigint", {sid}) == total);
   // Another refund cannot go out meanwhile, nor exceed what was paid.
   auto second = ask<actors::refund_reply>(node.orders, actors::refund_payment{id, {user, false}, int64_t{100}, ""});
@@ -203,9 +203,9 @@ BOOST_AUTO_TEST_CASE(cancel_never_wins_over_a_charge_in_flight) {
     BOOST_TEST_REQUIRE((persistence::begin_charge(*c, id, attempt).outcome == persistence::begin_outcome::started));
   }
   auto cancelled = ask<actors::order_reply>(node.orders, actors::advance_order{id, "cancelled"});
-  BOOST_TEST(cancelled.error.code == "invalid_order_state");
+  BOOST_TEST(cancelled.error.code == error_code::invalid_order_state);
   auto by_owner = ask<actors::order_reply>(node.orders, actors::cancel_order{id, {user, false}});
-  BOOST_TEST(by_owner.error.code == "invalid_order_state");
+  BOOST_TEST(by_owner.error.code == error_code::invalid_order_state);
   BOOST_TEST(scalar("SELECT count(*) FROM orders WHERE id = $1::bigint AND status = 'pending'", {std::to_string(id)}) == 1);
   BOOST_TEST(stock_of(product) == 2);
 }

@@ -22,12 +22,12 @@ BOOST_AUTO_TEST_CASE(activation_loads_the_user_from_the_database) {
 
 BOOST_AUTO_TEST_CASE(unknown_users_and_stale_token_versions_are_refused) {
   auto sup = supervisor();
-  BOOST_TEST(ask_user(sup, actors::authenticate{987654321, 1}).error.code == "invalid_token");
+  BOOST_TEST(ask_user(sup, actors::authenticate{987654321, 1}).error.code == error_code::invalid_token);
   auto id = insert_user(unique_email("stale"));
-  BOOST_TEST(ask_user(sup, actors::authenticate{id, 2}).error.code == "invalid_token");
+  BOOST_TEST(ask_user(sup, actors::authenticate{id, 2}).error.code == error_code::invalid_token);
   sql("UPDATE users SET is_active = false WHERE id = $1::bigint", {std::to_string(id)});
   auto fresh = supervisor();  // a node that activates the user after the deactivation
-  BOOST_TEST(ask_user(fresh, actors::authenticate{id, 1}).error.code == "invalid_token");
+  BOOST_TEST(ask_user(fresh, actors::authenticate{id, 1}).error.code == error_code::invalid_token);
 }
 
 BOOST_AUTO_TEST_CASE(idle_users_are_passivated_and_reactivated_from_the_database) {
@@ -95,9 +95,9 @@ BOOST_AUTO_TEST_CASE(login_checks_the_password_in_the_users_actor) {
   auto sup = supervisor();
   auto email = unique_email("login");
   insert_user(email, "right1password");
-  BOOST_TEST(ask_user(sup, actors::login_user{email, "wrong1password", 0, {}}).error.code == "invalid_credentials");
+  BOOST_TEST(ask_user(sup, actors::login_user{email, "wrong1password", 0, {}}).error.code == error_code::invalid_credentials);
   BOOST_TEST(ask_user(sup, actors::login_user{"nobody." + email, "right1password", 0, {}}).error.code ==
-             "invalid_credentials");
+             error_code::invalid_credentials);
   auto ok = ask_user(sup, actors::login_user{"  " + email + " ", "right1password", 0, {}});
   BOOST_TEST(ok.error.ok(), ok.error.code);
   BOOST_TEST(ok.user.email == email);
@@ -108,13 +108,13 @@ BOOST_AUTO_TEST_CASE(a_password_change_revokes_earlier_tokens) {
   auto id = insert_user(unique_email("revoke"), "first1password");
   actors::change_password wrong{{id, 1}, "not1theold", "second2password", {}};
   auto refused = ask_user(sup, wrong);
-  BOOST_TEST(refused.error.code == "validation_error");
+  BOOST_TEST(refused.error.code == error_code::validation_error);
   BOOST_TEST(refused.error.fields.count("old_password") == 1u);
 
   auto changed = ask_user(sup, actors::change_password{{id, 1}, "first1password", "second2password", {}});
   BOOST_TEST_REQUIRE(changed.error.ok(), changed.error.code);
   BOOST_TEST(changed.user.token_version == 2);
-  BOOST_TEST(ask_user(sup, actors::authenticate{id, 1}).error.code == "invalid_token");
+  BOOST_TEST(ask_user(sup, actors::authenticate{id, 1}).error.code == error_code::invalid_token);
   BOOST_TEST(ask_user(sup, actors::authenticate{id, 2}).error.ok());
 }
 
@@ -127,7 +127,7 @@ BOOST_AUTO_TEST_CASE(one_email_registers_once_under_concurrency) {
     self->send(sup, actors::register_user{i % 2 ? email : "  " + email, "secret123", "", "", std::nullopt, {}});
   int created = 0, conflicts = 0;
   for (int i = 0; i < attempts; ++i) {
-    self->receive([&](actors::user_reply& r) { r.error.ok() ? ++created : (r.error.code == "email_exists" ? ++conflicts : 0); },
+    self->receive([&](actors::user_reply& r) { r.error.ok() ? ++created : (r.error.code == error_code::email_exists ? ++conflicts : 0); },
                   caf::after(20s) >> [] { BOOST_FAIL("no reply"); });
   }
   BOOST_TEST(created == 1);
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(one_email_registers_once_under_concurrency) {
 BOOST_AUTO_TEST_CASE(registration_validates_before_it_hashes) {
   auto sup = supervisor();
   auto r = ask_user(sup, actors::register_user{"not-an-email", "short", std::string(151, 'x'), "", std::string{"12"}, {}});
-  BOOST_TEST(r.error.code == "validation_error");
+  BOOST_TEST(r.error.code == error_code::validation_error);
   for (const char* field : {"email", "password", "first_name", "phone"})
     BOOST_TEST(r.error.fields.count(field) == 1u, field);
 }
