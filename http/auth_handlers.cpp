@@ -4,6 +4,7 @@
 #include "actors/user_rules.hpp"
 #include "http/errors.hpp"
 #include "http/handler_support.hpp"
+#include "http/views.hpp"
 
 #include <caf/all.hpp>
 
@@ -13,66 +14,20 @@ namespace {
 
 using Pistache::Http::Method;
 
-void write_user(json::writer& w, const actors::user_view& u) {
-  w.StartObject();
-  w.Key("id");
-  w.Int64(u.id);
-  w.Key("email");
-  w.String(u.email);
-  w.Key("first_name");
-  w.String(u.first_name);
-  w.Key("last_name");
-  w.String(u.last_name);
-  w.Key("phone");
-  json::write_string_or_null(w, u.phone);
-  w.Key("is_staff");
-  w.Bool(u.is_staff);
-  w.Key("email_verified");
-  w.Bool(u.email_verified);
-  w.Key("date_joined");
-  w.String(u.date_joined);
-  w.EndObject();
-}
-
-/// access + access_token (same value), token_type, expires_in; and refresh when asked.
-void write_tokens(json::writer& w, const app_context& app, const actors::user_view& u, bool with_refresh) {
+/// Signs the access token (and the refresh token when asked) for `u`.
+views::tokens tokens_for(const app_context& app, const actors::user_view& u, bool with_refresh) {
   auto now = unix_now();
   const auto& s = app.settings;
-  auto access = app.jwt.sign(app.jwt.claims_for(u.id, u.token_version, "access", s.access_token_ttl_seconds, now));
-  w.Key("access");
-  w.String(access);
-  w.Key("access_token");
-  w.String(access);
-  if (with_refresh) {
-    w.Key("refresh");
-    w.String(app.jwt.sign(app.jwt.claims_for(u.id, u.token_version, "refresh", s.refresh_token_ttl_seconds, now)));
-  }
-  w.Key("token_type");
-  w.String("Bearer");
-  w.Key("expires_in");
-  w.Int64(s.access_token_ttl_seconds);
-}
-
-std::string render_user(const actors::user_view& u) {
-  rapidjson::StringBuffer buf;
-  json::writer w{buf};
-  write_user(w, u);
-  return buf.GetString();
+  views::tokens t;
+  t.access = app.jwt.sign(app.jwt.claims_for(u.id, u.token_version, "access", s.access_token_ttl_seconds, now));
+  if (with_refresh)
+    t.refresh = app.jwt.sign(app.jwt.claims_for(u.id, u.token_version, "refresh", s.refresh_token_ttl_seconds, now));
+  t.expires_in = s.access_token_ttl_seconds;
+  return t;
 }
 
 std::string render_session(const app_context& app, const actors::user_view& u, const char* detail = nullptr) {
-  rapidjson::StringBuffer buf;
-  json::writer w{buf};
-  w.StartObject();
-  if (detail) {
-    w.Key("detail");
-    w.String(detail);
-  }
-  w.Key("user");
-  write_user(w, u);
-  write_tokens(w, app, u, true);
-  w.EndObject();
-  return buf.GetString();
+  return views::session(u, tokens_for(app, u, true), detail);
 }
 
 /// A 503 here is a busy crypto pool or a backing service: worth retrying in a second.
@@ -175,12 +130,7 @@ void refresh(caf::event_based_actor* self, const ctx_ptr& ctx) {
     if (!claims)
       return ctx->out->problem(actors::problem::invalid_token("refresh token is invalid or expired"));
     ask_users(self, ctx, actors::authenticate{claims->user_id, claims->version}, 200, [ctx](const actors::user_view& u) {
-      rapidjson::StringBuffer buf;
-      json::writer w{buf};
-      w.StartObject();
-      write_tokens(w, *ctx->app, u, false);
-      w.EndObject();
-      return std::string{buf.GetString()};
+      return views::token_pair(tokens_for(*ctx->app, u, false));
     });
   });
 }
@@ -227,7 +177,7 @@ void change_password(caf::event_based_actor* self, const ctx_ptr& ctx) {
   });
 }
 
-void get_profile(caf::event_based_actor*, const ctx_ptr& ctx) { ctx->out->json(200, render_user(*ctx->user)); }
+void get_profile(caf::event_based_actor*, const ctx_ptr& ctx) { ctx->out->json(200, views::user(*ctx->user)); }
 
 void update_profile(caf::event_based_actor* self, const ctx_ptr& ctx) {
   rapidjson::Document doc;
@@ -243,7 +193,7 @@ void update_profile(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   cmd.phone_given = phone.present;
   cmd.phone = phone.value;
-  ask_users(self, ctx, std::move(cmd), 200, render_user);
+  ask_users(self, ctx, std::move(cmd), 200, views::user);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Cart endpoints (API.md §3.3): the caller's own cart, through their cart actor.
 #include "actors/cart_messages.hpp"
 #include "http/handler_support.hpp"
+#include "http/views.hpp"
 
 #include <caf/all.hpp>
 
@@ -9,28 +10,6 @@ namespace commerce::http {
 namespace {
 
 using Pistache::Http::Method;
-using persistence::cart_line;
-
-void write_line(json::writer& w, const cart_line& l) {
-  w.StartObject();
-  w.Key("id");
-  w.Int64(l.item_id);
-  w.Key("product_id");
-  w.Int64(l.product_id);
-  w.Key("product_name");
-  w.String(l.product_name);
-  w.Key("unit_price");
-  json::write_money(w, l.unit_price_minor);
-  w.Key("quantity");
-  w.Int(l.quantity);
-  w.Key("line_total");
-  json::write_money(w, l.unit_price_minor * l.quantity);
-  w.EndObject();
-}
-
-std::string render_line(const cart_line& l) {
-  return render([&](json::writer& w) { write_line(w, l); });
-}
 
 int64_t caller(const ctx_ptr& ctx) { return ctx->user->id; }
 
@@ -48,23 +27,7 @@ std::optional<int32_t> read_quantity(const ctx_ptr& ctx, json::reader& in, bool 
 
 void get_cart(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::cart_reply>(self, ctx->app->carts, ctx, actors::get_cart{caller(ctx)}, [ctx](const actors::cart_reply& r) {
-    ctx->out->json(200, render([&](json::writer& w) {
-                     int64_t quantity = 0, total = 0;
-                     w.StartObject();
-                     w.Key("items");
-                     w.StartArray();
-                     for (const auto& l : r.lines) {
-                       write_line(w, l);
-                       quantity += l.quantity;
-                       total += l.unit_price_minor * l.quantity;
-                     }
-                     w.EndArray();
-                     w.Key("total_quantity");
-                     w.Int64(quantity);
-                     w.Key("total");
-                     json::write_money(w, total);
-                     w.EndObject();
-                   }));
+    ctx->out->json(200, views::cart(r.lines));
   });
 }
 
@@ -78,7 +41,7 @@ void add_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!quantity)
     return;
   ask<actors::cart_item_reply>(self, ctx->app->carts, ctx, actors::add_cart_item{caller(ctx), *product_id, *quantity},
-                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(201, render_line(r.line)); });
+                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(201, views::cart_line(r.line)); });
 }
 
 void set_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -90,7 +53,7 @@ void set_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!quantity)
     return;
   ask<actors::cart_item_reply>(self, ctx->app->carts, ctx, actors::set_cart_item{caller(ctx), path_id(ctx), *quantity},
-                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(200, render_line(r.line)); });
+                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(200, views::cart_line(r.line)); });
 }
 
 void remove_item(caf::event_based_actor* self, const ctx_ptr& ctx) {

@@ -2,6 +2,7 @@
 #include "actors/catalog_messages.hpp"
 #include "http/handler_support.hpp"
 #include "http/pagination.hpp"
+#include "http/views.hpp"
 
 #include <caf/all.hpp>
 
@@ -10,34 +11,6 @@ namespace commerce::http {
 namespace {
 
 using Pistache::Http::Method;
-using persistence::product_record;
-
-void write_product(json::writer& w, const product_record& p) {
-  w.StartObject();
-  w.Key("id");
-  w.Int64(p.id);
-  w.Key("name");
-  w.String(p.name);
-  w.Key("description");
-  w.String(p.description);
-  w.Key("price");
-  json::write_money(w, p.price_minor);
-  w.Key("sku");
-  w.String(p.sku);
-  w.Key("quantity");
-  w.Int(p.quantity);
-  w.Key("is_active");
-  w.Bool(p.is_active);
-  w.Key("created_at");
-  w.String(p.created_at);
-  w.Key("updated_at");
-  w.String(p.updated_at);
-  w.EndObject();
-}
-
-std::string render_product(const product_record& p) {
-  return render([&](json::writer& w) { write_product(w, p); });
-}
 
 /// Reads the writable fields; `creating` makes name, price and sku required.
 std::optional<persistence::product_fields> read_fields(const ctx_ptr& ctx, bool creating) {
@@ -68,7 +41,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!fields)
     return;
   ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::create_product{*fields},
-                             [ctx](const actors::product_reply& r) { ctx->out->json(201, render_product(r.product)); });
+                             [ctx](const actors::product_reply& r) { ctx->out->json(201, views::product(r.product)); });
 }
 
 void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -99,16 +72,13 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!bad.empty())
     return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
   ask<actors::product_page_reply>(self, ctx->app->catalog, ctx, cmd, [ctx, page](const actors::product_page_reply& r) {
-    ctx->out->json(200, render([&](json::writer& w) {
-                     write_page(w, *ctx, page, r.page.count, r.page.rows.size(),
-                                [&](size_t i) { write_product(w, r.page.rows[i]); });
-                   }));
+    ctx->out->json(200, views::product_page(*ctx, page, r.page));
   });
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::get_product{path_id(ctx)},
-                             [ctx](const actors::product_reply& r) { ctx->out->json(200, render_product(r.product)); });
+                             [ctx](const actors::product_reply& r) { ctx->out->json(200, views::product(r.product)); });
 }
 
 void update(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -116,7 +86,7 @@ void update(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!fields)
     return;
   ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::update_product{path_id(ctx), *fields},
-                             [ctx](const actors::product_reply& r) { ctx->out->json(200, render_product(r.product)); });
+                             [ctx](const actors::product_reply& r) { ctx->out->json(200, views::product(r.product)); });
 }
 
 void archive(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -147,16 +117,7 @@ void inventory(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   cmd.quantity = static_cast<int32_t>(*quantity);
   ask<actors::product_reply>(self, ctx->app->catalog, ctx, cmd, [ctx, operation](const actors::product_reply& r) {
-    ctx->out->json(200, render([&](json::writer& w) {
-                     w.StartObject();
-                     w.Key("product_id");
-                     w.Int64(r.product.id);
-                     w.Key("operation");
-                     w.String(operation);
-                     w.Key("quantity");
-                     w.Int(r.product.quantity);
-                     w.EndObject();
-                   }));
+    ctx->out->json(200, views::stock_change(r.product, operation));
   });
 }
 

@@ -47,13 +47,4 @@ inline bool valid_idempotency_key(const std::string& key) {
          std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-/// Renders with a fresh writer.
-template <class Fn>
-std::string render(Fn fn) {
-  rapidjson::StringBuffer buf;
-  json::writer w{buf};
-  fn(w);
-  return {buf.GetString(), buf.GetSize()};
-}
-
 }  // namespace commerce::http

@@ -251,4 +251,62 @@ void write_string_or_null(writer& w, const std::optional<std::string>& s) {
     w.Null();
 }
 
+object_writer::object_writer(writer& w) : w_(w) { w_.StartObject(); }
+object_writer::~object_writer() { w_.EndObject(); }
+
+void object_writer::operator()(const char* key, int32_t v) {
+  w_.Key(key);
+  w_.Int(v);
+}
+
+void object_writer::operator()(const char* key, int64_t v) {
+  w_.Key(key);
+  w_.Int64(v);
+}
+
+void object_writer::operator()(const char* key, uint64_t v) {
+  w_.Key(key);
+  w_.Uint64(v);
+}
+
+void object_writer::operator()(const char* key, bool v) {
+  w_.Key(key);
+  w_.Bool(v);
+}
+
+void object_writer::operator()(const char* key, const char* v) {
+  w_.Key(key);
+  w_.String(v);
+}
+
+void object_writer::operator()(const char* key, const std::string& v) {
+  w_.Key(key);
+  w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+void object_writer::operator()(const char* key, std::string_view v) {
+  w_.Key(key);
+  w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+void object_writer::operator()(const char* key, const std::optional<std::string>& v) {
+  w_.Key(key);
+  write_string_or_null(w_, v);
+}
+
+void object_writer::money(const char* key, int64_t minor) {
+  w_.Key(key);
+  write_money(w_, minor);
+}
+
+void object_writer::raw_object(const char* key, const std::string& json) {
+  w_.Key(key);
+  w_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+writer& object_writer::key(const std::string& key) {
+  w_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  return w_;
+}
+
 }  // namespace commerce::http::json

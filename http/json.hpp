@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace commerce::http::json {
 
@@ -64,6 +65,34 @@ void write_string_or_null(writer& w, const std::optional<std::string>& s);
 
 /// Minor units as a JSON number with two decimals: 12345 -> 123.45.
 void write_money(writer& w, int64_t minor);
+
+/// Writes one JSON object, one call per field: `f("id", o.id); f.money("total", o.total_minor);`.
+/// The object opens on construction and closes on destruction. Explicit overloads (not a
+/// template): a string literal must not convert to bool, nor a size to int.
+class object_writer {
+public:
+  explicit object_writer(writer& w);
+  ~object_writer();
+  object_writer(const object_writer&) = delete;
+  object_writer& operator=(const object_writer&) = delete;
+
+  void operator()(const char* key, int32_t v);
+  void operator()(const char* key, int64_t v);
+  void operator()(const char* key, uint64_t v);
+  void operator()(const char* key, bool v);
+  void operator()(const char* key, const char* v);
+  void operator()(const char* key, const std::string& v);
+  void operator()(const char* key, std::string_view v);
+  void operator()(const char* key, const std::optional<std::string>& v);  ///< null when empty
+  void money(const char* key, int64_t minor);
+  /// Text that is already a valid JSON object (a jsonb column), written as it is.
+  void raw_object(const char* key, const std::string& json);
+  /// Writes the key only; the caller writes its value (a nested object or array) through `w`.
+  writer& key(const std::string& key);
+
+private:
+  writer& w_;
+};
 
 /// Parses a decimal text ("19.99", "20", "0.5") into minor units; nullopt if malformed, with
 /// more than two decimals, or out of range.

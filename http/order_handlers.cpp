@@ -3,6 +3,7 @@
 #include "actors/order_messages.hpp"
 #include "http/handler_support.hpp"
 #include "http/pagination.hpp"
+#include "http/views.hpp"
 
 #include <caf/all.hpp>
 
@@ -11,71 +12,6 @@ namespace commerce::http {
 namespace {
 
 using Pistache::Http::Method;
-using persistence::order_record;
-
-void write_order(json::writer& w, const order_record& o) {
-  w.StartObject();
-  w.Key("id");
-  w.Int64(o.id);
-  w.Key("user_id");
-  w.Int64(o.user_id);
-  w.Key("status");
-  w.String(o.status);
-  w.Key("payment_status");
-  w.String(o.payment_status);
-  w.Key("items");
-  w.StartArray();
-  for (const auto& item : o.items) {
-    w.StartObject();
-    w.Key("product_id");
-    w.Int64(item.product_id);
-    w.Key("product_name");
-    w.String(item.product_name);
-    w.Key("sku");
-    w.String(item.sku);
-    w.Key("unit_price");
-    json::write_money(w, item.unit_price_minor);
-    w.Key("quantity");
-    w.Int(item.quantity);
-    w.Key("line_total");
-    json::write_money(w, item.line_total_minor);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("subtotal");
-  json::write_money(w, o.subtotal_minor);
-  w.Key("shipping_cost");
-  json::write_money(w, o.shipping_cost_minor);
-  w.Key("total");
-  json::write_money(w, o.total_minor);
-  w.Key("refunded_amount");
-  json::write_money(w, o.refunded_minor);
-  w.Key("currency");
-  w.String(o.currency);
-  w.Key("shipping_address");  // jsonb written by PostgreSQL: already valid JSON
-  w.RawValue(o.shipping_address_json.data(), o.shipping_address_json.size(), rapidjson::kObjectType);
-  w.Key("billing_address");
-  w.RawValue(o.billing_address_json.data(), o.billing_address_json.size(), rapidjson::kObjectType);
-  w.Key("payment_method");
-  w.String(o.payment_method);
-  w.Key("shipping_method");
-  w.String(o.shipping_method);
-  w.Key("inventory_reserved");
-  w.Bool(o.inventory_reserved);
-  w.Key("payment_processed");
-  w.Bool(o.payment_processed);
-  w.Key("shipping_created");
-  w.Bool(o.shipping_created);
-  w.Key("created_at");
-  w.String(o.created_at);
-  w.Key("updated_at");
-  w.String(o.updated_at);
-  w.EndObject();
-}
-
-std::string render_order(const order_record& o) {
-  return render([&](json::writer& w) { write_order(w, o); });
-}
 
 actors::requester who(const ctx_ptr& ctx) { return {ctx->user->id, ctx->user->is_staff}; }
 
@@ -144,7 +80,7 @@ void place(caf::event_based_actor* self, const ctx_ptr& ctx) {
     header_list headers;
     if (r.replayed)
       headers.emplace_back("Idempotent-Replayed", "true");
-    ctx->out->json(201, render_order(r.order), headers);
+    ctx->out->json(201, views::order(r.order), headers);
   });
 }
 
@@ -155,21 +91,18 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
   ask<actors::order_page_reply>(self, ctx->app->orders, ctx, actors::list_orders{ctx->user->id, page.size, page.offset()},
                                 [ctx, page](const actors::order_page_reply& r) {
-                                  ctx->out->json(200, render([&](json::writer& w) {
-                                                   write_page(w, *ctx, page, r.page.count, r.page.rows.size(),
-                                                              [&](size_t i) { write_order(w, r.page.rows[i]); });
-                                                 }));
+                                  ctx->out->json(200, views::order_page(*ctx, page, r.page));
                                 });
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::order_reply>(self, ctx->app->orders, ctx, actors::get_order{path_id(ctx), who(ctx)},
-                           [ctx](const actors::order_reply& r) { ctx->out->json(200, render_order(r.order)); });
+                           [ctx](const actors::order_reply& r) { ctx->out->json(200, views::order(r.order)); });
 }
 
 void cancel(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::order_reply>(self, ctx->app->orders, ctx, actors::cancel_order{path_id(ctx), who(ctx)},
-                           [ctx](const actors::order_reply& r) { ctx->out->json(200, render_order(r.order)); });
+                           [ctx](const actors::order_reply& r) { ctx->out->json(200, views::order(r.order)); });
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "actors/crypto.hpp"
 #include "actors/payment_messages.hpp"
 #include "http/handler_support.hpp"
+#include "http/views.hpp"
 
 #include <caf/all.hpp>
 
@@ -12,32 +13,6 @@ namespace {
 using Pistache::Http::Method;
 
 actors::requester who(const ctx_ptr& ctx) { return {ctx->user->id, ctx->user->is_staff}; }
-
-std::string render_payment(const persistence::payment_record& p) {
-  return render([&](json::writer& w) {
-    w.StartObject();
-    w.Key("id");
-    w.Int64(p.id);
-    w.Key("order_id");
-    w.Int64(p.order_id);
-    w.Key("status");
-    // processing and unknown (the gateway's answer never came) are pending to the client.
-    w.String(p.status == "processing" || p.status == "unknown" ? "pending" : p.status);
-    w.Key("amount");
-    json::write_money(w, p.amount_minor);
-    w.Key("currency");
-    w.String(p.currency);
-    w.Key("payment_method");
-    w.String(p.payment_method);
-    w.Key("confirmation_url");
-    json::write_string_or_null(w, p.confirmation_url);
-    w.Key("provider_payment_id");
-    json::write_string_or_null(w, p.provider_payment_id);
-    w.Key("created_at");
-    w.String(p.created_at);
-    w.EndObject();
-  });
-}
 
 /// Runs `msg` under the request's Idempotency-Key (API.md §4): the key is claimed before the
 /// operation (a repeat while it runs is 409, another body with it 422), completed with the
@@ -127,7 +102,7 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   under_idempotency_key<actors::payment_reply>(
     self, ctx, "payments.process", doc, std::move(cmd), 200,
     [](const actors::payment_reply& r) { return r.payment.id; },
-    [](const actors::payment_reply& r) { return render_payment(r.payment); },
+    [](const actors::payment_reply& r) { return views::payment(r.payment); },
     [requester](int64_t id) { return actors::get_payment{id, requester}; });
 }
 
@@ -160,7 +135,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto requester = cmd.who;
   under_idempotency_key<actors::payment_reply>(
     self, ctx, "payments.create", doc, std::move(cmd), 201, [](const actors::payment_reply& r) { return r.payment.id; },
-    [](const actors::payment_reply& r) { return render_payment(r.payment); },
+    [](const actors::payment_reply& r) { return views::payment(r.payment); },
     [requester](int64_t id) { return actors::get_payment{id, requester}; });
 }
 
@@ -175,7 +150,7 @@ void confirm(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   ask<actors::payment_reply>(
     self, ctx->app->orders, ctx, actors::confirm_payment{*payment_id, who(ctx), 0},
-    [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); }, ctx->gateway_timeout());
+    [ctx](const actors::payment_reply& r) { ctx->out->json(200, views::payment(r.payment)); }, ctx->gateway_timeout());
 }
 
 void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -194,29 +169,7 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
   under_idempotency_key<actors::refund_reply>(
     self, ctx, "payments.refund", doc, actors::refund_payment{*order_id, requester, amount, reason}, 201,
     [](const actors::refund_reply& r) { return r.refund.id; },
-    [](const actors::refund_reply& r) {
-      const auto& f = r.refund;
-      return render([&](json::writer& w) {
-                       w.StartObject();
-                       w.Key("id");
-                       w.Int64(f.id);
-                       w.Key("order_id");
-                       w.Int64(f.order_id);
-                       w.Key("payment_id");
-                       w.Int64(f.payment_id);
-                       w.Key("amount");
-                       json::write_money(w, f.amount_minor);
-                       w.Key("currency");
-                       w.String(f.currency);
-                       w.Key("status");
-                       w.String(f.status == "processing" || f.status == "unknown" ? "pending" : f.status);
-                       w.Key("reason");
-                       w.String(f.reason);
-                       w.Key("created_at");
-                       w.String(f.created_at);
-                       w.EndObject();
-                     });
-    },
+    [](const actors::refund_reply& r) { return views::refund(r.refund); },
     [requester](int64_t id) { return actors::get_refund{id, requester}; });
 }
 
@@ -228,37 +181,14 @@ void webhook(caf::event_based_actor* self, const ctx_ptr& ctx) {
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::payment_reply>(self, ctx->app->orders, ctx, actors::get_payment{path_id(ctx), who(ctx)},
-                             [ctx](const actors::payment_reply& r) { ctx->out->json(200, render_payment(r.payment)); });
+                             [ctx](const actors::payment_reply& r) { ctx->out->json(200, views::payment(r.payment)); });
 }
 
 void order_notifications(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::notifications_reply>(
     self, ctx->app->orders, ctx, actors::list_notifications{path_id(ctx), who(ctx)},
     [ctx](const actors::notifications_reply& r) {
-      ctx->out->json(200, render([&](json::writer& w) {
-                       w.StartArray();
-                       for (const auto& n : r.items) {
-                         w.StartObject();
-                         w.Key("id");
-                         w.Int64(n.id);
-                         w.Key("order_id");
-                         w.Int64(n.order_id);
-                         w.Key("type");
-                         w.String(n.type);
-                         w.Key("provider");
-                         w.String(n.provider);
-                         w.Key("notification_type");
-                         w.String(n.notification_type);
-                         w.Key("status");
-                         w.String(n.status);
-                         w.Key("recipient");
-                         w.String(n.recipient);
-                         w.Key("created_at");
-                         w.String(n.created_at);
-                         w.EndObject();
-                       }
-                       w.EndArray();
-                     }));
+      ctx->out->json(200, views::notifications(r.items));
     });
 }
 

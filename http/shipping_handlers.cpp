@@ -2,6 +2,7 @@
 // our own records (never from the carrier, so it never fails because the carrier is down).
 #include "actors/shipping_messages.hpp"
 #include "http/handler_support.hpp"
+#include "http/views.hpp"
 
 #include <caf/all.hpp>
 
@@ -116,45 +117,9 @@ void calculate(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::quote_reply>(
     self, ctx->app->orders, ctx, std::move(cmd),
     [ctx](const actors::quote_reply& r) {
-      ctx->out->json(200, render([&](json::writer& w) {
-                       w.StartObject();
-                       w.Key("cost");
-                       json::write_money(w, r.quote.cost_minor);
-                       w.Key("currency");
-                       w.String("RUB");
-                       w.Key("delivery_days");
-                       w.Int64(r.quote.delivery_days);
-                       w.Key("service");
-                       w.String(r.quote.service);
-                       w.EndObject();
-                     }));
+      ctx->out->json(200, views::quote(r.quote));
     },
     ctx->gateway_timeout());
-}
-
-void write_shipment(json::writer& w, const persistence::shipment_record& s, bool tracking) {
-  w.StartObject();
-  w.Key("id");
-  w.Int64(s.id);
-  w.Key("order_id");
-  w.Int64(s.order_id);
-  w.Key("service");
-  w.String(s.service);
-  w.Key("tracking_number");
-  json::write_string_or_null(w, s.tracking_number);
-  w.Key("status");
-  w.String(s.status);
-  if (tracking) {
-    w.Key("events");  // filled by the carrier status refresh job, when a carrier offers tracking
-    w.StartArray();
-    w.EndArray();
-  } else {
-    w.Key("provider_shipment_id");
-    json::write_string_or_null(w, s.provider_shipment_id);
-    w.Key("created_at");
-    w.String(s.created_at);
-  }
-  w.EndObject();
 }
 
 void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -188,7 +153,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::shipment_reply>(
     self, ctx->app->orders, ctx, std::move(cmd),
     [ctx](const actors::shipment_reply& r) {
-      ctx->out->json(201, render([&](json::writer& w) { write_shipment(w, r.shipment, false); }));
+      ctx->out->json(201, views::shipment(r.shipment));
     },
     ctx->gateway_timeout());
 }
@@ -196,7 +161,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
 void tracking(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask<actors::shipment_reply>(self, ctx->app->orders, ctx, actors::get_shipment{path_id(ctx), who(ctx)},
                               [ctx](const actors::shipment_reply& r) {
-                                ctx->out->json(200, render([&](json::writer& w) { write_shipment(w, r.shipment, true); }));
+                                ctx->out->json(200, views::shipment_tracking(r.shipment));
                               });
 }
 
