@@ -20,9 +20,9 @@ void write_order(json::writer& w, const order_record& o) {
   w.Key("user_id");
   w.Int64(o.user_id);
   w.Key("status");
-  w.String(o.status);
+  w.String(to_string(o.status));
   w.Key("payment_status");
-  w.String(o.payment_status);
+  w.String(to_string(o.payment_status));
   w.Key("items");
   w.StartArray();
   for (const auto& item : o.items) {

@@ -1,6 +1,7 @@
 // Payment and notification endpoints (API.md §3.5, §3.7): charges go through the order's actor.
 #include "actors/crypto.hpp"
 #include "actors/payment_messages.hpp"
+#include "domain/order_lifecycle.hpp"
 #include "http/handler_support.hpp"
 
 #include <caf/all.hpp>
@@ -22,7 +23,7 @@ std::string render_payment(const persistence::payment_record& p) {
     w.Int64(p.order_id);
     w.Key("status");
     // processing and unknown (the gateway's answer never came) are pending to the client.
-    w.String(p.status == "processing" || p.status == "unknown" ? "pending" : p.status);
+    w.String(to_string(domain::as_reported(p.status)));
     w.Key("amount");
     json::write_money(w, p.amount_minor);
     w.Key("currency");
@@ -209,7 +210,7 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
                        w.Key("currency");
                        w.String(f.currency);
                        w.Key("status");
-                       w.String(f.status == "processing" || f.status == "unknown" ? "pending" : f.status);
+                       w.String(domain::refund_as_reported(f.status));
                        w.Key("reason");
                        w.String(f.reason);
                        w.Key("created_at");
