@@ -306,7 +306,7 @@ unsettled_attempts unsettled_attempts_of(pg::connection& c, int64_t order_id) {
                                     client_ip.value_or("")};
     }
   }
-  // A refund attempt is written with the same two words as a charge's (refund_attempt).
+  // Refunds whose answer never came: unknown, or processing past their call (their node died).
   auto refunds = c.exec(std::string{"SELECT "} + refund_columns +
                           ", COALESCE(p.provider_payment_id, '') FROM refunds r JOIN payments p ON p.id = r.payment_id "
                           "WHERE r.order_id = $1::bigint AND (r.status = $3 OR "
