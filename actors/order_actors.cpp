@@ -2,11 +2,11 @@
 
 #include "actors/catalog_messages.hpp"
 #include "actors/order_flows.hpp"
-#include "actors/order_lifecycle.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/order_rules.hpp"
 #include "actors/payment_messages.hpp"
 #include "actors/shipping_messages.hpp"
+#include "domain/order_lifecycle.hpp"
 
 #include <caf/all.hpp>
 
@@ -19,9 +19,10 @@ namespace commerce::actors {
 namespace {
 
 using namespace order_flows;
+using domain::order_status;
 order_reply failure(problem p) { return order_reply{std::move(p), {}, false}; }
-problem invalid_state(const std::string& from, const std::string& to) {
-  return problem::invalid_order_state("an order that is " + from + " cannot become " + to);
+problem invalid_state(order_status from, order_status to) {
+  return problem::invalid_order_state("an order that is " + to_string(from) + " cannot become " + to_string(to));
 }
 
 std::string join_ids(const std::vector<int64_t>& ids) {
@@ -68,27 +69,25 @@ bool visible_to(const persistence::order_record& o, const requester& who) {
 
 /// Moves the cached order to `to` through the guarded SQL update. If another node moved the
 /// order first, the guard fails: reload once and decide again on the fresh state.
-void transition(order_ptr self, const order_deps& d, int64_t id, std::string to, caf::response_promise rp,
+void transition(order_ptr self, const order_deps& d, int64_t id, order_status to, caf::response_promise rp,
                 bool retried = false) {
   const auto& o = *self->state.cached;
-  if (!order_lifecycle::can_move(o.status, to)) {
+  if (!domain::can_move(o.status, to)) {
     rp.deliver(failure(invalid_state(o.status, to)));
     return;
   }
-  auto require_unpaid = order_lifecycle::requires_unpaid(to);
-  if (require_unpaid && o.payment_status != "unpaid") {
+  auto require_unpaid = domain::requires_unpaid(to);
+  if (require_unpaid && o.payment_status != domain::unpaid_for_cancel) {
     rp.deliver(failure(problem::invalid_order_state("a paid order cannot be cancelled; ask for a refund")));
     return;
   }
   auto from = o.status;
   auto version = o.version;
-  auto release = order_lifecycle::releases_stock(from, to);
-  auto reason = to == "cancelled" ? std::string{"order_cancelled"} : std::string{};
+  auto release = domain::releases_stock(from, to);
+  auto reason = to == order_status::cancelled ? std::string{"order_cancelled"} : std::string{};
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [=](pg::connection& c) {
         auto moved = persistence::transition_order(c, id, from, version, to, release, reason, require_unpaid);
-        // The guard refused: another node moved the order first (reloaded and decided again below).
-        return moved ? order_reply{problem::none(), *moved, false}
-                     : failure(problem::invalid_order_state("the order moved on meanwhile"));
+        return moved ? order_reply{problem::none(), *moved, false} : failure(problem::invalid_order_state("the order moved on meanwhile"));
       }))
     .await(
       [=](order_reply& r) mutable {
@@ -147,7 +146,7 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
     },
     [=](const cancel_order& cmd) {
       return for_owner<order_reply>(self, d, id, cmd.who, true,
-                                    [=](caf::response_promise& rp) { transition(self, d, id, "cancelled", rp); });
+                                    [=](caf::response_promise& rp) { transition(self, d, id, order_status::cancelled, rp); });
     },
     [=](const process_payment& cmd) {
       return for_owner<payment_reply>(self, d, id, cmd.who, true, [=](caf::response_promise& rp) {
@@ -188,7 +187,8 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
     },
     [=](const advance_order& cmd) {
       auto rp = self->make_response_promise();
-      if (!order_lifecycle::is_status(cmd.to)) {
+      auto to = domain::parse<order_status>(cmd.to);
+      if (!to) {
         rp.deliver(failure(problem::validation({{"status", {"unknown order status"}}})));
         return rp;
       }
@@ -196,7 +196,7 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
         if (p)
           rp.deliver(failure(p));
         else
-          transition(self, d, id, cmd.to, rp);
+          transition(self, d, id, *to, rp);
       });
       return rp;
     },

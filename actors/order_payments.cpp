@@ -9,6 +9,7 @@
 #include "actors/order_flows.hpp"
 
 #include "actors/gateway_messages.hpp"
+#include "domain/order_lifecycle.hpp"
 
 #include <caf/all.hpp>
 
@@ -246,11 +247,11 @@ void confirm(order_ptr self, const order_deps& d, int64_t id, int64_t payment_id
         if (!found || found->order_id != id)
           return rp.deliver(payment_reply{problem::not_found("payment not found"), {}});
         const auto& p = *found;
-        if (p.status == "succeeded" || p.status == "failed")
+        if (p.status == domain::charge_status::succeeded || p.status == domain::charge_status::failed)
           return rp.deliver(payment_reply{problem::none(), p});  // settled already: unchanged, no e-mail
-        if (self->state.cached->payment_status == "paid")
+        if (self->state.cached->payment_status == domain::payment_status::paid)
           return rp.deliver(payment_reply{problem::of(error_code::order_already_paid, "this order was paid by another payment"), {}});
-        if (p.status != "pending" || !p.provider_payment_id)
+        if (p.status != domain::awaiting_provider || !p.provider_payment_id)
           return rp.deliver(payment_reply{problem::of(error_code::payment_in_progress, "this payment is still being created"), {}});
         self->request(d.gateways.payments, d.gateway_timeout, fetch_payment{*p.provider_payment_id})
           .await([=](integrations::payment_result& r) mutable {
@@ -328,7 +329,7 @@ void charge(order_ptr self, const order_deps& d, int64_t id, const process_payme
       return rp.deliver(payment_reply{report->error, {}});
     if (report->charge_in_flight)
       return rp.deliver(payment_reply{problem::of(error_code::payment_in_progress, "a payment for this order is in progress"), {}});
-    if (report->charge && report->charge->payment.status != "failed")
+    if (report->charge && report->charge->payment.status != domain::charge_status::failed)
       return rp.deliver(*report->charge);  // the earlier attempt stands: succeeded, pending, or still unknown
     // Nothing unknown, or the earlier attempt is known to have failed: a new charge may go.
     confirm_pending_or(self, d, id, rp, [=]() mutable { begin_new_charge(self, d, id, cmd, rp); });
@@ -389,8 +390,9 @@ void settle_unknown(order_ptr self, const order_deps& d, int64_t id, caf::respon
     out.settled = report->refunds_settled;
     out.still_unknown = report->refunds_unknown;
     if (report->charge) {
-      const auto& status = report->charge->payment.status;
-      if (status == "unknown" || status.empty())
+      auto status = report->charge->payment.status;
+      // processing: no outcome recorded at all (the empty payment of an unavailable reply)
+      if (status == domain::charge_status::unknown || status == domain::charge_status::processing)
         ++out.still_unknown;
       else
         ++out.settled;

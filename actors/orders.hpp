@@ -1,6 +1,6 @@
 // The order supervisor and one order actor per order. The supervisor runs checkout (one
 // transaction: every line reserved or none), lists orders, and sweeps expired reservations;
-// the order actor serialises its order's lifecycle transitions (order_lifecycle.hpp), each
+// the order actor serialises its order's lifecycle transitions (domain/order_lifecycle.hpp), each
 // guarded in SQL by the expected status and version.
 #pragma once
 

@@ -4,6 +4,7 @@
 #include "actors/supervision_messages.hpp"
 #include "actors/system_messages.hpp"
 #include "actors/user_messages.hpp"
+#include "domain/order_lifecycle.hpp"
 #include "http/json.hpp"
 #include "http/pagination.hpp"
 #include "persistence/cart_repository.hpp"
@@ -25,12 +26,6 @@ std::string render(Fn fn) {
   json::writer w{buf};
   fn(w);
   return {buf.GetString(), buf.GetSize()};
-}
-
-/// processing and unknown (the gateway's answer never came) are pending to the client.
-const std::string& client_status(const std::string& status) {
-  static const std::string pending = "pending";
-  return status == "processing" || status == "unknown" ? pending : status;
 }
 
 void write_user(json::writer& w, const actors::user_view& u) {
@@ -91,8 +86,8 @@ void write_order(json::writer& w, const persistence::order_record& o) {
   object_writer f{w};
   f("id", o.id);
   f("user_id", o.user_id);
-  f("status", o.status);
-  f("payment_status", o.payment_status);
+  f("status", to_string(o.status));
+  f("payment_status", to_string(o.payment_status));
   f.key("items").StartArray();
   for (const auto& item : o.items)
     write_order_item(w, item);
@@ -242,7 +237,7 @@ std::string payment(const persistence::payment_record& p) {
     object_writer f{w};
     f("id", p.id);
     f("order_id", p.order_id);
-    f("status", client_status(p.status));
+    f("status", to_string(domain::as_reported(p.status)));  // processing, unknown: pending
     f.money("amount", p.amount_minor);
     f("currency", p.currency);
     f("payment_method", p.payment_method);
@@ -260,7 +255,7 @@ std::string refund(const persistence::refund_record& r) {
     f("payment_id", r.payment_id);
     f.money("amount", r.amount_minor);
     f("currency", r.currency);
-    f("status", client_status(r.status));
+    f("status", domain::refund_as_reported(r.status));
     f("reason", r.reason);
     f("created_at", r.created_at);
   });

@@ -9,8 +9,8 @@ constexpr const char* line_select =
   "FROM cart_items ci JOIN products p ON p.id = ci.product_id ";
 
 cart_line read_line(const pg::result& r, int row = 0) {
-  return cart_line{r.int64(row, 0), r.int64(row, 1), r.str(row, 2), r.int64(row, 3),
-                   static_cast<int32_t>(r.int64(row, 4))};
+  auto in = r.row(row);
+  return cart_line{in.int64(), in.int64(), in.str(), in.int64(), in.int32()};
 }
 
 cart_line line_by_id(pg::transaction& tx, int64_t item_id) {
@@ -32,11 +32,16 @@ cart_change add_to_cart(pg::connection& c, int64_t user_id, int64_t product_id, 
   auto product = tx.exec("SELECT quantity FROM products WHERE id = $1::bigint AND is_active", {pg::to_param(product_id)});
   if (product.empty())
     return {cart_outcome::product_unavailable, {}, 0};
-  auto stock = static_cast<int32_t>(product.int64(0, 0));
+  auto stock = product.row().int32();
   auto existing = tx.exec("SELECT id, quantity FROM cart_items WHERE user_id = $1::bigint AND product_id = $2::bigint "
                           "FOR UPDATE",
                           {pg::to_param(user_id), pg::to_param(product_id)});
-  int64_t total = quantity + (existing.empty() ? 0 : existing.int64(0, 1));
+  int64_t total = quantity;
+  if (!existing.empty()) {
+    auto in = existing.row();
+    in.int64();  // id
+    total += in.int64();
+  }
   if (total > max_quantity)
     return {cart_outcome::quantity_over_limit, {}, stock};
   if (total > stock)
@@ -45,7 +50,7 @@ cart_change add_to_cart(pg::connection& c, int64_t user_id, int64_t product_id, 
                      "ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = $3::int, updated_at = now() "
                      "RETURNING id",
                      {pg::to_param(user_id), pg::to_param(product_id), std::to_string(total)});
-  auto line = line_by_id(tx, row.int64(0, 0));
+  auto line = line_by_id(tx, row.row().int64());
   tx.commit();
   return {cart_outcome::ok, line, stock};
 }
@@ -57,7 +62,7 @@ cart_change set_cart_quantity(pg::connection& c, int64_t user_id, int64_t item_i
                       {pg::to_param(item_id), pg::to_param(user_id)});
   if (item.empty())
     return {cart_outcome::item_not_found, {}, 0};
-  auto stock = static_cast<int32_t>(item.int64(0, 0));
+  auto stock = item.row().int32();
   if (quantity > stock)
     return {cart_outcome::insufficient_stock, {}, stock};
   tx.exec("UPDATE cart_items SET quantity = $2::int, updated_at = now() WHERE id = $1::bigint",

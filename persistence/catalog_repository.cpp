@@ -12,16 +12,17 @@ constexpr const char* product_columns =
   "api_time(updated_at)";
 
 product_record read_product(const pg::result& r, int row = 0) {
+  auto in = r.row(row);
   product_record p;
-  p.id = r.int64(row, 0);
-  p.name = r.str(row, 1);
-  p.description = r.str(row, 2);
-  p.price_minor = r.int64(row, 3);
-  p.sku = r.str(row, 4);
-  p.quantity = static_cast<int32_t>(r.int64(row, 5));
-  p.is_active = r.boolean(row, 6);
-  p.created_at = r.str(row, 7);
-  p.updated_at = r.str(row, 8);
+  p.id = in.int64();
+  p.name = in.str();
+  p.description = in.str();
+  p.price_minor = in.int64();
+  p.sku = in.str();
+  p.quantity = in.int32();
+  p.is_active = in.boolean();
+  p.created_at = in.str();
+  p.updated_at = in.str();
   return p;
 }
 
@@ -85,7 +86,7 @@ std::optional<product_record> update_product(pg::connection& c, int64_t id, cons
                         {pg::to_param(id)});
   if (before.empty())
     return std::nullopt;
-  auto old_quantity = before.int64(0, 0);
+  auto old_quantity = before.row().int64();
   auto r = translating_sku_conflict([&] {
     return tx.exec(std::string{"UPDATE products SET name = COALESCE($2, name), "
                                "description = COALESCE($3, description), "
@@ -123,7 +124,8 @@ product_page list_products(pg::connection& c, const product_query& q) {
   pg::params args{q.search.empty() ? std::nullopt : pg::param{like_pattern(q.search)}, opt(q.min_price_minor),
                   opt(q.max_price_minor)};
   product_page page;
-  page.count = c.exec("SELECT count(*) FROM products" + where, args).int64(0, 0);
+  auto count = c.exec("SELECT count(*) FROM products" + where, args);
+  page.count = count.row().int64();
   if (page.count > q.offset) {
     args.push_back(std::to_string(q.limit));
     args.push_back(std::to_string(q.offset));
@@ -142,7 +144,7 @@ stock_result change_stock(pg::connection& c, int64_t id, stock_operation op, int
                          {pg::to_param(id)});
   if (current.empty())
     return {stock_outcome::not_found, {}};
-  int64_t before = current.int64(0, 0);
+  int64_t before = current.row().int64();
   int64_t after = op == stock_operation::sale ? before - quantity : op == stock_operation::restock ? before + quantity : quantity;
   if (after < 0)
     return {stock_outcome::insufficient, {}};
@@ -164,9 +166,9 @@ stock_result change_stock(pg::connection& c, int64_t id, stock_operation op, int
 }
 
 int64_t ledger_sum(pg::connection& c, int64_t product_id) {
-  return c.exec("SELECT COALESCE(sum(delta), 0) FROM inventory_ledger WHERE product_id = $1::bigint",
-                {pg::to_param(product_id)})
-    .int64(0, 0);
+  auto sum = c.exec("SELECT COALESCE(sum(delta), 0) FROM inventory_ledger WHERE product_id = $1::bigint",
+                    {pg::to_param(product_id)});
+  return sum.row().int64();
 }
 
 }  // namespace commerce::persistence

@@ -1,5 +1,7 @@
 #include "persistence/order_repository.hpp"
 
+#include "persistence/status_text.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -15,26 +17,27 @@ constexpr const char* order_columns =
   "api_time(updated_at)";
 
 order_record read_order(const pg::result& r, int row = 0) {
+  auto in = r.row(row);
   order_record o;
-  o.id = r.int64(row, 0);
-  o.user_id = r.int64(row, 1);
-  o.status = r.str(row, 2);
-  o.payment_status = r.str(row, 3);
-  o.subtotal_minor = r.int64(row, 4);
-  o.shipping_cost_minor = r.int64(row, 5);
-  o.total_minor = r.int64(row, 6);
-  o.refunded_minor = r.int64(row, 7);
-  o.currency = r.str(row, 8);
-  o.shipping_address_json = r.str(row, 9);
-  o.billing_address_json = r.str(row, 10);
-  o.payment_method = r.str(row, 11);
-  o.shipping_method = r.str(row, 12);
-  o.inventory_reserved = r.boolean(row, 13);
-  o.payment_processed = r.boolean(row, 14);
-  o.shipping_created = r.boolean(row, 15);
-  o.version = static_cast<int32_t>(r.int64(row, 16));
-  o.created_at = r.str(row, 17);
-  o.updated_at = r.str(row, 18);
+  o.id = in.int64();
+  o.user_id = in.int64();
+  o.status = read_status<domain::order_status>(in);
+  o.payment_status = read_status<domain::payment_status>(in);
+  o.subtotal_minor = in.int64();
+  o.shipping_cost_minor = in.int64();
+  o.total_minor = in.int64();
+  o.refunded_minor = in.int64();
+  o.currency = in.str();
+  o.shipping_address_json = in.str();
+  o.billing_address_json = in.str();
+  o.payment_method = in.str();
+  o.shipping_method = in.str();
+  o.inventory_reserved = in.boolean();
+  o.payment_processed = in.boolean();
+  o.shipping_created = in.boolean();
+  o.version = in.int32();
+  o.created_at = in.str();
+  o.updated_at = in.str();
   return o;
 }
 
@@ -52,9 +55,11 @@ void attach_items(pg::connection& c, std::vector<order_record>& orders) {
   auto r = c.exec("SELECT order_id, product_id, product_name, sku, unit_price_minor, quantity, line_total_minor "
                   "FROM order_items WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, id",
                   {ids});
-  for (int i = 0; i < r.rows(); ++i)
-    by_id[r.int64(i, 0)]->items.push_back(order_item_record{r.int64(i, 1), r.str(i, 2), r.str(i, 3), r.int64(i, 4),
-                                                            static_cast<int32_t>(r.int64(i, 5)), r.int64(i, 6)});
+  for (int i = 0; i < r.rows(); ++i) {
+    auto in = r.row(i);
+    auto& order = *by_id[in.int64()];
+    order.items.push_back(order_item_record{in.int64(), in.str(), in.str(), in.int64(), in.int32(), in.int64()});
+  }
 }
 
 std::optional<order_record> load_order(pg::connection& c, int64_t id) {
@@ -92,12 +97,13 @@ create_result create_order(pg::connection& c, const new_order& req) {
       auto prior = tx.exec("SELECT request_hash, resource_id FROM idempotency_keys "
                            "WHERE user_id = $1::bigint AND endpoint = $2 AND key = $3",
                            {pg::to_param(req.user_id), endpoint, req.idempotency_key});
-      if (prior.str(0, 0) != req.request_hash) {
+      auto in = prior.row(0);
+      if (in.str() != req.request_hash) {
         out.outcome = create_outcome::key_reused;
         return out;
       }
       out.outcome = create_outcome::replayed;
-      out.order = *load_order(c, prior.int64(0, 1));
+      out.order = *load_order(c, in.int64());
       return out;
     }
   }
@@ -113,8 +119,11 @@ create_result create_order(pg::connection& c, const new_order& req) {
       out.outcome = create_outcome::cart_empty;
       return out;
     }
-    for (int i = 0; i < cart.rows(); ++i)
-      lines[cart.int64(i, 0)] += cart.int64(i, 1);
+    for (int i = 0; i < cart.rows(); ++i) {
+      auto in = cart.row(i);
+      auto product_id = in.int64();
+      lines[product_id] += in.int64();
+    }
   } else {
     for (const auto& item : req.items)
       lines[item.product_id] += item.quantity;
@@ -136,16 +145,18 @@ create_result create_order(pg::connection& c, const new_order& req) {
                             {pg::to_param(product_id), std::to_string(quantity)});
     if (reserved.empty()) {
       auto why = tx.exec("SELECT is_active FROM products WHERE id = $1::bigint", {pg::to_param(product_id)});
-      if (why.empty() || !why.boolean(0, 0))
+      if (why.empty() || !why.row(0).boolean())
         out.unavailable_products.push_back(product_id);
       else
         out.short_products.push_back(product_id);
       continue;  // check every line, so the answer names all of them
     }
-    auto price = reserved.int64(0, 2);
-    items.push_back(order_item_record{product_id, reserved.str(0, 0), reserved.str(0, 1), price,
-                                      static_cast<int32_t>(quantity), price * quantity});
-    stock_after.push_back(reserved.int64(0, 3));
+    auto in = reserved.row(0);
+    auto name = in.str();
+    auto sku = in.str();
+    auto price = in.int64();
+    items.push_back(order_item_record{product_id, name, sku, price, static_cast<int32_t>(quantity), price * quantity});
+    stock_after.push_back(in.int64());
   }
   if (!out.unavailable_products.empty()) {
     out.outcome = create_outcome::product_unavailable;
@@ -171,7 +182,7 @@ create_result create_order(pg::connection& c, const new_order& req) {
     {pg::to_param(req.user_id), std::to_string(subtotal), req.payment_method, req.shipping_method, ship.first_name,
      ship.last_name, ship.street, ship.city, ship.postal_code, ship.country, bill.first_name, bill.last_name,
      bill.street, bill.city, bill.postal_code, bill.country});
-  auto order_id = created.int64(0, 0);
+  auto order_id = created.row(0).int64();
   for (size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
     tx.exec("INSERT INTO order_items (order_id, product_id, product_name, sku, unit_price_minor, quantity, "
@@ -199,7 +210,8 @@ std::optional<order_record> find_order(pg::connection& c, int64_t id) { return l
 
 order_page list_orders(pg::connection& c, int64_t user_id, int64_t limit, int64_t offset) {
   order_page page;
-  page.count = c.exec("SELECT count(*) FROM orders WHERE user_id = $1::bigint", {pg::to_param(user_id)}).int64(0, 0);
+  auto count = c.exec("SELECT count(*) FROM orders WHERE user_id = $1::bigint", {pg::to_param(user_id)});
+  page.count = count.row(0).int64();
   if (page.count > offset) {
     auto r = c.exec(std::string{"SELECT "} + order_columns +
                       " FROM orders WHERE user_id = $1::bigint ORDER BY id DESC LIMIT $2::bigint OFFSET $3::bigint",
@@ -211,16 +223,16 @@ order_page list_orders(pg::connection& c, int64_t user_id, int64_t limit, int64_
   return page;
 }
 
-std::optional<order_record> transition_order(pg::connection& c, int64_t id, const std::string& from, int32_t version,
-                                             const std::string& to, bool release, const std::string& reason,
-                                             bool require_unpaid) {
+std::optional<order_record> transition_order(pg::connection& c, int64_t id, domain::order_status from,
+                                             int32_t version, domain::order_status to, bool release,
+                                             const std::string& reason, bool require_unpaid) {
   pg::transaction tx{c};
   auto moved = tx.exec("UPDATE orders SET status = $4, version = version + 1, updated_at = now(), "
                        "inventory_reserved = CASE WHEN $5::boolean THEN false ELSE inventory_reserved END "
                        "WHERE id = $1::bigint AND status = $2 AND version = $3::int "
-                       "AND (NOT $6::boolean OR payment_status = 'unpaid') RETURNING id",
-                       {pg::to_param(id), from, std::to_string(version), to, pg::to_param(release),
-                        pg::to_param(require_unpaid)});
+                       "AND (NOT $6::boolean OR payment_status = $7) RETURNING id",
+                       {pg::to_param(id), to_string(from), std::to_string(version), to_string(to),
+                        pg::to_param(release), pg::to_param(require_unpaid), to_string(domain::unpaid_for_cancel)});
   if (moved.empty())
     return std::nullopt;
   if (release)
@@ -232,16 +244,18 @@ std::optional<order_record> transition_order(pg::connection& c, int64_t id, cons
 expired_reservations expire_reservations(pg::connection& c, int64_t ttl_seconds, int64_t limit) {
   pg::transaction tx{c};
   // SKIP LOCKED: two sweepers (two nodes) split the work instead of waiting on each other.
-  auto r = tx.exec("UPDATE orders SET status = 'cancelled', version = version + 1, updated_at = now(), "
+  const auto& expiry = domain::expiring_reservation;
+  auto r = tx.exec("UPDATE orders SET status = $5, version = version + 1, updated_at = now(), "
                    "inventory_reserved = false "
-                   "WHERE id IN (SELECT id FROM orders WHERE status = 'pending' AND payment_status = 'unpaid' "
+                   "WHERE id IN (SELECT id FROM orders WHERE status = $3 AND payment_status = $4 "
                    "             AND inventory_reserved AND created_at < now() - make_interval(secs => $1::bigint) "
                    "             ORDER BY created_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED) "
                    "RETURNING id",
-                   {std::to_string(ttl_seconds), std::to_string(limit)});
+                   {std::to_string(ttl_seconds), std::to_string(limit), to_string(expiry.from),
+                    to_string(expiry.while_payment), to_string(expiry.to)});
   expired_reservations out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.orders.push_back(r.int64(i, 0));
+    out.orders.push_back(r.row(i).int64());
     release_stock(tx, out.orders.back(), "reservation_expired");
   }
   if (!out.orders.empty()) {
@@ -250,7 +264,7 @@ expired_reservations expire_reservations(pg::connection& c, int64_t ttl_seconds,
       ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
     auto products = tx.exec("SELECT DISTINCT product_id FROM order_items WHERE order_id = ANY($1::bigint[])", {ids + "}"});
     for (int i = 0; i < products.rows(); ++i)
-      out.products.push_back(products.int64(i, 0));
+      out.products.push_back(products.row(i).int64());
   }
   tx.commit();
   return out;

@@ -4,6 +4,7 @@
 // so any number of server processes on one database stay correct.
 #pragma once
 
+#include "domain/order_lifecycle.hpp"
 #include "persistence/pg.hpp"
 
 #include <cstdint>
@@ -25,8 +26,8 @@ struct order_item_record {
 struct order_record {
   int64_t id = 0;
   int64_t user_id = 0;
-  std::string status;
-  std::string payment_status;
+  domain::order_status status = domain::order_status::pending;
+  domain::payment_status payment_status = domain::payment_status::unpaid;
   std::vector<order_item_record> items;
   int64_t subtotal_minor = 0;
   int64_t shipping_cost_minor = 0;
@@ -98,8 +99,8 @@ order_page list_orders(pg::connection& c, int64_t user_id, int64_t limit, int64_
 /// `require_unpaid`, still has payment_status unpaid: no charge in flight, unknown or done on
 /// any node); when `release_stock`, its reserved units go back through the ledger with `reason`.
 /// nullopt when a guard failed (another node moved it or started a charge first).
-std::optional<order_record> transition_order(pg::connection& c, int64_t id, const std::string& from,
-                                             int32_t version, const std::string& to, bool release_stock,
+std::optional<order_record> transition_order(pg::connection& c, int64_t id, domain::order_status from,
+                                             int32_t version, domain::order_status to, bool release_stock,
                                              const std::string& reason, bool require_unpaid);
 
 struct expired_reservations {

@@ -1,29 +1,42 @@
 #include "persistence/payment_repository.hpp"
 
+#include "persistence/status_text.hpp"
+
 namespace commerce::persistence {
 
 namespace {
+
+using domain::charge_status;
+using domain::order_status;
+using domain::payment_status;
+using domain::refund_attempt;
 
 constexpr const char* payment_columns =
   "p.id, p.order_id, o.user_id, p.status, p.amount_minor, p.currency, p.payment_method, p.provider, "
   "p.provider_payment_id, p.confirmation_url, p.idempotence_key::text, "
   "api_time(p.created_at)";
 
-payment_record read_payment(const pg::result& r, int row = 0) {
+/// The payment_columns of a row; `in` then stands after them.
+payment_record read_payment(pg::row_reader& in) {
   payment_record p;
-  p.id = r.int64(row, 0);
-  p.order_id = r.int64(row, 1);
-  p.user_id = r.int64(row, 2);
-  p.status = r.str(row, 3);
-  p.amount_minor = r.int64(row, 4);
-  p.currency = r.str(row, 5);
-  p.payment_method = r.str(row, 6);
-  p.provider = r.str(row, 7);
-  p.provider_payment_id = r.opt_str(row, 8);
-  p.confirmation_url = r.opt_str(row, 9);
-  p.idempotence_key = r.str(row, 10);
-  p.created_at = r.str(row, 11);
+  p.id = in.int64();
+  p.order_id = in.int64();
+  p.user_id = in.int64();
+  p.status = read_status<charge_status>(in);
+  p.amount_minor = in.int64();
+  p.currency = in.str();
+  p.payment_method = in.str();
+  p.provider = in.str();
+  p.provider_payment_id = in.opt_str();
+  p.confirmation_url = in.opt_str();
+  p.idempotence_key = in.str();
+  p.created_at = in.str();
   return p;
+}
+
+payment_record read_payment(const pg::result& r) {
+  auto in = r.row(0);
+  return read_payment(in);
 }
 
 payment_record load_payment(pg::transaction& tx, int64_t id) {
@@ -33,8 +46,8 @@ payment_record load_payment(pg::transaction& tx, int64_t id) {
 }
 
 notification_record read_notification(const pg::result& r, int row) {
-  return notification_record{r.int64(row, 0), r.int64(row, 1), r.str(row, 2), r.str(row, 3),
-                             r.str(row, 4),   r.str(row, 5),   r.str(row, 6), r.str(row, 7)};
+  auto in = r.row(row);
+  return notification_record{in.int64(), in.int64(), in.str(), in.str(), in.str(), in.str(), in.str(), in.str()};
 }
 
 constexpr const char* notification_columns =
@@ -45,9 +58,21 @@ constexpr const char* refund_columns =
   "r.id, r.order_id, r.payment_id, r.amount_minor, r.currency, r.status, r.reason, r.idempotence_key::text, "
   "api_time(r.created_at)";
 
-refund_record read_refund(const pg::result& r, int row = 0) {
-  return refund_record{r.int64(row, 0), r.int64(row, 1), r.int64(row, 2), r.int64(row, 3), r.str(row, 4),
-                       r.str(row, 5),   r.str(row, 6),   r.str(row, 7),   r.str(row, 8)};
+/// The refund_columns of a row; `in` then stands after them.
+refund_record read_refund(pg::row_reader& in) {
+  return refund_record{in.int64(), in.int64(), in.int64(), in.int64(), in.str(),
+                       in.str(),   in.str(),   in.str(),   in.str()};
+}
+
+refund_record read_refund(const pg::result& r) {
+  auto in = r.row(0);
+  return read_refund(in);
+}
+
+/// The order's status and payment state, read in that order.
+domain::order_state read_order_state(pg::row_reader& in) {
+  auto status = read_status<order_status>(in);
+  return {status, read_status<payment_status>(in)};
 }
 
 /// now() + ms, as SQL over parameter $n.
@@ -66,12 +91,14 @@ begin_result begin_charge(pg::connection& c, int64_t order_id, const charge_atte
     out.outcome = begin_outcome::invalid_state;
     return out;
   }
-  auto status = order.str(0, 0), payment_status = order.str(0, 1);
-  if (payment_status == "paid" || payment_status == "partially_refunded" || payment_status == "refunded") {
+  auto in = order.row(0);
+  auto now = read_order_state(in);
+  auto total = in.str(), currency = in.str();
+  if (domain::is_paid(now.payment)) {
     out.outcome = begin_outcome::already_paid;
     return out;
   }
-  if (status != "pending" && status != "confirmed") {
+  if (!domain::accepts_charge(now.status)) {
     out.outcome = begin_outcome::invalid_state;
     return out;
   }
@@ -79,11 +106,11 @@ begin_result begin_charge(pg::connection& c, int64_t order_id, const charge_atte
   try {
     created = tx.exec("INSERT INTO payments (order_id, status, amount_minor, currency, payment_method, provider, "
                       "two_step, resend_token, return_url, client_ip, in_flight_until) "
-                      "VALUES ($1::bigint, 'processing', $2::bigint, $3, $4, $5, $6::boolean, NULLIF($7, ''), "
+                      "VALUES ($1::bigint, $11, $2::bigint, $3, $4, $5, $6::boolean, NULLIF($7, ''), "
                       "NULLIF($8, ''), NULLIF($9, ''), " + in_flight_until(10) + ") RETURNING id",
-                      {pg::to_param(order_id), order.str(0, 2), order.str(0, 3), attempt.payment_method,
+                      {pg::to_param(order_id), total, currency, attempt.payment_method,
                        attempt.provider, pg::to_param(attempt.two_step), attempt.payment_token, attempt.return_url,
-                       attempt.client_ip, std::to_string(attempt.in_flight_ms)});
+                       attempt.client_ip, std::to_string(attempt.in_flight_ms), to_string(domain::charge_started)});
   } catch (const pg::error& e) {
     if (!e.unique_violation())
       throw;
@@ -91,10 +118,10 @@ begin_result begin_charge(pg::connection& c, int64_t order_id, const charge_atte
     return out;
   }
   // From here on the reservation sweep leaves the order alone (it only expires 'unpaid').
-  tx.exec("UPDATE orders SET payment_status = 'pending', version = version + 1, updated_at = now() "
+  tx.exec("UPDATE orders SET payment_status = $2, version = version + 1, updated_at = now() "
           "WHERE id = $1::bigint",
-          {pg::to_param(order_id)});
-  out.payment = load_payment(tx, created.int64(0, 0));
+          {pg::to_param(order_id), to_string(domain::payment_while_charging)});
+  out.payment = load_payment(tx, created.row(0).int64());
   tx.commit();
   return out;
 }
@@ -103,49 +130,51 @@ std::optional<finish_result> finish_charge(pg::connection& c, int64_t payment_id
                             const std::string& provider_payment_id, const std::string& confirmation_url,
                             const std::string& failure, int64_t refund_in_flight_ms) {
   pg::transaction tx{c};
-  const char* status = outcome == charge_outcome::succeeded ? "succeeded"
-                       : outcome == charge_outcome::pending ? "pending"
-                       : outcome == charge_outcome::unknown ? "unknown"
-                                                            : "failed";
+  auto status = domain::charge_after(outcome);
   // The order first (its row lock orders us with cancels and refunds on every node).
-  auto order = tx.exec("SELECT o.id, o.status FROM orders o JOIN payments p ON p.order_id = o.id "
+  auto order = tx.exec("SELECT o.id, o.status, o.payment_status FROM orders o JOIN payments p ON p.order_id = o.id "
                        "WHERE p.id = $1::bigint FOR UPDATE OF o",
                        {pg::to_param(payment_id)});
   if (order.empty())
     return std::nullopt;
-  auto order_id = order.int64(0, 0);
+  auto in = order.row(0);
+  auto order_id = in.int64();
+  auto now = read_order_state(in);
   // Settled (not unknown): the token it could be sent again with is no longer kept.
   auto moved = tx.exec("UPDATE payments SET status = $2, provider_payment_id = COALESCE(NULLIF($3, ''), provider_payment_id), "
                        "confirmation_url = COALESCE(NULLIF($4, ''), confirmation_url), failure = NULLIF($5, ''), "
-                       "resend_token = CASE WHEN $2 = 'unknown' THEN resend_token END, updated_at = now() "
-                       "WHERE id = $1::bigint AND status IN ('processing', 'unknown', 'pending') "
+                       "resend_token = CASE WHEN $6::boolean THEN resend_token END, updated_at = now() "
+                       "WHERE id = $1::bigint AND status = ANY($7::text[]) "
                        "RETURNING amount_minor, currency, provider_payment_id",
-                       {pg::to_param(payment_id), std::string{status}, provider_payment_id, confirmation_url, failure});
+                       {pg::to_param(payment_id), to_string(status), provider_payment_id, confirmation_url, failure,
+                        pg::to_param(domain::keeps_resend_token(status)), status_array(domain::settleable_charges)});
   if (moved.empty())
     return std::nullopt;
+  auto charged = moved.row(0);
+  auto amount = charged.str(), currency = charged.str();
+  auto charged_provider_id = charged.opt_str();
   finish_result out;
-  if (outcome == charge_outcome::succeeded && order.str(0, 1) == "cancelled") {
+  auto settlement = domain::after_charge(now, outcome);
+  if (settlement.refund_at_once) {
     // Cancelled while the charge was at the provider: the money goes back at once.
     auto refund = tx.exec(std::string{"INSERT INTO refunds AS r (order_id, payment_id, amount_minor, currency, status, "
                                       "reason, in_flight_until) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, "
-                                      "'processing', 'the order was cancelled before the charge settled', "} +
+                                      "$6, 'the order was cancelled before the charge settled', "} +
                             in_flight_until(5) + ") RETURNING " + refund_columns,
-                          {pg::to_param(order_id), pg::to_param(payment_id), moved.str(0, 0), moved.str(0, 1),
-                           std::to_string(refund_in_flight_ms)});
+                          {pg::to_param(order_id), pg::to_param(payment_id), amount, currency,
+                           std::to_string(refund_in_flight_ms), to_string(refund_attempt::processing)});
     tx.exec("UPDATE orders SET refunded_minor = refunded_minor + $2::bigint, version = version + 1, updated_at = now() "
             "WHERE id = $1::bigint",
-            {pg::to_param(order_id), moved.str(0, 0)});
+            {pg::to_param(order_id), amount});
     out.cancellation_refund = refund_begin_result{refund_begin_outcome::started, read_refund(refund),
-                                                  moved.opt_str(0, 2).value_or("")};
-  } else if (outcome == charge_outcome::succeeded) {
-    tx.exec("UPDATE orders SET payment_status = 'paid', payment_processed = true, "
-            "status = CASE WHEN status = 'pending' THEN 'confirmed' ELSE status END, "
-            "version = version + 1, updated_at = now() WHERE id = $1::bigint",
-            {pg::to_param(order_id)});
-  } else if (outcome != charge_outcome::unknown) {  // unknown: the order keeps awaiting it
-    tx.exec("UPDATE orders SET payment_status = $2, version = version + 1, updated_at = now() "
-            "WHERE id = $1::bigint AND payment_status IN ('unpaid', 'pending')",
-            {pg::to_param(order_id), std::string{outcome == charge_outcome::pending ? "pending" : "unpaid"}});
+                                                  charged_provider_id.value_or("")};
+  } else if (settlement.order) {  // nullopt: the order keeps awaiting it, or was settled already
+    // Guarded by the state it was read in (under the row lock, so it holds).
+    tx.exec("UPDATE orders SET status = $4, payment_status = $5, "
+            "payment_processed = payment_processed OR $6::boolean, version = version + 1, updated_at = now() "
+            "WHERE id = $1::bigint AND status = $2 AND payment_status = $3",
+            {pg::to_param(order_id), to_string(now.status), to_string(now.payment), to_string(settlement.order->status),
+             to_string(settlement.order->payment), pg::to_param(outcome == charge_outcome::succeeded)});
   }
   out.payment = load_payment(tx, payment_id);
   tx.commit();
@@ -160,18 +189,30 @@ refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optio
   auto order = tx.exec("SELECT payment_status, total_minor, refunded_minor, currency FROM orders "
                        "WHERE id = $1::bigint FOR UPDATE",
                        {pg::to_param(order_id)});
-  if (order.empty() || (order.str(0, 0) != "paid" && order.str(0, 0) != "partially_refunded")) {
+  if (order.empty()) {
+    out.outcome = refund_begin_outcome::invalid_state;
+    return out;
+  }
+  auto in = order.row(0);
+  auto paid = read_status<payment_status>(in);
+  in.int64();  // total_minor
+  auto refunded = in.int64();
+  auto currency = in.str();
+  if (!domain::accepts_refund(paid)) {
     out.outcome = refund_begin_outcome::invalid_state;
     return out;
   }
   auto payment = tx.exec("SELECT id, amount_minor, provider_payment_id FROM payments "
-                         "WHERE order_id = $1::bigint AND status = 'succeeded'",
-                         {pg::to_param(order_id)});
+                         "WHERE order_id = $1::bigint AND status = $2",
+                         {pg::to_param(order_id), to_string(domain::refundable_charge)});
   if (payment.empty()) {
     out.outcome = refund_begin_outcome::invalid_state;
     return out;
   }
-  int64_t refundable = payment.int64(0, 1) - order.int64(0, 2);
+  auto charge = payment.row(0);
+  auto charge_id = charge.str();
+  int64_t refundable = charge.int64() - refunded;
+  auto charge_provider_id = charge.opt_str();
   int64_t amount = amount_minor.value_or(refundable);
   if (amount <= 0) {
     out.outcome = amount_minor ? refund_begin_outcome::not_positive : refund_begin_outcome::invalid_state;
@@ -183,14 +224,14 @@ refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optio
   }
   auto created = tx.exec(std::string{"INSERT INTO refunds AS r (order_id, payment_id, amount_minor, currency, status, "
                                      "reason, in_flight_until) VALUES ($1::bigint, $2::bigint, $3::bigint, $4, "
-                                     "'processing', $5, "} +
+                                     "$7, $5, "} +
                            in_flight_until(6) + ") RETURNING " + refund_columns,
-                         {pg::to_param(order_id), payment.str(0, 0), std::to_string(amount), order.str(0, 3), reason,
-                          std::to_string(in_flight_ms)});
+                         {pg::to_param(order_id), charge_id, std::to_string(amount), currency, reason,
+                          std::to_string(in_flight_ms), to_string(refund_attempt::processing)});
   tx.exec("UPDATE orders SET refunded_minor = refunded_minor + $2::bigint, updated_at = now() WHERE id = $1::bigint",
           {pg::to_param(order_id), std::to_string(amount)});
   out.refund = read_refund(created);
-  out.provider_payment_id = payment.opt_str(0, 2).value_or("");
+  out.provider_payment_id = charge_provider_id.value_or("");
   tx.commit();
   return out;
 }
@@ -198,26 +239,30 @@ refund_begin_result begin_refund(pg::connection& c, int64_t order_id, std::optio
 std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, refund_outcome outcome,
                                                   const std::string& status, const std::string& provider_refund_id) {
   pg::transaction tx{c};
+  const auto unsettled = status_array(domain::unsettled_refunds);
   if (outcome == refund_outcome::unknown) {  // the reservation stays until it is settled
-    tx.exec("UPDATE refunds SET status = 'unknown' WHERE id = $1::bigint AND status IN ('processing', 'unknown')",
-            {pg::to_param(refund_id)});
+    tx.exec("UPDATE refunds SET status = $2 WHERE id = $1::bigint AND status = ANY($3::text[])",
+            {pg::to_param(refund_id), to_string(refund_attempt::unknown), unsettled});
     tx.commit();
     return std::nullopt;
   }
   if (outcome == refund_outcome::refused) {
-    auto undone = tx.exec("DELETE FROM refunds WHERE id = $1::bigint AND status IN ('processing', 'unknown') "
+    auto undone = tx.exec("DELETE FROM refunds WHERE id = $1::bigint AND status = ANY($2::text[]) "
                           "RETURNING order_id, amount_minor",
-                          {pg::to_param(refund_id)});
-    if (!undone.empty())
+                          {pg::to_param(refund_id), unsettled});
+    if (!undone.empty()) {
+      auto in = undone.row(0);
+      auto order_id = in.str();
       tx.exec("UPDATE orders SET refunded_minor = refunded_minor - $2::bigint, updated_at = now() WHERE id = $1::bigint",
-              {undone.str(0, 0), undone.str(0, 1)});
+              {order_id, in.str()});
+    }
     tx.commit();
     return std::nullopt;
   }
   auto r = tx.exec(std::string{"UPDATE refunds AS r SET status = $2, provider_refund_id = NULLIF($3, '') "
-                               "WHERE id = $1::bigint AND status IN ('processing', 'unknown') RETURNING "} +
+                               "WHERE id = $1::bigint AND status = ANY($4::text[]) RETURNING "} +
                      refund_columns,
-                   {pg::to_param(refund_id), status, provider_refund_id});
+                   {pg::to_param(refund_id), status, provider_refund_id, unsettled});
   if (r.empty()) {  // settled before (another node): report it as it stands
     tx.commit();
     auto settled = find_refund(c, refund_id);
@@ -226,12 +271,17 @@ std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t ref
     return refund_finish_result{*settled, *find_order(c, settled->order_id)};
   }
   auto refund = read_refund(r);
-  // A cancelled order stays cancelled: its charge landed late and went back.
-  tx.exec("UPDATE orders SET "
-          "payment_status = CASE WHEN refunded_minor >= total_minor THEN 'refunded' ELSE 'partially_refunded' END, "
-          "status = CASE WHEN refunded_minor >= total_minor AND status <> 'cancelled' THEN 'refunded' ELSE status END, "
-          "version = version + 1, updated_at = now() WHERE id = $1::bigint",
-          {pg::to_param(refund.order_id)});
+  auto order = tx.exec("SELECT status, payment_status, refunded_minor >= total_minor FROM orders "
+                       "WHERE id = $1::bigint FOR UPDATE",
+                       {pg::to_param(refund.order_id)});
+  auto in = order.row(0);
+  auto now = read_order_state(in);
+  auto after = domain::after_refund(now, in.boolean());
+  // Guarded by the state it was read in (under the row lock, so it holds).
+  tx.exec("UPDATE orders SET status = $4, payment_status = $5, version = version + 1, updated_at = now() "
+          "WHERE id = $1::bigint AND status = $2 AND payment_status = $3",
+          {pg::to_param(refund.order_id), to_string(now.status), to_string(now.payment), to_string(after.status),
+           to_string(after.payment)});
   tx.commit();
   return refund_finish_result{refund, *find_order(c, refund.order_id)};
 }
@@ -240,48 +290,57 @@ unsettled_attempts unsettled_attempts_of(pg::connection& c, int64_t order_id) {
   unsettled_attempts out;
   auto charge = c.exec(std::string{"SELECT "} + payment_columns +
                          ", p.two_step, p.resend_token, p.return_url, p.client_ip, "
-                         "p.status = 'processing' AND p.in_flight_until > now() "
+                         "p.status = $2 AND p.in_flight_until > now() "
                          "FROM payments p JOIN orders o ON o.id = p.order_id "
-                         "WHERE p.order_id = $1::bigint AND p.status IN ('processing', 'unknown')",
-                       {pg::to_param(order_id)});
+                         "WHERE p.order_id = $1::bigint AND p.status = ANY($3::text[])",
+                       {pg::to_param(order_id), to_string(charge_status::processing), status_array(domain::unsettled_charges)});
   if (!charge.empty()) {
-    if (charge.str(0, 16) == "t") {
+    auto in = charge.row(0);
+    auto payment = read_payment(in);
+    auto two_step = in.boolean();
+    auto token = in.opt_str(), return_url = in.opt_str(), client_ip = in.opt_str();
+    if (in.boolean()) {
       out.charge_in_flight = true;
     } else {
-      out.charge = unsettled_charge{read_payment(charge), charge.str(0, 12) == "t", charge.opt_str(0, 13).value_or(""),
-                                    charge.opt_str(0, 14).value_or(""), charge.opt_str(0, 15).value_or("")};
+      out.charge = unsettled_charge{std::move(payment), two_step, token.value_or(""), return_url.value_or(""),
+                                    client_ip.value_or("")};
     }
   }
+  // Refunds whose answer never came: unknown, or processing past their call (their node died).
   auto refunds = c.exec(std::string{"SELECT "} + refund_columns +
                           ", COALESCE(p.provider_payment_id, '') FROM refunds r JOIN payments p ON p.id = r.payment_id "
-                          "WHERE r.order_id = $1::bigint AND (r.status = 'unknown' OR "
-                          "(r.status = 'processing' AND r.in_flight_until <= now())) ORDER BY r.id",
-                        {pg::to_param(order_id)});
-  for (int i = 0; i < refunds.rows(); ++i)
-    out.refunds.push_back({refund_begin_outcome::started, read_refund(refunds, i), refunds.str(i, 9)});
+                          "WHERE r.order_id = $1::bigint AND (r.status = $3 OR "
+                          "(r.status = $2 AND r.in_flight_until <= now())) ORDER BY r.id",
+                        {pg::to_param(order_id), to_string(refund_attempt::processing), to_string(refund_attempt::unknown)});
+  for (int i = 0; i < refunds.rows(); ++i) {
+    auto in = refunds.row(i);
+    auto refund = read_refund(in);
+    out.refunds.push_back({refund_begin_outcome::started, std::move(refund), in.str()});
+  }
   return out;
 }
 
 std::vector<int64_t> orders_with_unsettled_attempts(pg::connection& c, int64_t limit) {
   auto r = c.exec("SELECT order_id FROM ("
-                  "  SELECT order_id, updated_at AS since FROM payments WHERE status = 'unknown' OR "
-                  "    (status = 'processing' AND in_flight_until <= now()) "
-                  "  UNION ALL SELECT order_id, created_at FROM refunds WHERE status = 'unknown' OR "
-                  "    (status = 'processing' AND in_flight_until <= now())"
+                  "  SELECT order_id, updated_at AS since FROM payments WHERE status = $3 OR "
+                  "    (status = $2 AND in_flight_until <= now()) "
+                  "  UNION ALL SELECT order_id, created_at FROM refunds WHERE status = $5 OR "
+                  "    (status = $4 AND in_flight_until <= now())"
                   ") unsettled GROUP BY order_id ORDER BY min(since) LIMIT $1::bigint",
-                  {std::to_string(limit)});
+                  {std::to_string(limit), to_string(charge_status::processing), to_string(charge_status::unknown),
+                   to_string(refund_attempt::processing), to_string(refund_attempt::unknown)});
   std::vector<int64_t> out;
   for (int i = 0; i < r.rows(); ++i)
-    out.push_back(r.int64(i, 0));
+    out.push_back(r.row(i).int64());
   return out;
 }
 
 std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t order_id) {
   auto r = c.exec(std::string{"SELECT "} + payment_columns +
                     " FROM payments p JOIN orders o ON o.id = p.order_id "
-                    "WHERE p.order_id = $1::bigint AND p.status = 'pending' AND p.provider_payment_id IS NOT NULL "
+                    "WHERE p.order_id = $1::bigint AND p.status = $2 AND p.provider_payment_id IS NOT NULL "
                     "ORDER BY p.id DESC LIMIT 1",
-                  {pg::to_param(order_id)});
+                  {pg::to_param(order_id), to_string(domain::awaiting_provider)});
   if (r.empty())
     return std::nullopt;
   return read_payment(r);
@@ -289,27 +348,29 @@ std::optional<payment_record> pending_payment_of(pg::connection& c, int64_t orde
 
 std::optional<int64_t> order_of_pending_payment(pg::connection& c, const std::string& provider,
                                                 const std::string& provider_payment_id) {
-  auto r = c.exec("SELECT order_id FROM payments WHERE provider = $1 AND provider_payment_id = $2 AND status = 'pending' "
+  auto r = c.exec("SELECT order_id FROM payments WHERE provider = $1 AND provider_payment_id = $2 AND status = $3 "
                   "ORDER BY id DESC LIMIT 1",
-                  {provider, provider_payment_id});
+                  {provider, provider_payment_id, to_string(domain::awaiting_provider)});
   if (r.empty())
     return std::nullopt;
-  return r.int64(0, 0);
+  return r.row(0).int64();
 }
 
 std::vector<int64_t> mark_abandoned_attempts_unknown(pg::connection& c) {
   pg::transaction tx{c};
   auto r = tx.exec("WITH charges AS ("
-                   "  UPDATE payments SET status = 'unknown', updated_at = now(), "
+                   "  UPDATE payments SET status = $2, updated_at = now(), "
                    "  failure = 'abandoned: the server stopped during the gateway call' "
-                   "  WHERE status = 'processing' AND in_flight_until <= now() RETURNING order_id), "
-                   "refunds AS (UPDATE refunds SET status = 'unknown' "
-                   "  WHERE status = 'processing' AND in_flight_until <= now() RETURNING order_id) "
-                   "SELECT order_id FROM charges UNION SELECT order_id FROM refunds");
+                   "  WHERE status = $1 AND in_flight_until <= now() RETURNING order_id), "
+                   "refunds AS (UPDATE refunds SET status = $4 "
+                   "  WHERE status = $3 AND in_flight_until <= now() RETURNING order_id) "
+                   "SELECT order_id FROM charges UNION SELECT order_id FROM refunds",
+                   {to_string(charge_status::processing), to_string(charge_status::unknown),
+                    to_string(refund_attempt::processing), to_string(refund_attempt::unknown)});
   tx.commit();
   std::vector<int64_t> ids;
   for (int i = 0; i < r.rows(); ++i)
-    ids.push_back(r.int64(i, 0));
+    ids.push_back(r.row(i).int64());
   return ids;
 }
 
@@ -325,11 +386,13 @@ key_claim_result claim_idempotency_key(pg::connection& c, int64_t user_id, const
                       {pg::to_param(user_id), endpoint, key});
   if (prior.empty())  // released between the two statements: the caller may try again
     return {key_claim::in_progress, 0};
-  if (prior.str(0, 0) != request_hash)
+  auto in = prior.row(0);
+  if (in.str() != request_hash)
     return {key_claim::reused, 0};
-  if (prior.is_null(0, 1))
+  auto resource = in.opt_int64();
+  if (!resource)
     return {key_claim::in_progress, 0};
-  return {key_claim::replay, prior.int64(0, 1)};
+  return {key_claim::replay, *resource};
 }
 
 void complete_idempotency_key(pg::connection& c, int64_t user_id, const std::string& endpoint, const std::string& key,
@@ -382,7 +445,8 @@ std::optional<owner_contact> order_owner_contact(pg::connection& c, int64_t orde
                   {pg::to_param(order_id)});
   if (r.empty())
     return std::nullopt;
-  return owner_contact{r.int64(0, 0), r.str(0, 1), r.opt_str(0, 2)};
+  auto in = r.row(0);
+  return owner_contact{in.int64(), in.str(), in.opt_str()};
 }
 
 void record_gateway_call(pg::connection& c, const std::string& provider, const std::string& operation,

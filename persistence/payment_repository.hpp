@@ -24,7 +24,7 @@ struct payment_record {
   int64_t id = 0;
   int64_t order_id = 0;
   int64_t user_id = 0;  ///< the order's owner
-  std::string status;   ///< processing, unknown, pending, succeeded, failed
+  domain::charge_status status = domain::charge_status::processing;
   int64_t amount_minor = 0;
   std::string currency;
   std::string payment_method;
@@ -41,7 +41,7 @@ struct refund_record {
   int64_t payment_id = 0;
   int64_t amount_minor = 0;
   std::string currency;
-  std::string status;  ///< processing, unknown, then the gateway's word (pending, succeeded, ...)
+  std::string status;  ///< processing, unknown (domain::refund_attempt), then the gateway's word (pending, succeeded, ...)
   std::string reason;
   std::string idempotence_key;
   std::string created_at;
@@ -75,7 +75,7 @@ struct begin_result {
 /// unknown.
 begin_result begin_charge(pg::connection& c, int64_t order_id, const charge_attempt& attempt);
 
-enum class charge_outcome { succeeded, pending, failed, unknown };
+using domain::charge_outcome;
 struct finish_result {
   payment_record payment;
   order_record order;

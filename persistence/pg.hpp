@@ -32,6 +32,8 @@ private:
 using param = std::optional<std::string>;
 using params = std::vector<param>;
 
+class row_reader;
+
 class result {
 public:
   explicit result(PGresult* r) : res_(r, &PQclear) {}
@@ -52,11 +54,42 @@ public:
   bool boolean(int row, int col) const { return text(row, col) == "t"; }
   /// The number of rows an UPDATE/DELETE/INSERT touched.
   int64_t affected() const;
+  /// Row `i`, read column after column in SELECT order. The reader refers to this result, so
+  /// it cannot be taken from a temporary one.
+  row_reader row(int i = 0) const&;
+  row_reader row(int i = 0) && = delete;
   const PGresult* native() const { return res_.get(); }
 
 private:
   std::unique_ptr<PGresult, decltype(&PQclear)> res_;
 };
+
+/// One row of a result, read column after column in the order the SELECT names them:
+///   auto in = r.row(i); o.id = in.int64(); o.name = in.str(); ...
+class row_reader {
+public:
+  row_reader(const result& r, int row) : r_(r), row_(row) {}
+  std::string_view text() { return r_.text(row_, col_++); }
+  std::string str() { return r_.str(row_, col_++); }
+  std::optional<std::string> opt_str() { return r_.opt_str(row_, col_++); }
+  int64_t int64() { return r_.int64(row_, col_++); }
+  std::optional<int64_t> opt_int64() {
+    if (r_.is_null(row_, col_)) {
+      ++col_;
+      return std::nullopt;
+    }
+    return int64();
+  }
+  int32_t int32() { return static_cast<int32_t>(r_.int64(row_, col_++)); }
+  bool boolean() { return r_.boolean(row_, col_++); }
+
+private:
+  const result& r_;
+  int row_;
+  int col_ = 0;
+};
+
+inline row_reader result::row(int i) const& { return {*this, i}; }
 
 class connection {
 public:

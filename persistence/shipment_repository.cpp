@@ -1,5 +1,7 @@
 #include "persistence/shipment_repository.hpp"
 
+#include "persistence/status_text.hpp"
+
 namespace commerce::persistence {
 
 namespace {
@@ -9,9 +11,13 @@ constexpr const char* shipment_columns =
   "api_time(s.created_at)";
 
 shipment_record read_shipment(const pg::result& r) {
-  return shipment_record{r.int64(0, 0), r.int64(0, 1), r.int64(0, 2), r.str(0, 3), r.str(0, 4),
-                         r.str(0, 5),   r.opt_str(0, 6), r.opt_str(0, 7), r.str(0, 8)};
+  auto in = r.row(0);
+  return shipment_record{in.int64(), in.int64(),   in.int64(),   in.str(), in.str(),
+                         in.str(),   in.opt_str(), in.opt_str(), in.str()};
 }
+
+/// The status of a claimed shipment, before the carrier is called.
+std::string creating() { return to_string(domain::shipment_status::creating); }
 
 }  // namespace
 
@@ -24,24 +30,26 @@ claim_result claim_shipment(pg::connection& c, int64_t order_id, const std::stri
     out.outcome = claim_outcome::not_found;
     return out;
   }
-  auto status = order.str(0, 0);
-  if (status == "cancelled" || status == "refunded") {
+  auto in = order.row(0);
+  if (!domain::can_ship(read_status<domain::order_status>(in))) {
     out.outcome = claim_outcome::invalid_state;
     return out;
   }
   auto claimed = tx.exec("INSERT INTO shipments (order_id, service, status, provider, recipient) "
-                         "VALUES ($1::bigint, $2, 'creating', $3, $4::jsonb) ON CONFLICT (order_id) DO NOTHING RETURNING id",
-                         {pg::to_param(order_id), service, provider, recipient_json});
+                         "VALUES ($1::bigint, $2, $5, $3, $4::jsonb) ON CONFLICT (order_id) DO NOTHING RETURNING id",
+                         {pg::to_param(order_id), service, provider, recipient_json, creating()});
   if (claimed.empty()) {
     out.outcome = claim_outcome::exists;
     return out;
   }
-  out.shipment_id = claimed.int64(0, 0);
+  out.shipment_id = claimed.row(0).int64();
   auto items = tx.exec("SELECT sku, quantity, product_name, unit_price_minor FROM order_items WHERE order_id = $1::bigint "
                        "ORDER BY id",
                        {pg::to_param(order_id)});
-  for (int i = 0; i < items.rows(); ++i)
-    out.items.push_back({items.str(i, 0), static_cast<int32_t>(items.int64(i, 1)), items.str(i, 2), items.int64(i, 3)});
+  for (int i = 0; i < items.rows(); ++i) {
+    auto item = items.row(i);
+    out.items.push_back({item.str(), item.int32(), item.str(), item.int64()});
+  }
   tx.commit();
   return out;
 }
@@ -51,7 +59,7 @@ std::optional<shipment_record> finish_shipment(pg::connection& c, int64_t shipme
                                                const std::string& tracking_number, const std::string& status) {
   pg::transaction tx{c};
   if (!booked) {
-    tx.exec("DELETE FROM shipments WHERE id = $1::bigint AND status = 'creating'", {pg::to_param(shipment_id)});
+    tx.exec("DELETE FROM shipments WHERE id = $1::bigint AND status = $2", {pg::to_param(shipment_id), creating()});
     tx.commit();
     return std::nullopt;
   }
@@ -59,7 +67,7 @@ std::optional<shipment_record> finish_shipment(pg::connection& c, int64_t shipme
                    "tracking_number = NULLIF($4, ''), updated_at = now() WHERE id = $1::bigint RETURNING order_id",
                    {pg::to_param(shipment_id), status, provider_shipment_id, tracking_number});
   tx.exec("UPDATE orders SET shipping_created = true, version = version + 1, updated_at = now() WHERE id = $1::bigint",
-          {std::to_string(r.int64(0, 0))});
+          {std::to_string(r.row(0).int64())});
   auto s = tx.exec(std::string{"SELECT "} + shipment_columns +
                      " FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.id = $1::bigint",
                    {pg::to_param(shipment_id)});
@@ -69,8 +77,8 @@ std::optional<shipment_record> finish_shipment(pg::connection& c, int64_t shipme
 
 std::optional<shipment_record> find_shipment(pg::connection& c, int64_t id) {
   auto r = c.exec(std::string{"SELECT "} + shipment_columns +
-                    " FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.id = $1::bigint AND s.status <> 'creating'",
-                  {pg::to_param(id)});
+                    " FROM shipments s JOIN orders o ON o.id = s.order_id WHERE s.id = $1::bigint AND s.status <> $2",
+                  {pg::to_param(id), creating()});
   if (r.empty())
     return std::nullopt;
   return read_shipment(r);

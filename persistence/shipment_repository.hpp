@@ -16,7 +16,7 @@ struct shipment_record {
   int64_t order_id = 0;
   int64_t user_id = 0;  ///< the order's owner
   std::string service;
-  std::string status;
+  std::string status;  ///< the carrier's word, as it came (domain::shipment_status)
   std::string provider;
   std::optional<std::string> provider_shipment_id;
   std::optional<std::string> tracking_number;

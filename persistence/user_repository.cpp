@@ -15,18 +15,19 @@ constexpr const char* user_columns =
   "token_version, api_time(date_joined)";
 
 user_record read_user(const pg::result& r, int row = 0) {
+  auto in = r.row(row);
   user_record u;
-  u.id = r.int64(row, 0);
-  u.email = r.str(row, 1);
-  u.password_hash = r.str(row, 2);
-  u.first_name = r.str(row, 3);
-  u.last_name = r.str(row, 4);
-  u.phone = r.opt_str(row, 5);
-  u.is_staff = r.boolean(row, 6);
-  u.is_active = r.boolean(row, 7);
-  u.email_verified = r.boolean(row, 8);
-  u.token_version = static_cast<int32_t>(r.int64(row, 9));
-  u.date_joined = r.str(row, 10);
+  u.id = in.int64();
+  u.email = in.str();
+  u.password_hash = in.str();
+  u.first_name = in.str();
+  u.last_name = in.str();
+  u.phone = in.opt_str();
+  u.is_staff = in.boolean();
+  u.is_active = in.boolean();
+  u.email_verified = in.boolean();
+  u.token_version = in.int32();
+  u.date_joined = in.str();
   return u;
 }
 
@@ -46,7 +47,7 @@ std::optional<int64_t> find_user_id_by_email(pg::connection& c, const std::strin
   auto r = c.exec("SELECT id FROM users WHERE lower(email) = lower($1)", {email});
   if (r.empty())
     return std::nullopt;
-  return r.int64(0, 0);
+  return r.row().int64();
 }
 
 user_record insert_user(pg::connection& c, const new_user& u, const std::string& verification_token) {
@@ -104,7 +105,7 @@ std::optional<int64_t> verification_token_owner(pg::connection& c, const std::st
                   {token_hash});
   if (r.empty())
     return std::nullopt;
-  return r.int64(0, 0);
+  return r.row().int64();
 }
 
 bool consume_verification_token(pg::connection& c, int64_t user_id, const std::string& token_hash) {
@@ -155,9 +156,9 @@ int64_t upsert_staff_user(pg::connection& c, const std::string& email, const std
     auto r = tx.exec("INSERT INTO users (email, password_hash, is_staff, email_verified) "
                      "VALUES ($1, $2, true, true) RETURNING id",
                      {email, password_hash});
-    id = r.int64(0, 0);
+    id = r.row().int64();
   } else {
-    id = existing.int64(0, 0);
+    id = existing.row().int64();
     // A changed ADMIN_PASSWORD revokes the old tokens, as any password change does.
     tx.exec("UPDATE users SET is_staff = true, is_active = true, updated_at = now(), "
             "token_version = token_version + CASE WHEN password_hash = $2 THEN 0 ELSE 1 END, "

@@ -79,8 +79,8 @@ BOOST_AUTO_TEST_CASE(checkout_from_the_cart_reserves_and_empties_it) {
   ask<actors::cart_item_reply>(node.carts, actors::add_cart_item{user, b, 3});
   auto r = ask<actors::order_reply>(node.orders, order_for(user));
   BOOST_TEST_REQUIRE(r.error.ok(), r.error.code);
-  BOOST_TEST(r.order.status == "pending");
-  BOOST_TEST(r.order.payment_status == "unpaid");
+  BOOST_TEST(to_string(r.order.status) == "pending");
+  BOOST_TEST(to_string(r.order.payment_status) == "unpaid");
   BOOST_TEST(r.order.inventory_reserved);
   BOOST_TEST(r.order.total_minor == 2 * 1000 + 3 * 250);
   BOOST_TEST(r.order.items.size() == 2u);
@@ -117,11 +117,11 @@ BOOST_AUTO_TEST_CASE(the_order_state_machine_through_the_order_actor) {
   for (const char* step : {"confirmed", "processing", "shipped", "delivered"}) {
     auto r = advance(step);
     BOOST_TEST_REQUIRE(r.error.ok(), step << ": " << r.error.code);
-    BOOST_TEST(r.order.status == step);
+    BOOST_TEST(to_string(r.order.status) == step);
   }
   BOOST_TEST(advance("pending").error.code == error_code::invalid_order_state);
   BOOST_TEST(advance("cancelled").error.code == error_code::invalid_order_state);
-  BOOST_TEST(advance("refunded").order.status == "refunded");
+  BOOST_TEST(to_string(advance("refunded").order.status) == "refunded");
   BOOST_TEST(advance("delivered").error.code == error_code::invalid_order_state);
   BOOST_TEST(stock_of(product) == 9);  // a refund does not restock
   BOOST_TEST(scalar("SELECT version FROM orders WHERE id = $1::bigint", {std::to_string(id)}) == 6);
@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(cancel_is_for_owners_of_unpaid_pending_orders) {
   BOOST_TEST(ask<actors::order_reply>(node.orders, actors::get_order{id, {stranger, true}}).error.ok());
   auto cancelled = ask<actors::order_reply>(node.orders, actors::cancel_order{id, {owner, false}});
   BOOST_TEST_REQUIRE(cancelled.error.ok(), cancelled.error.code);
-  BOOST_TEST(cancelled.order.status == "cancelled");
+  BOOST_TEST(to_string(cancelled.order.status) == "cancelled");
   BOOST_TEST(!cancelled.order.inventory_reserved);
   BOOST_TEST(stock_of(product) == 4);
   BOOST_TEST(ledger_of(product) == 4);
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(a_crashed_order_actor_comes_back_with_its_order) {
   BOOST_TEST(wait_for(node.orders, [](const actors::supervisor_stats& s) { return s.crashes == 1; }).crashes == 1);
   auto r = ask<actors::order_reply>(node.orders, actors::get_order{id, {user, false}});
   BOOST_TEST_REQUIRE(r.error.ok());
-  BOOST_TEST(r.order.status == "confirmed");
+  BOOST_TEST(to_string(r.order.status) == "confirmed");
 }
 
 BOOST_AUTO_TEST_CASE(two_nodes_on_one_database_never_both_win_a_transition) {
@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(two_nodes_on_one_database_never_both_win_a_transition) {
   auto user = insert_user(unique_email("two-nodes"));
   auto product = insert_product(2);
   auto id = ask<actors::order_reply>(a.orders, order_for(user, {{product, 2}})).order.id;
-  BOOST_TEST(ask<actors::order_reply>(a.orders, actors::get_order{id, {user, false}}).order.status == "pending");
+  BOOST_TEST(to_string(ask<actors::order_reply>(a.orders, actors::get_order{id, {user, false}}).order.status) == "pending");
   BOOST_TEST(ask<actors::order_reply>(b.orders, actors::cancel_order{id, {user, false}}).error.ok());
   // A still believes the order is pending; the SQL guard refuses, A reloads and answers 409.
   auto late = ask<actors::order_reply>(a.orders, actors::advance_order{id, "confirmed"});
@@ -213,8 +213,8 @@ BOOST_AUTO_TEST_CASE(expired_reservations_are_released_through_the_ledger) {
   while (stock_of(product) != 2 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   BOOST_TEST(stock_of(product) == 2);  // the paid order keeps its unit
-  BOOST_TEST(ask<actors::order_reply>(node.orders, actors::get_order{id, {user, false}}).order.status == "cancelled");
-  BOOST_TEST(ask<actors::order_reply>(node.orders, actors::get_order{paid, {user, false}}).order.status == "confirmed");
+  BOOST_TEST(to_string(ask<actors::order_reply>(node.orders, actors::get_order{id, {user, false}}).order.status) == "cancelled");
+  BOOST_TEST(to_string(ask<actors::order_reply>(node.orders, actors::get_order{paid, {user, false}}).order.status) == "confirmed");
   BOOST_TEST(scalar("SELECT count(*) FROM inventory_ledger WHERE order_id = $1::bigint AND reason = 'reservation_expired'",
                     {std::to_string(id)}) == 1);
   BOOST_TEST(ledger_of(product) == 2);

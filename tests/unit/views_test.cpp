@@ -64,13 +64,14 @@ BOOST_AUTO_TEST_CASE(payments_in_flight_or_unknown_read_as_pending) {
   p.currency = "RUB";
   p.payment_method = "card";
   p.created_at = "t";
-  for (const char* status : {"processing", "unknown", "pending"}) {
+  using domain::charge_status;
+  for (auto status : {charge_status::processing, charge_status::unknown, charge_status::pending}) {
     p.status = status;
     BOOST_TEST(http::views::payment(p) ==
                R"({"id":1,"order_id":2,"status":"pending","amount":1.50,"currency":"RUB","payment_method":"card",)"
                R"("confirmation_url":null,"provider_payment_id":null,"created_at":"t"})");
   }
-  p.status = "succeeded";
+  p.status = charge_status::succeeded;
   BOOST_TEST(http::views::payment(p).find(R"("status":"succeeded")") != std::string::npos);
 }
 
