@@ -14,7 +14,7 @@
 namespace http_test {
 
 // ---------------------------------------------------------------------------------------------
-// Test data
+// Users and accounts
 
 std::string unique_email(const std::string& tag) {
   static std::atomic<int> counter{0};

@@ -23,7 +23,8 @@ class json_value {
 public:
   json_value(std::nullptr_t) : text_("null") {}
   json_value(bool b) : text_(b ? "true" : "false") {}
-  template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, bool>::value, int> = 0>
+  template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, bool>::value &&
+                                           !std::is_same<Int, char>::value, int> = 0>
   json_value(Int n) : text_(std::to_string(n)) {}
   json_value(double d);  ///< the shortest text that reads back as `d` (246.9, not 246.900000)
   json_value(const char* s) : text_(quote(s)) {}
