@@ -41,7 +41,7 @@ std::string unique_address() {
 response login_from(client& c, const std::string& address, const std::string& email, const std::string& password) {
   request_options o;
   o.headers.push_back("X-Forwarded-For: " + address);
-  return c.request("POST", "/api/auth/login/", "{\"email\":" + quote(email) + ",\"password\":" + quote(password) + "}", o);
+  return c.request("POST", "/api/auth/login/", json_object{{"email", email}, {"password", password}}, o);
 }
 
 /// A 429 in API.md's shape with Retry-After in whole seconds within [1, max_seconds].
@@ -163,10 +163,10 @@ BOOST_AUTO_TEST_CASE(over_long_passwords_are_refused_before_hashing) {
   auto a = new_account(c, "longpw");
   CHECK_FIELD_ERROR(login(c, a.email, long_password), "password");
   CHECK_FIELD_ERROR(c.post("/api/auth/change-password/",
-                           "{\"old_password\":" + quote(long_password) + ",\"new_password\":\"NewPassw0rd\"}", a.access),
+                           json_object{{"old_password", long_password}, {"new_password", "NewPassw0rd"}}, a.access),
                     "old_password");
   CHECK_FIELD_ERROR(c.post("/api/auth/change-password/",
-                           "{\"old_password\":" + quote(a.password) + ",\"new_password\":" + quote(long_password) + "}",
+                           json_object{{"old_password", a.password}, {"new_password", long_password}},
                            a.access),
                     "new_password");
   // 1,024 bytes is still a password (a wrong one here).
@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(per_account_limit) {
   int refreshed = 0;
   response last;
   for (int i = 0; i < 6; ++i) {
-    last = c.post("/api/auth/token/refresh/", "{\"refresh\":" + quote(b.refresh) + "}");
+    last = c.post("/api/auth/token/refresh/", json_object{{"refresh", b.refresh}});
     refreshed += last.status == 200;
   }
   BOOST_TEST(refreshed == 4);
@@ -213,10 +213,10 @@ BOOST_AUTO_TEST_CASE(per_account_limit) {
   auto d = new_account(c, "ratelimit");
   for (int i = 0; i < 4; ++i)
     CHECK_FIELD_ERROR(c.post("/api/auth/change-password/",
-                             "{\"old_password\":\"Wrong-passw0rd\",\"new_password\":\"NewPassw0rd99\"}", d.access),
+                             json_object{{"old_password", "Wrong-passw0rd"}, {"new_password", "NewPassw0rd99"}}, d.access),
                       "old_password");
   check_rate_limited(c.post("/api/auth/change-password/",
-                            "{\"old_password\":\"Wrong-passw0rd\",\"new_password\":\"NewPassw0rd99\"}", d.access),
+                            json_object{{"old_password", "Wrong-passw0rd"}, {"new_password", "NewPassw0rd99"}}, d.access),
                      10);
   stop_cleanly(server, "the per-account limit server");
 }
@@ -235,9 +235,9 @@ BOOST_AUTO_TEST_CASE(per_address_limit) {
   request_options o;
   o.headers.push_back("X-Forwarded-For: " + guesser);
   check_rate_limited(c.request("POST", "/api/auth/register/",
-                               "{\"email\":" + quote(unique_email("guess")) + ",\"password\":\"Passw0rd-123\"}", o),
+                               json_object{{"email", unique_email("guess")}, {"password", "Passw0rd-123"}}, o),
                      30);
-  check_rate_limited(c.request("POST", "/api/auth/verify-email/", "{\"token\":\"nope\"}", o), 30);
+  check_rate_limited(c.request("POST", "/api/auth/verify-email/", json_object{{"token", "nope"}}, o), 30);
   CHECK_ERROR(login_from(c, unique_address(), unique_email("guess"), "Wrong-passw0rd"), 401, "invalid_credentials");
   stop_cleanly(server, "the per-address limit server");
 }
@@ -320,7 +320,7 @@ BOOST_AUTO_TEST_CASE(password_change_deactivation_and_staff_removal_reach_the_ot
   auto user = new_account(ca, "twonode");
   REQUIRE_STATUS(cb.get("/api/users/profile/", user.access), 200);
   REQUIRE_STATUS(ca.post("/api/auth/change-password/",
-                         "{\"old_password\":" + quote(user.password) + ",\"new_password\":\"Changed-passw0rd\"}",
+                         json_object{{"old_password", user.password}, {"new_password", "Changed-passw0rd"}},
                          user.access),
                  200);
   response last;
@@ -368,7 +368,7 @@ BOOST_AUTO_TEST_CASE(changes_reach_the_other_node_through_notify_long_before_the
   auto user = new_account(ca, "notify");
   REQUIRE_STATUS(cb.get("/api/users/profile/", user.access), 200);
   REQUIRE_STATUS(ca.post("/api/auth/change-password/",
-                         "{\"old_password\":" + quote(user.password) + ",\"new_password\":\"Changed-passw0rd\"}",
+                         json_object{{"old_password", user.password}, {"new_password", "Changed-passw0rd"}},
                          user.access),
                  200);
   BOOST_TEST(within([&] { return cb.get("/api/users/profile/", user.access); }, 401, last),

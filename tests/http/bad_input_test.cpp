@@ -56,8 +56,8 @@ std::string resign(const std::string& token, const std::function<void(rapidjson:
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-std::string register_body(const std::string& email, const std::string& password, const std::string& extra = "") {
-  return "{\"email\":" + quote(email) + ",\"password\":" + quote(password) + (extra.empty() ? "" : "," + extra) + "}";
+std::string register_body(const std::string& email, const std::string& password, const json_object& extra = {}) {
+  return json_object{{"email", email}, {"password", password}}.merge(extra);
 }
 
 }  // namespace
@@ -182,8 +182,8 @@ BOOST_AUTO_TEST_CASE(bad_phones_are_rejected) {
   client c{shared_server().base_url()};
   for (const char* phone : {"12345", "+12ab567890", "79001234567", "+123456789", "+1234567890123456", "+",
                                    "", "+7 900 123 45 67"}) {
-    auto r = c.post("/api/auth/register/", register_body(unique_email("phone"), "Passw0rd-ok",
-                                                         "\"phone\":" + quote(phone)));
+    auto r =
+      c.post("/api/auth/register/", register_body(unique_email("phone"), "Passw0rd-ok", json_object{{"phone", phone}}));
     CHECK_FIELD_ERROR(r, "phone");
   }
   auto a = new_account(c, "phone");
@@ -198,20 +198,20 @@ BOOST_AUTO_TEST_CASE(names_longer_than_150_characters_are_rejected) {
   client c{shared_server().base_url()};
   const std::string long_name(151, 'x');
   CHECK_FIELD_ERROR(c.post("/api/auth/register/",
-                           register_body(unique_email("name"), "Passw0rd-ok", "\"first_name\":" + quote(long_name))),
+                           register_body(unique_email("name"), "Passw0rd-ok", json_object{{"first_name", long_name}})),
                     "first_name");
   CHECK_FIELD_ERROR(c.post("/api/auth/register/",
-                           register_body(unique_email("name"), "Passw0rd-ok", "\"last_name\":" + quote(long_name))),
+                           register_body(unique_email("name"), "Passw0rd-ok", json_object{{"last_name", long_name}})),
                     "last_name");
   auto a = new_account(c, "name");
-  CHECK_FIELD_ERROR(c.patch("/api/users/profile/", "{\"last_name\":" + quote(long_name) + "}", a.access), "last_name");
-  CHECK_FIELD_ERROR(c.put("/api/users/profile/", "{\"first_name\":" + quote(long_name) + "}", a.access), "first_name");
+  CHECK_FIELD_ERROR(c.patch("/api/users/profile/", json_object{{"last_name", long_name}}, a.access), "last_name");
+  CHECK_FIELD_ERROR(c.put("/api/users/profile/", json_object{{"first_name", long_name}}, a.access), "first_name");
   // 150 characters are fine, counted as characters: 150 Cyrillic letters are 300 bytes.
   std::string cyrillic;
   for (int i = 0; i < 150; ++i)
     cyrillic += "\xD0\x96";  // Ж
   auto ok = c.patch("/api/users/profile/",
-                    "{\"first_name\":" + quote(std::string(150, 'y')) + ",\"last_name\":" + quote(cyrillic) + "}",
+                    json_object{{"first_name", std::string(150, 'y')}, {"last_name", cyrillic}},
                     a.access);
   REQUIRE_STATUS(ok, 200);
   BOOST_TEST(ok.json["last_name"].GetString() == cyrillic, "stored as received");
@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(wrong_methods_are_405_with_allow) {
 BOOST_AUTO_TEST_CASE(body_over_1_mib_is_413) {
   client c{shared_server().base_url()};
   // 1.5 MiB of valid JSON with the right content type.
-  std::string body = "{\"email\":\"big@example.com\",\"password\":\"" + std::string(3 * 512 * 1024, 'a') + "1\"}";
+  std::string body = json_object{{"email", "big@example.com"}, {"password", std::string(3 * 512 * 1024, 'a') + "1"}};
   auto r = c.post("/api/auth/register/", body);
   CHECK_ERROR(r, 413, "payload_too_large");
   check_error_shape(r);
@@ -395,7 +395,7 @@ BOOST_AUTO_TEST_CASE(bad_token_on_public_endpoints) {
   auto reg = c.post("/api/auth/register/", register_body(email, "Passw0rd-ignored"), "garbage");
   REQUIRE_STATUS(reg, 201);
   CHECK_STATUS(c.post("/api/auth/login/", register_body(email, "Passw0rd-ignored"), "garbage"), 200);
-  CHECK_STATUS(c.post("/api/auth/token/refresh/", "{\"refresh\":" + quote(reg.str("refresh")) + "}", "garbage"), 200);
+  CHECK_STATUS(c.post("/api/auth/token/refresh/", json_object{{"refresh", reg.str("refresh")}}, "garbage"), 200);
   CHECK_STATUS(c.get("/health/", "garbage"), 200);
   request_options basic;
   basic.headers = {"Authorization: Basic dXNlcjpwYXNz"};
@@ -485,7 +485,8 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_bad_input) {
   auto p = c.patch("/api/users/profile/", "{\"first_name\":\"a\xFF\xFE" "b\"}", a.access);
   BOOST_TEST(((p.status == 400) && (p.error_code() == "invalid_json" || p.error_code() == "validation_error")),
              "PATCH profile with invalid UTF-8 in first_name -> " << p.describe());
-  auto r = c.post("/api/auth/register/", register_body(unique_email("utf8"), "Passw0rd-ok", "\"last_name\":\"\xC3\x28\""));
+  auto r = c.post("/api/auth/register/",
+                  register_body(unique_email("utf8"), "Passw0rd-ok", json_object{{"last_name", "\xC3\x28"}}));
   BOOST_TEST(((r.status == 400) && (r.error_code() == "invalid_json" || r.error_code() == "validation_error")),
              "register with invalid UTF-8 in last_name -> " << r.describe());
   // An escaped lone surrogate decodes to bytes that are not UTF-8 either (found by fuzzing).

@@ -13,10 +13,10 @@ namespace {
 std::string item_path(int64_t id) { return "/api/cart/items/" + std::to_string(id) + "/"; }
 
 std::string add_body(int64_t product_id, std::optional<int> quantity = {}) {
-  std::string body = "{\"product_id\":" + std::to_string(product_id);
+  json_object body{{"product_id", product_id}};
   if (quantity)
-    body += ",\"quantity\":" + std::to_string(*quantity);
-  return body + "}";
+    body.add("quantity", *quantity);
+  return body;
 }
 
 /// CI = {id, product_id, product_name, unit_price, quantity, line_total}, with the given values.
@@ -111,11 +111,10 @@ BOOST_AUTO_TEST_CASE(quantity_limits_and_bad_input) {
   const int64_t id = create_product(c, staff.access, "Bulk item", "0.10", 1'000'000);
 
   for (const char* bad : {"0", "1000", "-1", "true", "1.5", "\"2\"", "null", "[1]"})
-    CHECK_FIELD_ERROR(c.post("/api/cart/items/", "{\"product_id\":" + std::to_string(id) + ",\"quantity\":" + bad + "}",
-                             user.access),
+    CHECK_FIELD_ERROR(c.post("/api/cart/items/", json_object{{"product_id", id}, {"quantity", json_raw(bad)}}, user.access),
                       "quantity");
   for (const char* bad : {"\"x\"", "true", "1.5", "null", "999999999", "0", "-4"})
-    CHECK_FIELD_ERROR(c.post("/api/cart/items/", std::string{"{\"product_id\":"} + bad + ",\"quantity\":1}", user.access),
+    CHECK_FIELD_ERROR(c.post("/api/cart/items/", json_object{{"product_id", json_raw(bad)}, {"quantity", 1}}, user.access),
                       "product_id");
   CHECK_FIELD_ERROR(c.post("/api/cart/items/", R"({"quantity":1})", user.access), "product_id");
   check_empty(get_cart(c, user.access));
@@ -131,7 +130,7 @@ BOOST_AUTO_TEST_CASE(quantity_limits_and_bad_input) {
 
   const int64_t item = *int_of(full.json, "id");
   for (const char* bad : {"0", "1000", "-2", "true", "1.5", "\"3\"", "null"})
-    CHECK_FIELD_ERROR(c.patch(item_path(item), std::string{"{\"quantity\":"} + bad + "}", user.access), "quantity");
+    CHECK_FIELD_ERROR(c.patch(item_path(item), json_object{{"quantity", json_raw(bad)}}, user.access), "quantity");
   CHECK_FIELD_ERROR(c.patch(item_path(item), "{}", user.access), "quantity");
   cart = get_cart(c, user.access);
   BOOST_TEST(int_of(cart.json["items"][0], "quantity") == std::optional<int64_t>{999});

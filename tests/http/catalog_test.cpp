@@ -7,7 +7,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
 using namespace http_test;
@@ -28,9 +27,8 @@ void check_product_shape(const rapidjson::Value& p, const std::string& context) 
   BOOST_TEST((p.HasMember("price") && p["price"].IsNumber()), context << ": price is not a JSON number");
   BOOST_TEST(int_of(p, "quantity").has_value(), context << ": quantity is not an integer");
   BOOST_TEST((p.HasMember("is_active") && p["is_active"].IsBool()), context << ": is_active");
-  static const std::regex iso{R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)"};
   for (const char* key : {"created_at", "updated_at"})
-    BOOST_TEST(std::regex_match(string_of(p, key), iso), context << ": " << key << " is not ISO-8601 UTC");
+    BOOST_TEST(is_iso8601_utc(string_of(p, key)), context << ": " << key << " is not ISO-8601 UTC");
 }
 
 /// The ids of a page's results, in order.
@@ -60,12 +58,12 @@ std::string link_path(const response& r, const char* key) {
 }
 
 std::string inventory_body(int64_t quantity, const std::string& operation = "", std::optional<int64_t> product_id = {}) {
-  std::string body = "{\"quantity\":" + std::to_string(quantity);
+  json_object body{{"quantity", quantity}};
   if (!operation.empty())
-    body += ",\"operation\":" + quote(operation);
+    body.add("operation", operation);
   if (product_id)
-    body += ",\"product_id\":" + std::to_string(*product_id);
-  return body + "}";
+    body.add("product_id", *product_id);
+  return body;
 }
 
 int64_t ledger_sum(int64_t product_id) {
@@ -104,7 +102,7 @@ BOOST_AUTO_TEST_CASE(seed_case_sale_of_5_from_50) {
   BOOST_TEST(int_of(created.json, "quantity") == std::optional<int64_t>{50});
   BOOST_TEST(created.json["is_active"].GetBool() == true);
 
-  auto sale = c.put(inventory_path(id), "{\"product_id\":" + std::to_string(id) + ",\"quantity\":5}", staff.access);
+  auto sale = c.put(inventory_path(id), json_object{{"product_id", id}, {"quantity", 5}}, staff.access);
   check_inventory_reply(sale, id, "sale", 45);
 
   auto got = c.get(product_path(id));
@@ -119,7 +117,7 @@ BOOST_AUTO_TEST_CASE(create_defaults_and_partial_updates) {
   auto staff = staff_account(c);
   // quantity and description are optional; the price may be a decimal string.
   auto created = c.post("/api/products/",
-                        "{\"name\":\"Defaults\",\"price\":\"19.9\",\"sku\":" + quote(unique_sku("DEF")) + "}",
+                        json_object{{"name", "Defaults"}, {"price", "19.9"}, {"sku", unique_sku("DEF")}},
                         staff.access);
   REQUIRE_STATUS(created, 201);
   check_product_shape(created.json, "POST with defaults");
@@ -194,7 +192,7 @@ BOOST_AUTO_TEST_CASE(inventory_operations) {
   CHECK_FIELD_ERROR(c.put(inventory_path(id), inventory_body(1, "sale", id + 1), staff.access), "product_id");
   CHECK_FIELD_ERROR(c.put(inventory_path(id), inventory_body(1, "set", id + 1), staff.access), "product_id");
   for (const char* q : {"true", "1.5", "\"2\"", "null", "[1]"})
-    CHECK_FIELD_ERROR(c.put(inventory_path(id), std::string{"{\"quantity\":"} + q + "}", staff.access), "quantity");
+    CHECK_FIELD_ERROR(c.put(inventory_path(id), json_object{{"quantity", json_raw(q)}}, staff.access), "quantity");
   BOOST_TEST(stock_of(c, id) == 8, "a refused inventory change altered the stock");
   BOOST_TEST(ledger_sum(id) == 8, "the inventory ledger does not add up to the stock");
 
@@ -253,7 +251,7 @@ BOOST_AUTO_TEST_CASE(duplicate_sku_is_409) {
   const int64_t other = create_product(c, staff.access, "Other", "3.00", 3);
   auto before = c.get(product_path(other));
   REQUIRE_STATUS(before, 200);
-  CHECK_ERROR(c.patch(product_path(other), "{\"sku\":" + quote(sku) + ",\"name\":\"Stolen\"}", staff.access), 409,
+  CHECK_ERROR(c.patch(product_path(other), json_object{{"sku", sku}, {"name", "Stolen"}}, staff.access), 409,
               "sku_exists");
   auto after = c.get(product_path(other));
   REQUIRE_STATUS(after, 200);
@@ -273,7 +271,7 @@ BOOST_AUTO_TEST_CASE(price_validation) {
                           "\"1e3\"", "\"NaN\""})
     CHECK_FIELD_ERROR(c.post("/api/products/", product_body("Bad price", bad, 1, unique_sku()), staff.access), "price");
   CHECK_FIELD_ERROR(
-    c.post("/api/products/", "{\"name\":\"No price\",\"sku\":" + quote(unique_sku()) + "}", staff.access), "price");
+    c.post("/api/products/", json_object{{"name", "No price"}, {"sku", unique_sku()}}, staff.access), "price");
 
   // The limits themselves are fine, as numbers or strings.
   for (const auto& [price, rendered] : std::vector<std::pair<std::string, std::string>>{
@@ -288,7 +286,7 @@ BOOST_AUTO_TEST_CASE(price_validation) {
   // PATCH checks the price the same way and keeps the old one on failure.
   const int64_t id = create_product(c, staff.access, "Patched price", "5.55", 1);
   for (const char* bad : {"5.555", "0", "-5", "\"abc\"", "10000000.01"})
-    CHECK_FIELD_ERROR(c.patch(product_path(id), std::string{"{\"price\":"} + bad + "}", staff.access), "price");
+    CHECK_FIELD_ERROR(c.patch(product_path(id), json_object{{"price", json_raw(bad)}}, staff.access), "price");
   auto got = c.get(product_path(id));
   REQUIRE_STATUS(got, 200);
   BOOST_TEST(same_money(number_of(got.json, "price"), 5.55), got.describe());
@@ -299,8 +297,8 @@ BOOST_AUTO_TEST_CASE(name_and_quantity_validation) {
   auto staff = staff_account(c);
   for (const std::string& bad : {std::string{""}, std::string{"   "}, std::string{"\t\n"}, std::string(256, 'n')})
     CHECK_FIELD_ERROR(c.post("/api/products/", product_body(bad, "1.00", 1, unique_sku()), staff.access), "name");
-  CHECK_FIELD_ERROR(c.post("/api/products/", "{\"price\":1,\"sku\":" + quote(unique_sku()) + "}", staff.access), "name");
-  CHECK_FIELD_ERROR(c.post("/api/products/", "{\"name\":7,\"price\":1,\"sku\":" + quote(unique_sku()) + "}", staff.access),
+  CHECK_FIELD_ERROR(c.post("/api/products/", json_object{{"price", 1}, {"sku", unique_sku()}}, staff.access), "name");
+  CHECK_FIELD_ERROR(c.post("/api/products/", json_object{{"name", 7}, {"price", 1}, {"sku", unique_sku()}}, staff.access),
                     "name");
   CHECK_STATUS(c.post("/api/products/", product_body(std::string(255, 'n'), "1.00", 1, unique_sku()), staff.access), 201);
   CHECK_FIELD_ERROR(c.post("/api/products/", product_body("Long text", "1.00", 1, unique_sku(), std::string(10'001, 'd')),
@@ -309,7 +307,8 @@ BOOST_AUTO_TEST_CASE(name_and_quantity_validation) {
 
   // Integer fields take JSON integers only.
   for (const char* bad : {"true", "1.5", "\"2\"", "null", "[2]", "-1", "1000001"}) {
-    auto body = "{\"name\":\"Bad quantity\",\"price\":1,\"sku\":" + quote(unique_sku()) + ",\"quantity\":" + bad + "}";
+    std::string body =
+      json_object{{"name", "Bad quantity"}, {"price", 1}, {"sku", unique_sku()}, {"quantity", json_raw(bad)}};
     CHECK_FIELD_ERROR(c.post("/api/products/", body, staff.access), "quantity");
   }
   const int64_t id = create_product(c, staff.access, "Blank rename", "1.00", 4);
@@ -526,7 +525,7 @@ BOOST_AUTO_TEST_CASE(deleted_products_are_hidden_but_orders_keep_them) {
   CHECK_ERROR(c.patch(product_path(gone), R"({"name":"Back"})", staff.access), 404, "not_found");
   CHECK_ERROR(c.put(inventory_path(gone), inventory_body(1, "restock"), staff.access), 404, "not_found");
   // Neither a cart nor an order can take it.
-  CHECK_FIELD_ERROR(c.post("/api/cart/items/", "{\"product_id\":" + std::to_string(gone) + "}", user.access),
+  CHECK_FIELD_ERROR(c.post("/api/cart/items/", json_object{{"product_id", gone}}, user.access),
                     "product_id");
   CHECK_ERROR(c.post("/api/orders/", order_body({{gone, 1}}), user.access), 400, "validation_error");
 

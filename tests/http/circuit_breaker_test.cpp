@@ -42,9 +42,7 @@ struct breaker_world : gateway_world {
                     "breaker", "10.00") {}
 
   response pay_for(int64_t order_id) {
-    return c->post("/api/payments/process/",
-                   "{\"order_id\":" + std::to_string(order_id) + R"(,"payment_method":"card","payment_token":"tok_cb"})",
-                   owner.access);
+    return c->post("/api/payments/process/", process_body(order_id, "tok_cb"), owner.access);
   }
 
   size_t creates_seen() { return pay.recorded_requests(post_payments).Size(); }

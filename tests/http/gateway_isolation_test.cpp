@@ -21,7 +21,7 @@ BOOST_AUTO_TEST_CASE(a_hanging_carrier_does_not_hold_up_payments) {
   gateway_mock mail;
   pay.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/payments"},"httpResponse":{"statusCode":201,"body":{"id":"pay_iso","status":"succeeded"}}})");
   ship.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/shipping/orders"},"httpResponse":{"statusCode":201,"body":{"id":"ship_iso","tracking_number":"T1","status":"created"},"delay":{"timeUnit":"MILLISECONDS","value":4000}}})");
-  mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
+  mail.expect(email_queued_expectation());
   server_process::options o;
   o.env = {{"PAYMENT_SERVICE_URL", pay.base_url()},
            {"SHIPPING_SERVICE_URL", ship.base_url()},
@@ -49,8 +49,11 @@ BOOST_AUTO_TEST_CASE(a_hanging_carrier_does_not_hold_up_payments) {
   std::thread booking([&] {
     client own{server.base_url()};
     auto r = own.post("/api/shipping/create/",
-                      "{\"order_id\":" + std::to_string(shipped) +
-                        R"(,"recipient":{"name":"Ivan","phone":"+79001234567","address":{"city":"Moscow","postal_code":"101000"}}})",
+                      json_object{{"order_id", shipped},
+                                  {"recipient", json_object{{"name", "Ivan"},
+                                                            {"phone", "+79001234567"},
+                                                            {"address", json_object{{"city", "Moscow"},
+                                                                                    {"postal_code", "101000"}}}}}},
                       owner.access);
     booking_status = r.status;
     booking_answered = true;
@@ -58,8 +61,7 @@ BOOST_AUTO_TEST_CASE(a_hanging_carrier_does_not_hold_up_payments) {
   // The booking is at the carrier (and holds the only shipping worker) once the mock saw it.
   bool at_carrier = poll_until([&] { return ship.recorded_requests(R"({"path":"/api/v1/shipping/orders"})").Size() == 1u; }, 3s);
   auto payment = c.post("/api/payments/process/",
-                        "{\"order_id\":" + std::to_string(paid) + R"(,"payment_method":"card","payment_token":"tok_visa"})",
-                        owner.access);
+                        process_body(paid, "tok_visa"), owner.access);
   bool booking_still_waiting = !booking_answered;
   booking.join();
 

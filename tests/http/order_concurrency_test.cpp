@@ -145,7 +145,7 @@ void fifteen_sales_for_ten_units(const std::vector<std::string>& base_urls, clie
   const int64_t p = create_product(c, staff, "Counter stock", "1.00", 10);
   const std::string path = "/api/products/" + std::to_string(p) + "/inventory/";
   auto results = race(base_urls, 15, [&](int, client& sc) {
-    return sc.put(path, "{\"quantity\":1,\"operation\":\"sale\"}", staff);
+    return sc.put(path, json_object{{"quantity", 1}, {"operation", "sale"}}, staff);
   });
   auto t = count(results, 200);
   BOOST_TEST(t.ok == 10, "sales that succeeded: " << t.ok);

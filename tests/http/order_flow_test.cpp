@@ -45,9 +45,8 @@ void check_new_order(const response& r, int64_t user_id, const std::vector<expec
              context << ": payment_processed");
   BOOST_TEST((o.HasMember("shipping_created") && o["shipping_created"].IsBool() && !o["shipping_created"].GetBool()),
              context << ": shipping_created");
-  static const std::regex iso{R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)"};
   for (const char* key : {"created_at", "updated_at"})
-    BOOST_TEST(std::regex_match(string_of(o, key), iso), context << ": " << key << " is not ISO-8601 UTC");
+    BOOST_TEST(is_iso8601_utc(string_of(o, key)), context << ": " << key << " is not ISO-8601 UTC");
 
   BOOST_TEST_REQUIRE((o.HasMember("items") && o["items"].IsArray()), context << ": items");
   BOOST_TEST(o["items"].Size() == lines.size(), context << ": item count: " << r.body);
@@ -106,11 +105,10 @@ bool error_names(const response& r, int64_t id) {
 }
 
 std::string items_json(const std::vector<std::pair<int64_t, int>>& items) {
-  std::string out = "[";
-  for (size_t i = 0; i < items.size(); ++i)
-    out += (i ? "," : "") + std::string{"{\"product_id\":"} + std::to_string(items[i].first) +
-           ",\"quantity\":" + std::to_string(items[i].second) + "}";
-  return out + "]";
+  json_array out;
+  for (const auto& [product_id, quantity] : items)
+    out.add(json_object{{"product_id", product_id}, {"quantity", quantity}});
+  return out;
 }
 
 }  // namespace
@@ -125,13 +123,13 @@ BOOST_AUTO_TEST_CASE(user_order_flow_from_the_cart) {
   const int64_t laptop = create_product(c, staff.access, "Flow laptop", "1500.00", 10);
   const int64_t mouse = create_product(c, staff.access, "Flow mouse", "250.50", 5);
 
-  REQUIRE_STATUS(c.post("/api/cart/items/", "{\"product_id\":" + std::to_string(laptop) + ",\"quantity\":2}", user.access),
+  REQUIRE_STATUS(c.post("/api/cart/items/", json_object{{"product_id", laptop}, {"quantity", 2}}, user.access),
                  201);
-  REQUIRE_STATUS(c.post("/api/cart/items/", "{\"product_id\":" + std::to_string(mouse) + "}", user.access), 201);
+  REQUIRE_STATUS(c.post("/api/cart/items/", json_object{{"product_id", mouse}}, user.access), 201);
 
   const std::string address =
     R"({"first_name":"Anna","last_name":"Ivanova","street":"Nevsky 10","city":"Saint Petersburg","postal_code":"191025"})";
-  auto created = c.post("/api/orders/", "{\"shipping_address\":" + address + ",\"payment_method\":\"card\"}", user.access);
+  auto created = c.post("/api/orders/", json_object{{"shipping_address", json_raw(address)}, {"payment_method", "card"}}, user.access);
   REQUIRE_STATUS(created, 201);
   check_new_order(created, user.id, {{laptop, "Flow laptop", 1500.00, 2}, {mouse, "Flow mouse", 250.50, 1}},
                   "order from the cart");
@@ -225,11 +223,12 @@ BOOST_AUTO_TEST_CASE(explicit_items_leave_the_cart_alone_and_repeats_are_summed)
   const int64_t in_cart = create_product(c, staff.access, "Cart only", "9.99", 10);
   const int64_t b = create_product(c, staff.access, "Items B", "2.50", 10);
   const int64_t d = create_product(c, staff.access, "Items D", "100.00", 3);
-  REQUIRE_STATUS(c.post("/api/cart/items/", "{\"product_id\":" + std::to_string(in_cart) + "}", user.access), 201);
+  REQUIRE_STATUS(c.post("/api/cart/items/", json_object{{"product_id", in_cart}}, user.access), 201);
 
   auto r = c.post("/api/orders/",
-                  "{\"items\":" + items_json({{b, 2}, {d, 1}, {b, 3}}) +
-                    ",\"shipping_address\":" + address_json("Kazan") + ",\"shipping_method\":\"express\"}",
+                  json_object{{"items", json_raw(items_json({{b, 2}, {d, 1}, {b, 3}}))},
+                              {"shipping_address", json_raw(address_json("Kazan"))},
+                              {"shipping_method", "express"}},
                   user.access);
   REQUIRE_STATUS(r, 201);
   check_new_order(r, user.id, {{b, "Items B", 2.50, 5}, {d, "Items D", 100.00, 1}}, "explicit items");
@@ -243,9 +242,14 @@ BOOST_AUTO_TEST_CASE(explicit_items_leave_the_cart_alone_and_repeats_are_summed)
 
   // An explicit billing address and country are kept.
   auto billed = c.post("/api/orders/",
-                       "{\"items\":" + items_json({{d, 1}}) + ",\"shipping_address\":" + address_json() +
-                         R"(,"billing_address":{"first_name":"Olga","last_name":"Sidorova","street":"Main St 5",)"
-                         R"("city":"Minsk","postal_code":"220000","country":"BY"}})",
+                       json_object{{"items", json_raw(items_json({{d, 1}}))},
+                                   {"shipping_address", json_raw(address_json())},
+                                   {"billing_address", json_object{{"first_name", "Olga"},
+                                                                   {"last_name", "Sidorova"},
+                                                                   {"street", "Main St 5"},
+                                                                   {"city", "Minsk"},
+                                                                   {"postal_code", "220000"},
+                                                                   {"country", "BY"}}}},
                        user.access);
   REQUIRE_STATUS(billed, 201);
   BOOST_TEST(string_of(billed.json["billing_address"], "city") == "Minsk");
@@ -257,7 +261,7 @@ BOOST_AUTO_TEST_CASE(empty_cart_is_400_cart_empty) {
   client c{shared_server().base_url()};
   auto user = new_account(c, "order-empty");
   CHECK_ERROR(c.post("/api/orders/", order_body({}), user.access), 400, "cart_empty");
-  CHECK_ERROR(c.post("/api/orders/", "{\"items\":null,\"shipping_address\":" + address_json() + "}", user.access), 400,
+  CHECK_ERROR(c.post("/api/orders/", json_object{{"items", nullptr}, {"shipping_address", json_raw(address_json())}}, user.access), 400,
               "cart_empty");
   auto list = c.get("/api/orders/", user.access);
   BOOST_TEST(int_of(list.json, "count") == std::optional<int64_t>{0}, list.body);
@@ -279,9 +283,9 @@ BOOST_AUTO_TEST_CASE(short_stock_reserves_nothing) {
   BOOST_TEST(stock_of(c, scarce) == 2);
 
   // From the cart: the stock fell after the items were added.
-  REQUIRE_STATUS(c.post("/api/cart/items/", "{\"product_id\":" + std::to_string(plenty) + ",\"quantity\":2}", user.access),
+  REQUIRE_STATUS(c.post("/api/cart/items/", json_object{{"product_id", plenty}, {"quantity", 2}}, user.access),
                  201);
-  REQUIRE_STATUS(c.post("/api/cart/items/", "{\"product_id\":" + std::to_string(scarce) + ",\"quantity\":2}", user.access),
+  REQUIRE_STATUS(c.post("/api/cart/items/", json_object{{"product_id", scarce}, {"quantity", 2}}, user.access),
                  201);
   REQUIRE_STATUS(c.put("/api/products/" + std::to_string(scarce) + "/inventory/", R"({"quantity":1})", staff.access), 200);
   auto from_cart = c.post("/api/orders/", order_body({}), user.access);
@@ -301,55 +305,57 @@ BOOST_AUTO_TEST_CASE(bad_orders_are_400_naming_the_field) {
   auto staff = staff_account(c);
   auto user = new_account(c, "order-bad");
   const int64_t p = create_product(c, staff.access, "Validated", "1.00", 10);
-  const auto items = items_json({{p, 1}});
-  auto with = [&](const std::string& members) { return c.post("/api/orders/", "{" + members + "}", user.access); };
-  const std::string ship = "\"shipping_address\":" + address_json();
+  const json_value items = json_raw(items_json({{p, 1}}));
+  auto with = [&](const json_object& body) { return c.post("/api/orders/", body, user.access); };
+  const json_value ship = json_raw(address_json());
 
-  CHECK_FIELD_ERROR(with("\"items\":" + items), "shipping_address");
-  CHECK_FIELD_ERROR(with("\"items\":" + items + ",\"shipping_address\":\"Moscow\""), "shipping_address");
+  CHECK_FIELD_ERROR(with(json_object{{"items", items}}), "shipping_address");
+  CHECK_FIELD_ERROR(with(json_object{{"items", items}, {"shipping_address", "Moscow"}}), "shipping_address");
   const std::vector<std::pair<std::string, std::string>> address = {
     {"first_name", "Ivan"}, {"last_name", "Petrov"}, {"street", "Tverskaya 1"}, {"city", "Moscow"},
     {"postal_code", "125009"}};
   for (const auto& entry : address) {
     const auto& field = entry.first;
-    std::string members;  // the address without `field`
+    json_object partial;  // the address without `field`
     for (const auto& [name, value] : address)
       if (name != field)
-        members += (members.empty() ? "" : ",") + quote(name) + ":" + quote(value);
-    CHECK_FIELD_ERROR(with("\"items\":" + items + ",\"shipping_address\":{" + members + "}"),
+        partial.add(name, value);
+    CHECK_FIELD_ERROR(with(json_object{{"items", items}, {"shipping_address", partial}}), "shipping_address." + field);
+    CHECK_FIELD_ERROR(with(json_object{{"items", items}, {"shipping_address", json_object(partial).add(field, "  ")}}),
                       "shipping_address." + field);
-    CHECK_FIELD_ERROR(with("\"items\":" + items + ",\"shipping_address\":{" + members + "," + quote(field) + ":\"  \"}"),
-                      "shipping_address." + field);
-    CHECK_FIELD_ERROR(with("\"items\":" + items + "," + ship + ",\"billing_address\":{" + members + "}"),
+    CHECK_FIELD_ERROR(with(json_object{{"items", items}, {"shipping_address", ship}, {"billing_address", partial}}),
                       "billing_address." + field);
   }
-  CHECK_FIELD_ERROR(with("\"items\":" + items +
-                         R"(,"shipping_address":{"first_name":"Ivan","last_name":"Petrov","street":"Tverskaya 1",)"
-                         R"("city":7,"postal_code":"125009"})"),
+  CHECK_FIELD_ERROR(with(json_object{{"items", items},
+                                     {"shipping_address", json_object{{"first_name", "Ivan"},
+                                                                      {"last_name", "Petrov"},
+                                                                      {"street", "Tverskaya 1"},
+                                                                      {"city", 7},
+                                                                      {"postal_code", "125009"}}}}),
                     "shipping_address.city");
 
   // Items.
-  const std::string pid = std::to_string(p);
-  CHECK_FIELD_ERROR(with("\"items\":[{\"product_id\":" + pid + ",\"quantity\":0}]," + ship), "items.0.quantity");
-  CHECK_FIELD_ERROR(with("\"items\":[{\"product_id\":" + pid + ",\"quantity\":1},{\"product_id\":" + pid +
-                         ",\"quantity\":1000}]," + ship),
-                    "items.1.quantity");
+  auto line = [&](const json_value& quantity) { return json_object{{"product_id", p}, {"quantity", quantity}}; };
+  auto with_items = [&](const json_value& list) { return with(json_object{{"items", list}, {"shipping_address", ship}}); };
+  CHECK_FIELD_ERROR(with_items(json_array{line(0)}), "items.0.quantity");
+  CHECK_FIELD_ERROR(with_items(json_array{line(1), line(1000)}), "items.1.quantity");
   for (const char* q : {"-1", "true", "1.5", "\"2\"", "null"})
-    CHECK_FIELD_ERROR(with("\"items\":[{\"product_id\":" + pid + ",\"quantity\":" + q + "}]," + ship),
-                      "items.0.quantity");
-  CHECK_FIELD_ERROR(with("\"items\":[{\"product_id\":" + pid + "}]," + ship), "items.0.quantity");
-  CHECK_FIELD_ERROR(with("\"items\":[{\"product_id\":\"x\",\"quantity\":1}]," + ship), "items.0.product_id");
-  CHECK_FIELD_ERROR(with("\"items\":[{\"quantity\":1}]," + ship), "items.0.product_id");
-  CHECK_FIELD_ERROR(with("\"items\":[]," + ship), "items");
-  CHECK_FIELD_ERROR(with("\"items\":\"all\"," + ship), "items");
-  CHECK_FIELD_ERROR(with("\"items\":[5]," + ship), "items.0");
+    CHECK_FIELD_ERROR(with_items(json_array{line(json_raw(q))}), "items.0.quantity");
+  CHECK_FIELD_ERROR(with_items(json_array{json_object{{"product_id", p}}}), "items.0.quantity");
+  CHECK_FIELD_ERROR(with_items(json_array{json_object{{"product_id", "x"}, {"quantity", 1}}}), "items.0.product_id");
+  CHECK_FIELD_ERROR(with_items(json_array{json_object{{"quantity", 1}}}), "items.0.product_id");
+  CHECK_FIELD_ERROR(with_items(json_array{}), "items");
+  CHECK_FIELD_ERROR(with_items("all"), "items");
+  CHECK_FIELD_ERROR(with_items(json_array{5}), "items.0");
   std::vector<std::pair<int64_t, int>> too_many(101, {p, 1});
-  CHECK_FIELD_ERROR(with("\"items\":" + items_json(too_many) + "," + ship), "items");
-  CHECK_ERROR(with("\"items\":[{\"product_id\":999999999,\"quantity\":1}]," + ship), 400, "validation_error");
+  CHECK_FIELD_ERROR(with_items(json_raw(items_json(too_many))), "items");
+  CHECK_ERROR(with_items(json_array{json_object{{"product_id", 999999999}, {"quantity", 1}}}), 400, "validation_error");
 
   // Methods.
-  CHECK_FIELD_ERROR(with("\"items\":" + items + "," + ship + ",\"payment_method\":\"cash\""), "payment_method");
-  CHECK_FIELD_ERROR(with("\"items\":" + items + "," + ship + ",\"shipping_method\":\"drone\""), "shipping_method");
+  CHECK_FIELD_ERROR(with(json_object{{"items", items}, {"shipping_address", ship}, {"payment_method", "cash"}}),
+                    "payment_method");
+  CHECK_FIELD_ERROR(with(json_object{{"items", items}, {"shipping_address", ship}, {"shipping_method", "drone"}}),
+                    "shipping_method");
 
   // None of it reserved anything or created an order.
   BOOST_TEST(stock_of(c, p) == 10);
@@ -427,9 +433,8 @@ BOOST_AUTO_TEST_CASE(idempotency_key) {
   const int64_t p = create_product(c, staff.access, "Idempotent", "10.00", 10);
   const auto pid = std::to_string(p);
   const auto key = unique_tag("key-");
-  const std::string body = "{\"items\":[{\"product_id\":" + pid +
-                           ",\"quantity\":2}],\"shipping_address\":{\"first_name\":\"Ivan\",\"last_name\":\"Petrov\","
-                           "\"street\":\"Tverskaya 1\",\"city\":\"Moscow\",\"postal_code\":\"125009\"}}";
+  const std::string body = json_object{{"items", json_array{json_object{{"product_id", p}, {"quantity", 2}}}},
+                                       {"shipping_address", json_raw(address_json())}};
   // The same request with its keys reordered and other whitespace.
   const std::string same = "{\n  \"shipping_address\" : { \"postal_code\" : \"125009\", \"city\" : \"Moscow\",\n"
                            "    \"street\" : \"Tverskaya 1\", \"last_name\" : \"Petrov\", \"first_name\" : \"Ivan\" },\n"
@@ -497,7 +502,7 @@ BOOST_AUTO_TEST_CASE(failed_requests_do_not_store_the_key) {
   CHECK_ERROR(post_with_key(c, "/api/orders/", order_body({{p, 1}}), user.access, key), 422, "idempotency_key_reused");
   const auto key2 = unique_tag("bad-");
   // A validation failure does not claim the key either.
-  CHECK_FIELD_ERROR(post_with_key(c, "/api/orders/", "{\"items\":[],\"shipping_address\":" + address_json() + "}",
+  CHECK_FIELD_ERROR(post_with_key(c, "/api/orders/", json_object{{"items", json_array{}}, {"shipping_address", json_raw(address_json())}},
                                   user.access, key2),
                     "items");
   CHECK_STATUS(post_with_key(c, "/api/orders/", order_body({{p, 1}}), user.access, key2), 201);

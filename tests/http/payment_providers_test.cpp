@@ -4,10 +4,10 @@
 // included), refunds, that the secret never reaches the log or gateway_calls, and that missing
 // credentials stop the server at start with exit code 2.
 #include "tests/http/support.hpp"
+#include "tests/http/support/payment_fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <regex>
 
 using namespace http_test;
 using namespace std::chrono_literals;
@@ -21,7 +21,6 @@ const char* const stripe_key = "sk_test_51SecretKeyXyz";
 const char* const cp_public_id = "pk_1a2b3c4d5e6f";
 const char* const cp_secret = "cp_api_secret_7Hq";
 const char* const cp_basic = "Basic cGtfMWEyYjNjNGQ1ZTZmOmNwX2FwaV9zZWNyZXRfN0hx";  // base64("pk_1a2b3c4d5e6f:cp_api_secret_7Hq")
-const std::regex pp_uuid{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"};
 
 struct provider_world : gateway_world {
   gateway_mock& pay = gateway;
@@ -30,24 +29,17 @@ struct provider_world : gateway_world {
   provider_world(const std::string& provider, const std::string& api_suffix, const env_overrides& creds)
     : gateway_world("PAYMENT", provider, api_suffix, creds, "provider") {}
 
-  response process(int64_t id) {
-    return c->post("/api/payments/process/",
-                   "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":)" + quote(token) +
-                     "}",
+  response process(int64_t id) { return c->post("/api/payments/process/", process_body(id, token), owner.access); }
+  response create(int64_t id) {
+    return c->post("/api/payments/create/", json_object{{"order_id", id}, {"return_url", "https://shop.example/back"}},
                    owner.access);
   }
-  response create(int64_t id) {
-    return c->post("/api/payments/create/",
-                   "{\"order_id\":" + std::to_string(id) + R"(,"return_url":"https://shop.example/back"})", owner.access);
-  }
   response confirm(int64_t payment_id) {
-    return c->post("/api/payments/confirm/", "{\"payment_id\":" + std::to_string(payment_id) + "}", owner.access);
+    return c->post("/api/payments/confirm/", confirm_body(payment_id), owner.access);
   }
   response order(int64_t id) { return c->get("/api/orders/" + std::to_string(id) + "/", owner.access); }
   response refund(int64_t id, const std::string& amount) {
-    return c->post("/api/payments/refund/",
-                   "{\"order_id\":" + std::to_string(id) + ",\"amount\":" + amount + R"(,"reason":"customer request"})",
-                   owner.access);
+    return c->post("/api/payments/refund/", refund_body(id, amount, "customer request"), owner.access);
   }
 };
 
@@ -62,7 +54,7 @@ std::unique_ptr<provider_world> cloudpayments_world() {
 
 /// CloudPayments answers HTTP 200 whatever happened: {Success, Message, Model}.
 std::string cp_answer(bool success, const std::string& model_json) {
-  return std::string{R"({"Success":)"} + (success ? "true" : "false") + R"(,"Message":null,"Model":)" + model_json + "}";
+  return json_object{{"Success", success}, {"Message", nullptr}, {"Model", json_raw(model_json)}};
 }
 
 const std::string cp_charge = R"({"method":"POST","path":"/payments/tokens/charge"})";
@@ -94,7 +86,7 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   auto posts = w.pay.recorded_requests(R"({"method":"POST","path":"/v3/payments"})");
   BOOST_TEST_REQUIRE(posts.Size() == 1u);
   BOOST_TEST(mock_first_header(posts[0], "Authorization") == yk_basic);
-  BOOST_TEST(std::regex_match(mock_first_header(posts[0], "Idempotence-Key"), pp_uuid), mock_first_header(posts[0], "Idempotence-Key"));
+  BOOST_TEST(is_uuid(mock_first_header(posts[0], "Idempotence-Key")), mock_first_header(posts[0], "Idempotence-Key"));
   auto body = mock_request_body(posts[0]);
   BOOST_TEST_REQUIRE(body.IsObject(), "YooKassa body is not JSON: " << mock_request_text(posts[0]));
   BOOST_TEST_REQUIRE((body.HasMember("amount") && body["amount"].IsObject()));
@@ -129,14 +121,14 @@ BOOST_AUTO_TEST_CASE(yookassa_requests_statuses_and_refund) {
   BOOST_TEST(string_of(rb["amount"], "value") == "5.00");
   BOOST_TEST(string_of(rb["amount"], "currency") == "RUB");
   BOOST_TEST(mock_first_header(refunds[0], "Authorization") == yk_basic);
-  BOOST_TEST(std::regex_match(mock_first_header(refunds[0], "Idempotence-Key"), pp_uuid));
+  BOOST_TEST(is_uuid(mock_first_header(refunds[0], "Idempotence-Key")));
 
   // status mapping through create + confirm
   auto map_status = [&](const std::string& gateway_status) {
     w.pay.reset();
     w.pay.expect(json_expectation("POST", "/v3/payments", 200,
                                 R"({"id":"yk-2","status":"pending","confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/c/2"}})"));
-    w.pay.expect(json_expectation("GET", "/v3/payments/.+", 200, R"({"id":"yk-2","status":")" + gateway_status + R"("})"));
+    w.pay.expect(json_expectation("GET", "/v3/payments/.+", 200, json_object{{"id", "yk-2"}, {"status", gateway_status}}));
     int64_t o = w.new_order();
     auto cr = w.create(o);
     BOOST_TEST_REQUIRE(cr.status == 201, cr.describe());
@@ -242,7 +234,7 @@ BOOST_AUTO_TEST_CASE(cloudpayments_charge_and_refund_requests) {
   BOOST_TEST(mock_first_header(charges[0], "Authorization") == cp_basic);
   BOOST_TEST(mock_first_header(charges[0], "Content-Type").find("application/json") == 0u,
              mock_first_header(charges[0], "Content-Type"));
-  BOOST_TEST(std::regex_match(mock_first_header(charges[0], "X-Request-ID"), pp_uuid),
+  BOOST_TEST(is_uuid(mock_first_header(charges[0], "X-Request-ID")),
              mock_first_header(charges[0], "X-Request-ID"));
   auto body = mock_request_body(charges[0]);
   BOOST_TEST_REQUIRE(body.IsObject(), "CloudPayments body is not JSON: " << mock_request_text(charges[0]));
@@ -281,7 +273,7 @@ BOOST_AUTO_TEST_CASE(cloudpayments_charge_and_refund_requests) {
   BOOST_TEST(int_of(rb, "TransactionId") == std::optional<int64_t>{891510}, mock_request_text(refunds[0]));
   BOOST_TEST(is_number(rb, "Amount", 5.00), mock_request_text(refunds[0]));
   BOOST_TEST(mock_first_header(refunds[0], "Authorization") == cp_basic);
-  BOOST_TEST(std::regex_match(mock_first_header(refunds[0], "X-Request-ID"), pp_uuid),
+  BOOST_TEST(is_uuid(mock_first_header(refunds[0], "X-Request-ID")),
              mock_first_header(refunds[0], "X-Request-ID"));
   BOOST_TEST(mock_first_header(refunds[0], "X-Request-ID") != mock_first_header(charges[0], "X-Request-ID"),
              "the refund reuses the charge's idempotency key");
@@ -372,8 +364,9 @@ BOOST_AUTO_TEST_CASE(cloudpayments_unknown_charge_is_settled_by_a_lookup_of_the_
 
   w->pay.reset();
   w->pay.expect(json_expectation("POST", "/payments/find", 200,
-                                 cp_answer(true, R"({"TransactionId":891530,"Status":"Completed","InvoiceId":")" +
-                                                   std::to_string(order) + R"("})")));
+                                 cp_answer(true, json_object{{"TransactionId", 891530},
+                                                             {"Status", "Completed"},
+                                                             {"InvoiceId", std::to_string(order)}})));
   w->pay.expect(json_expectation("POST", "/payments/tokens/charge", 200,
                                  cp_answer(true, R"({"TransactionId":891531,"Status":"Completed"})")));
   auto settled = w->process(order);
@@ -418,7 +411,7 @@ BOOST_AUTO_TEST_CASE(cloudpayments_status_mapping) {
                                    cp_answer(true, R"({"TransactionId":891530,"Status":"Authorized"})")));
     w->pay.expect(json_expectation("POST", "/payments/get", 200,
                                    cp_answer(model_status == "Completed" || model_status == "Authorized",
-                                             R"({"TransactionId":891530,"Status":")" + model_status + R"("})")));
+                                             json_object{{"TransactionId", 891530}, {"Status", model_status}})));
     auto p = w->process(w->new_order());
     BOOST_TEST_REQUIRE(p.status == 200, model_status << ": " << p.describe());
     auto gets = w->pay.recorded_requests(cp_get);

@@ -24,10 +24,10 @@ struct webhook_world : gateway_world {
   /// with `token` when one is given.
   int64_t pending_order(const std::string& token = "") {
     auto id = new_order();
-    auto p = c->post("/api/payments/create/",
-                     "{\"order_id\":" + std::to_string(id) + R"(,"return_url":"https://shop.example/back")" +
-                       (token.empty() ? "" : ",\"payment_token\":" + quote(token)) + "}",
-                     owner.access);
+    json_object body{{"order_id", id}, {"return_url", "https://shop.example/back"}};
+    if (!token.empty())
+      body.add("payment_token", token);
+    auto p = c->post("/api/payments/create/", body, owner.access);
     BOOST_TEST_REQUIRE(p.status == 201, p.describe());
     BOOST_TEST_REQUIRE(string_of(p.json, "status") == "pending", p.body);
     return id;
@@ -55,8 +55,12 @@ BOOST_AUTO_TEST_CASE(stripe_signature_checked_then_status_reread) {
     "POST", "/v1/payment_intents", 200,
     R"({"id":"pi_hook1","status":"requires_action","next_action":{"type":"redirect_to_url","redirect_to_url":{"url":"https://hooks.stripe.com/3ds/1"}}})"));
   int64_t order = w.pending_order();
-  auto body = R"({"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_hook1","status":"succeeded","metadata":{"order_id":")" +
-              std::to_string(order) + R"("}}}})";
+  std::string body = json_object{
+    {"id", "evt_1"},
+    {"type", "payment_intent.succeeded"},
+    {"data", json_object{{"object", json_object{{"id", "pi_hook1"},
+                                                {"status", "succeeded"},
+                                                {"metadata", json_object{{"order_id", std::to_string(order)}}}}}}}};
   auto now = std::to_string(std::time(nullptr));
   auto signature = [&](const std::string& t, const std::string& key) {
     return "Stripe-Signature: t=" + t + ",v1=" + hex_encode(hmac_sha256(key, t + "." + body));
@@ -137,9 +141,13 @@ BOOST_AUTO_TEST_CASE(yookassa_notification_names_a_pending_payment_only) {
     "POST", "/v3/payments", 200,
     R"({"id":"2e1f7a4b-000f-5000-9000-1c2d3e4f5a6b","status":"pending","paid":false,"confirmation":{"type":"redirect","confirmation_url":"https://yoomoney.ru/checkout/x"}})"));
   int64_t order = w.pending_order();
-  auto note = [](const std::string& event, const std::string& id) {
-    return R"({"type":"notification","event":")" + event + R"(","object":{"id":")" + id +
-           R"(","status":"succeeded","paid":true,"amount":{"value":"12.34","currency":"RUB"}}})";
+  auto note = [](const std::string& event, const std::string& id) -> std::string {
+    return json_object{{"type", "notification"},
+                       {"event", event},
+                       {"object", json_object{{"id", id},
+                                              {"status", "succeeded"},
+                                              {"paid", true},
+                                              {"amount", json_object{{"value", "12.34"}, {"currency", "RUB"}}}}}};
   };
   const std::string gets = R"({"method":"GET","path":"/v3/payments/.*"})";
 

@@ -3,10 +3,10 @@
 // the refusals, a failing gateway, the outbound body, Idempotency-Key replays, concurrent partial
 // refunds never exceeding the paid amount, and the order_refunded e-mail. Mocks reset per case.
 #include "tests/http/support.hpp"
+#include "tests/http/support/payment_fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <regex>
 #include <thread>
 
 using namespace http_test;
@@ -14,57 +14,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* const rf_create_reply =
-  R"({"id": "pay_test_123", "status": "pending", "confirmation_url": "https://payment-test.com/confirm"})";
-const char* const rf_status_reply =
-  R"({"id": "pay_mock_123", "status": "succeeded", "paid": true, "amount": 1000, "currency": "RUB"})";
 const char* const rf_refund_reply = R"({"id": "refund_mock_1732500000.654321", "status": "pending", "amount": 1000})";
 
-std::string rf_expectation(const std::string& method, const std::string& path, int status, const std::string& body) {
-  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
-         std::to_string(status) + R"(,"body":)" + quote(body) + "}}";
-}
-
-const std::string rf_post_refunds = R"({"method":"POST","path":"/api/v1/refunds"})";
-
-struct refunds_env {
+struct refunds_env : payment_suite_env {
   static constexpr const char* what = "the refunds server";
-  gateway_mock pay;
-  gateway_mock mail;
-  server_process server{gateway_server("PAYMENT", pay.base_url(), mail.base_url())};
-  account owner, stranger, staff;
-  int64_t product = 0;  // 123.45
 
-  refunds_env() {
-    client c{server.base_url()};
-    owner = new_account(c, "refunder");
-    stranger = new_account(c, "rfstranger");
-    staff = staff_account(c);
-    product = create_product(c, staff.access, unique_tag("Refundable "), "123.45", 100000);
-  }
+  refunds_env() : payment_suite_env("refunder", "rfstranger", "Refundable ") {}
 };
-
-
-std::string refund_body(int64_t order_id, const std::string& amount_member = "", const std::string& reason = "") {
-  std::string b = "{\"order_id\":" + std::to_string(order_id);
-  if (!amount_member.empty())
-    b += ",\"amount\":" + amount_member;
-  if (!reason.empty())
-    b += ",\"reason\":" + quote(reason);
-  return b + "}";
-}
 
 struct refund_case {
   refunds_env& env;
   client c;
 
   refund_case() : env(suite_env<refunds_env>::get()), c(env.server.base_url()) {
-    env.pay.reset();
-    env.mail.reset();
-    env.mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
-    env.pay.expect(rf_expectation("POST", "/api/v1/payments", 201, rf_create_reply));
-    env.pay.expect(rf_expectation("GET", "/api/v1/payments/.+", 200, rf_status_reply));
-    env.pay.expect(rf_expectation("POST", "/api/v1/refunds", 201, rf_refund_reply));
+    env.reset_mocks();
+    env.pay.expect(mock_answer("POST", "/api/v1/payments", 201, doc_create_reply));
+    env.pay.expect(mock_answer("GET", "/api/v1/payments/.+", 200, doc_succeeded_reply));
+    env.pay.expect(mock_answer("POST", "/api/v1/refunds", 201, rf_refund_reply));
   }
 
   /// A paid order of `quantity` units (246.90 for 2); returns its id.
@@ -72,9 +38,7 @@ struct refund_case {
     auto r = c.post("/api/orders/", order_body({{env.product, quantity}}), env.owner.access);
     REQUIRE_STATUS(r, 201);
     auto id = int_of(r.json, "id").value_or(0);
-    auto p = c.post("/api/payments/process/",
-                    "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"tok_visa"})",
-                    env.owner.access);
+    auto p = c.post("/api/payments/process/", process_body(id, "tok_visa"), env.owner.access);
     REQUIRE_STATUS(p, 200);
     BOOST_TEST_REQUIRE(string_of(p.json, "status") == "succeeded", p.body);
     return id;
@@ -92,7 +56,7 @@ struct refund_case {
   }
 
   int gateway_refund_posts() {
-    auto seen = env.pay.recorded_requests(rf_post_refunds);
+    auto seen = env.pay.recorded_requests(post_refunds);
     return static_cast<int>(seen.Size());
   }
 };
@@ -121,7 +85,7 @@ BOOST_AUTO_TEST_CASE(partial_then_rest_then_nothing_left) {
   BOOST_TEST(same_money(number_of(o.json, "refunded_amount"), 100.0), o.body);
 
   // The outbound call.
-  auto seen = env.pay.recorded_requests(rf_post_refunds);
+  auto seen = env.pay.recorded_requests(post_refunds);
   BOOST_TEST_REQUIRE(seen.Size() == 1u);
   auto body = mock_request_body(seen[0]);
   BOOST_TEST_REQUIRE(body.IsObject());
@@ -131,8 +95,7 @@ BOOST_AUTO_TEST_CASE(partial_then_rest_then_nothing_left) {
   BOOST_TEST(string_of(body, "reason") == "damaged box");
   auto key = mock_request_header(seen[0], "Idempotence-Key");
   BOOST_TEST_REQUIRE(key.size() == 1u);
-  BOOST_TEST(std::regex_match(key[0], std::regex{R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"}),
-             key[0]);
+  BOOST_TEST(is_uuid(key[0]), key[0]);
 
   // The rest.
   auto rest = c.post("/api/payments/refund/", refund_body(id), env.owner.access);
@@ -182,7 +145,7 @@ BOOST_AUTO_TEST_CASE(refusals) {
 BOOST_AUTO_TEST_CASE(gateway_failure_is_settled_by_the_retry_not_refunded_twice) {
   int64_t id = paid_order(1);
   env.pay.reset();
-  env.pay.expect(rf_expectation("POST", "/api/v1/refunds", 500, R"({"error":"down"})"));
+  env.pay.expect(mock_answer("POST", "/api/v1/refunds", 500, R"({"error":"down"})"));
   CHECK_STATUS(c.post("/api/payments/refund/", refund_body(id, "10"), env.owner.access), 502);
   auto o = order(id);
   BOOST_TEST(string_of(o.json, "payment_status") == "paid", o.body);
@@ -191,7 +154,7 @@ BOOST_AUTO_TEST_CASE(gateway_failure_is_settled_by_the_retry_not_refunded_twice)
 
   // retry once the gateway is back: the same refund, under the same key
   env.pay.reset();
-  env.pay.expect(rf_expectation("POST", "/api/v1/refunds", 201, rf_refund_reply));
+  env.pay.expect(mock_answer("POST", "/api/v1/refunds", 201, rf_refund_reply));
   auto retry = c.post("/api/payments/refund/", refund_body(id, "10"), env.owner.access);
   CHECK_STATUS(retry, 201);
   BOOST_TEST(same_money(number_of(retry.json, "amount"), 10.0), retry.body);
@@ -206,7 +169,7 @@ BOOST_AUTO_TEST_CASE(idempotency_key_replay_and_reuse) {
   std::string key = "rf-" + unique_tag("k");
   auto first = post_with_key(c, "/api/payments/refund/", refund_body(id, "10", "r"), env.owner.access, key);
   REQUIRE_STATUS(first, 201);
-  auto again = post_with_key(c, "/api/payments/refund/", R"({"reason":"r","amount":10,"order_id":)" + std::to_string(id) + "}",
+  auto again = post_with_key(c, "/api/payments/refund/", json_object{{"reason", "r"}, {"amount", 10}, {"order_id", id}},
                              env.owner.access, key);
   REQUIRE_STATUS(again, 201);
   BOOST_TEST(int_of(again.json, "id") == int_of(first.json, "id"));
@@ -259,8 +222,9 @@ BOOST_AUTO_TEST_CASE(concurrent_partial_refunds_never_exceed_paid) {
 BOOST_AUTO_TEST_CASE(order_refunded_email_sent) {
   int64_t id = paid_order(1);
   REQUIRE_STATUS(c.post("/api/payments/refund/", refund_body(id), env.owner.access), 201);
-  std::string matcher = R"({"method":"POST","path":"/api/v1/emails/send","body":{"template":"order_refunded","order_id":)" +
-                        std::to_string(id) + "}}";
+  std::string matcher = json_object{{"method", "POST"},
+                                    {"path", "/api/v1/emails/send"},
+                                    {"body", json_object{{"template", "order_refunded"}, {"order_id", id}}}};
   bool seen = poll_until([&] { return env.mail.verify_times(matcher, 1, -1).status == 202; }, 5s);
   BOOST_TEST(seen, "no order_refunded e-mail within 5 s");
   bool listed = poll_until(

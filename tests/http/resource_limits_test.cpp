@@ -231,7 +231,11 @@ BOOST_AUTO_TEST_CASE(slow_clients_are_cut_off_but_slow_handlers_are_not) {
   gateway_mock ship;
   gateway_mock mail;
   // The carrier takes 2.5 s: longer than HEADER_TIMEOUT_MS, well within GATEWAY_TIMEOUT_MS.
-  ship.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/shipping/calculate"},"httpResponse":{"statusCode":200,"headers":{"Content-Type":["application/json"]},"body":"{\"cost\":250.0,\"delivery_days\":3,\"service\":\"standard\"}","delay":{"timeUnit":"MILLISECONDS","value":2500}}})");
+  answer_options carrier_delay;
+  carrier_delay.json_content_type = true;
+  carrier_delay.delay_ms = 2500;
+  ship.expect(mock_answer("POST", "/api/v1/shipping/calculate", 200,
+                          R"({"cost":250.0,"delivery_days":3,"service":"standard"})", carrier_delay));
   server_process server{gateway_server("SHIPPING", ship.base_url(), mail.base_url(),
                                        {{"HEADER_TIMEOUT_MS", std::string{"1000"}},
                                         {"GATEWAY_TIMEOUT_MS", std::string{"5000"}}})};

@@ -15,9 +15,10 @@ namespace {
 /// json_expectation that also matches query parameters (`query_json`: {"name": ["value"]}).
 std::string expectation_with_query(const std::string& method, const std::string& path, const std::string& query_json,
                                    int status, const std::string& json) {
-  auto e = json_expectation(method, path, status, json);
-  e.insert(e.find("\"},\"httpResponse\"") + 1, ",\"queryStringParameters\":" + query_json);
-  return e;
+  answer_options options;
+  options.json_content_type = true;
+  options.query_json = query_json;
+  return mock_answer(method, path, status, json, options);
 }
 
 std::string query_of(const rapidjson::Value& recorded, const char* name) {
@@ -48,15 +49,14 @@ struct carrier_world : gateway_world {
 
   response calculate(const std::string& service) {
     return c->post("/api/shipping/calculate/",
-                   std::string{R"({"destination":)"} + ship_destination +
-                     R"(,"packages":[{"weight":1.5,"dimensions":{"length":30,"width":20,"height":10.2}}],"service":")" +
-                     service + "\"}",
+                   json_object{{"destination", json_raw(ship_destination)},
+                               {"packages", json_raw(R"([{"weight":1.5,"dimensions":{"length":30,"width":20,"height":10.2}}])")},
+                               {"service", service}},
                    owner.access);
   }
-  response book(int64_t order, const std::string& extra = "") {
+  response book(int64_t order, const json_object& extra = {}) {
     return c->post("/api/shipping/create/",
-                   "{\"order_id\":" + std::to_string(order) + ",\"recipient\":" + ship_recipient + extra + "}",
-                   owner.access);
+                   json_object{{"order_id", order}, {"recipient", json_raw(ship_recipient)}}.merge(extra), owner.access);
   }
   bool shipping_created(int64_t order) {
     auto r = c->get("/api/orders/" + std::to_string(order) + "/", owner.access);
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(boxberry_delivery_costs_parcel_create_and_err) {
 
   w.ship.expect(json_expectation("POST", "/json.php", 200, R"({"track":"BB0012345678","label":"https://api.boxberry.ru/label/BB0012345678"})"));
   int64_t order = w.new_order(3);
-  auto s = w.book(order, R"(,"packages":[{"weight":2.25}])");
+  auto s = w.book(order, json_object{{"packages", json_array{json_object{{"weight", 2.25}}}}});
   REQUIRE_STATUS(s, 201);
   BOOST_TEST(string_of(s.json, "tracking_number") == "BB0012345678", s.body);
   BOOST_TEST(string_of(s.json, "provider_shipment_id") == "BB0012345678", s.body);

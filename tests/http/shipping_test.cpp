@@ -21,11 +21,9 @@ const char* const ship_order_reply =
   R"({"id": "ship_mock_1732500000.111111", "tracking_number": "TRACK123456", "status": "created"})";
 
 std::string ship_expectation(const std::string& path, int status, const std::string& body, int delay_ms = 0) {
-  std::string delay = delay_ms > 0
-                        ? R"(,"delay":{"timeUnit":"MILLISECONDS","value":)" + std::to_string(delay_ms) + "}"
-                        : std::string{};
-  return R"({"httpRequest":{"method":"POST","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
-         std::to_string(status) + R"(,"body":)" + quote(body) + delay + "}}";
+  answer_options options;
+  options.delay_ms = delay_ms;
+  return mock_answer("POST", path, status, body, options);
 }
 
 const std::string ship_calc_req = R"({"method":"POST","path":"/api/v1/shipping/calculate"})";
@@ -60,14 +58,13 @@ std::string recipient_json(const std::string& extra = "") {
 
 std::string create_body(int64_t order_id, const std::string& service = "standard",
                         const std::string& recipient = recipient_json()) {
-  return "{\"order_id\":" + std::to_string(order_id) + ",\"service\":" + quote(service) +
-         ",\"recipient\":" + recipient + "}";
+  return json_object{{"order_id", order_id}, {"service", service}, {"recipient", json_raw(recipient)}};
 }
 
 std::string calc_body(const std::string& packages = R"([{"weight":1.5,"dimensions":{"length":10,"width":20,"height":30}}])",
                       const std::string& destination = R"({"city":"Moscow","postal_code":"101000"})",
-                      const std::string& extra = R"(,"service":"standard")") {
-  return "{\"destination\":" + destination + ",\"packages\":" + packages + extra + "}";
+                      const json_object& extra = json_object{{"service", "standard"}}) {
+  return json_object{{"destination", json_raw(destination)}, {"packages", json_raw(packages)}}.merge(extra);
 }
 
 struct shipping_case {
@@ -77,7 +74,7 @@ struct shipping_case {
   shipping_case() : env(suite_env<shipping_env>::get()), c(env.server.base_url()) {
     env.ship.reset();
     env.mail.reset();
-    env.mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
+    env.mail.expect(email_queued_expectation());
   }
 
   void carrier_ok() {
@@ -279,12 +276,12 @@ BOOST_AUTO_TEST_CASE(ownership_owner_staff_stranger) {
 
   // calculate with someone else's order_id
   auto q = c.post("/api/shipping/calculate/", calc_body(R"([{"weight":1}])", R"({"city":"Moscow","postal_code":"1"})",
-                                                        ",\"order_id\":" + std::to_string(order)),
+                                                        json_object{{"order_id", order}}),
                   env.stranger.access);
   CHECK_ERROR(q, 404, "not_found");
   check_seen(ship_calc_req, 0, "stranger's quote");
   auto mine = c.post("/api/shipping/calculate/", calc_body(R"([{"weight":1}])", R"({"city":"Moscow","postal_code":"1"})",
-                                                           ",\"order_id\":" + std::to_string(order)),
+                                                           json_object{{"order_id", order}}),
                      env.owner.access);
   CHECK_STATUS(mine, 200);
 }
@@ -295,15 +292,13 @@ BOOST_AUTO_TEST_CASE(calculate_bad_inputs) {
                            env.owner.access),
                     "destination.city");
   CHECK_FIELD_ERROR(c.post("/api/shipping/calculate/", calc_body("[]"), env.owner.access), "packages");
-  std::string many = "[";
+  json_array many;
   for (int i = 0; i < 51; ++i)
-    many += std::string(i ? "," : "") + R"({"weight":1})";
-  many += "]";
+    many.add(json_object{{"weight", 1}});
   CHECK_FIELD_ERROR(c.post("/api/shipping/calculate/", calc_body(many), env.owner.access), "packages");
-  std::string fifty = "[";
+  json_array fifty;
   for (int i = 0; i < 50; ++i)
-    fifty += std::string(i ? "," : "") + R"({"weight":1})";
-  fifty += "]";
+    fifty.add(json_object{{"weight", 1}});
   CHECK_STATUS(c.post("/api/shipping/calculate/", calc_body(fifty), env.owner.access), 200);
   CHECK_FIELD_ERROR(c.post("/api/shipping/calculate/", calc_body(R"([{"weight":0}])"), env.owner.access),
                     "packages.0.weight");
@@ -313,7 +308,7 @@ BOOST_AUTO_TEST_CASE(calculate_bad_inputs) {
                     "packages.0.weight");
   CHECK_STATUS(c.post("/api/shipping/calculate/", calc_body(R"([{"weight":1000}])"), env.owner.access), 200);
   CHECK_FIELD_ERROR(c.post("/api/shipping/calculate/", calc_body(R"([{"weight":1}])", R"({"city":"Moscow","postal_code":"1"})",
-                                                                 R"(,"service":"teleport")"),
+                                                                 json_object{{"service", "teleport"}}),
                            env.owner.access),
                     "service");
   CHECK_STATUS(c.post("/api/shipping/calculate/", calc_body()), 401);
@@ -332,12 +327,12 @@ BOOST_AUTO_TEST_CASE(create_bad_inputs) {
                            env.owner.access),
                     "recipient.address");
   CHECK_FIELD_ERROR(c.post("/api/shipping/create/", create_body(order, "teleport"), env.owner.access), "service");
-  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", R"({"recipient":)" + recipient_json() + "}", env.owner.access),
+  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", json_object{{"recipient", json_raw(recipient_json())}}, env.owner.access),
                     "order_id");
-  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", "{\"order_id\":" + std::to_string(order) + "}", env.owner.access),
+  CHECK_FIELD_ERROR(c.post("/api/shipping/create/", json_object{{"order_id", order}}, env.owner.access),
                     "recipient");
   auto with_packages = [&](const std::string& packages) {
-    return "{\"order_id\":" + std::to_string(order) + ",\"recipient\":" + recipient_json() + ",\"packages\":" + packages + "}";
+    return json_object{{"order_id", order}, {"recipient", json_raw(recipient_json())}, {"packages", json_raw(packages)}};
   };
   CHECK_FIELD_ERROR(c.post("/api/shipping/create/", with_packages("[]"), env.owner.access), "packages");
   CHECK_FIELD_ERROR(c.post("/api/shipping/create/", with_packages(R"([{"weight":0}])"), env.owner.access),

@@ -139,10 +139,7 @@ paid_order pay_for_new_order(server_process& server) {
   REQUIRE_STATUS(order, 201);
   out.order_id = int_of(order.json, "id").value_or(0);
   BOOST_TEST_REQUIRE(out.order_id > 0);
-  auto pay = c.post("/api/payments/process/",
-                    "{\"order_id\":" + std::to_string(out.order_id) +
-                      R"(,"payment_method":"card","payment_token":"tok_visa_4242"})",
-                    out.owner.access);
+  auto pay = c.post("/api/payments/process/", process_body(out.order_id, "tok_visa_4242"), out.owner.access);
   REQUIRE_STATUS(pay, 200);
   BOOST_TEST(string_of(pay.json, "status") == "succeeded", pay.body);
 

@@ -4,6 +4,7 @@
 // refusals, return_url forwarding, confirm (succeeded, repeated, canceled, someone else's),
 // process re-checking a pending payment, and the sweep releasing a stale 'processing' charge.
 #include "tests/http/support.hpp"
+#include "tests/http/support/payment_fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -14,62 +15,26 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* const ts_create_reply =
-  R"({"id": "pay_test_123", "status": "pending", "confirmation_url": "https://payment-test.com/confirm"})";
-const char* const ts_succeeded_reply =
-  R"({"id": "pay_mock_123", "status": "succeeded", "paid": true, "amount": 1000, "currency": "RUB"})";
-const char* const ts_canceled_reply =
-  R"({"id": "pay_mock_123", "status": "canceled", "paid": false, "amount": 1000, "currency": "RUB"})";
-
-std::string ts_expectation(const std::string& method, const std::string& path, int status, const std::string& body) {
-  return R"({"httpRequest":{"method":")" + method + R"(","path":")" + path + R"("},"httpResponse":{"statusCode":)" +
-         std::to_string(status) + R"(,"body":)" + quote(body) + "}}";
-}
-
-const std::string ts_post_payments = R"({"method":"POST","path":"/api/v1/payments"})";
-const std::string ts_get_payments = R"({"method":"GET","path":"/api/v1/payments/.+"})";
-
-struct two_step_env {
+struct two_step_env : payment_suite_env {
   static constexpr const char* what = "the two-step server";
-  gateway_mock pay;
-  gateway_mock mail;
-  server_process server{
-    gateway_server("PAYMENT", pay.base_url(), mail.base_url(), {{"RESERVATION_SWEEP_SECONDS", std::string{"1"}}})};
-  account owner, stranger, staff;
-  int64_t product = 0;  // 123.45
 
-  two_step_env() {
-    client c{server.base_url()};
-    owner = new_account(c, "twostep");
-    stranger = new_account(c, "tsstranger");
-    staff = staff_account(c);
-    product = create_product(c, staff.access, unique_tag("TwoStep "), "123.45", 100000);
-  }
+  two_step_env() : payment_suite_env("twostep", "tsstranger", "TwoStep ", {{"RESERVATION_SWEEP_SECONDS", std::string{"1"}}}) {}
 };
 
-
-std::string create_body(int64_t order_id, const std::string& extra = "") {
-  return "{\"order_id\":" + std::to_string(order_id) + ",\"payment_method\":\"card\"" + extra + "}";
-}
-
-std::string confirmation_email(int64_t order_id) {
-  return R"({"method":"POST","path":"/api/v1/emails/send","body":{"template":"order_confirmation","order_id":)" +
-         std::to_string(order_id) + "}}";
-}
+/// A POST /api/payments/create/ body; add() the members a case needs.
+json_object create_body(int64_t order_id) { return json_object{{"order_id", order_id}, {"payment_method", "card"}}; }
 
 struct two_step_case {
   two_step_env& env;
   client c;
 
   two_step_case() : env(suite_env<two_step_env>::get()), c(env.server.base_url()) {
-    env.pay.reset();
-    env.mail.reset();
-    env.mail.expect(R"({"httpRequest":{"method":"POST","path":"/api/v1/emails/send"},"httpResponse":{"statusCode":202,"body":{"id":"e1","status":"queued"}}})");
-    env.pay.expect(ts_expectation("POST", "/api/v1/payments", 201, ts_create_reply));
+    env.reset_mocks();
+    env.pay.expect(mock_answer("POST", "/api/v1/payments", 201, doc_create_reply));
   }
 
   void gateway_answers(const char* status_reply) {
-    env.pay.expect(ts_expectation("GET", "/api/v1/payments/.+", 200, status_reply));
+    env.pay.expect(mock_answer("GET", "/api/v1/payments/.+", 200, status_reply));
   }
 
   int64_t new_order(int quantity = 1) {
@@ -87,8 +52,8 @@ struct two_step_case {
   }
 
   /// create -> 201 pending; returns the local payment id.
-  int64_t created_payment(int64_t order_id, const std::string& extra = "") {
-    auto r = c.post("/api/payments/create/", create_body(order_id, extra), env.owner.access);
+  int64_t created_payment(int64_t order_id) {
+    auto r = c.post("/api/payments/create/", create_body(order_id), env.owner.access);
     REQUIRE_STATUS(r, 201);
     BOOST_TEST(string_of(r.json, "status") == "pending", r.body);
     auto id = int_of(r.json, "id").value_or(0);
@@ -97,12 +62,7 @@ struct two_step_case {
   }
 
   response confirm(int64_t payment_id, const std::string& bearer) {
-    return c.post("/api/payments/confirm/", "{\"payment_id\":" + std::to_string(payment_id) + "}", bearer);
-  }
-
-  void check_seen(gateway_mock& m, const std::string& req, int n, const std::string& context) {
-    auto r = m.verify_times(req, n, n);
-    BOOST_TEST(r.status == 202, context << ": expected exactly " << n << " x " << req << ": " << r.describe());
+    return c.post("/api/payments/confirm/", confirm_body(payment_id), bearer);
   }
 };
 
@@ -113,7 +73,10 @@ BOOST_FIXTURE_TEST_SUITE(two_step_payments, two_step_case, *boost::unit_test::fi
 BOOST_AUTO_TEST_CASE(create_is_pending_with_confirmation_url) {
   int64_t id = new_order(2);  // 246.90
   auto r = c.post("/api/payments/create/",
-                  create_body(id, R"(,"amount":246.90,"currency":"RUB","return_url":"https://shop.example/back?x=1")"),
+                  create_body(id)
+                    .add("amount", json_raw("246.90"))
+                    .add("currency", "RUB")
+                    .add("return_url", "https://shop.example/back?x=1"),
                   env.owner.access);
   REQUIRE_STATUS(r, 201);
   BOOST_TEST(string_of(r.json, "status") == "pending", r.body);
@@ -125,7 +88,7 @@ BOOST_AUTO_TEST_CASE(create_is_pending_with_confirmation_url) {
   BOOST_TEST(string_of(o.json, "payment_status") == "pending", o.body);
   BOOST_TEST(string_of(o.json, "status") == "pending", o.body);
 
-  auto seen = env.pay.recorded_requests(ts_post_payments);
+  auto seen = env.pay.recorded_requests(post_payments);
   BOOST_TEST_REQUIRE(seen.Size() == 1u);
   auto body = mock_request_body(seen[0]);
   BOOST_TEST_REQUIRE(body.IsObject());
@@ -134,48 +97,48 @@ BOOST_AUTO_TEST_CASE(create_is_pending_with_confirmation_url) {
   BOOST_TEST(same_money(number_of(body, "amount"), 246.90));
   BOOST_TEST(string_of(body, "currency") == "RUB");
   BOOST_TEST(mock_request_header(seen[0], "Idempotence-Key").size() == 1u);
-  check_seen(env.pay, ts_get_payments, 0, "create does not poll");
+  check_seen(env.pay, get_payments, 0, "create does not poll");
 }
 
 BOOST_AUTO_TEST_CASE(create_refusals) {
   int64_t id = new_order(1);  // 123.45
-  CHECK_ERROR(c.post("/api/payments/create/", create_body(id, R"(,"amount":123.44)"), env.owner.access), 400,
+  CHECK_ERROR(c.post("/api/payments/create/", create_body(id).add("amount", json_raw("123.44")), env.owner.access), 400,
               "amount_mismatch");
-  CHECK_FIELD_ERROR(c.post("/api/payments/create/", create_body(id, R"(,"currency":"USD")"), env.owner.access),
+  CHECK_FIELD_ERROR(c.post("/api/payments/create/", create_body(id).add("currency", "USD"), env.owner.access),
                     "currency");
-  CHECK_FIELD_ERROR(c.post("/api/payments/create/", create_body(id, R"(,"return_url":"ftp://x")"), env.owner.access),
+  CHECK_FIELD_ERROR(c.post("/api/payments/create/", create_body(id).add("return_url", "ftp://x"), env.owner.access),
                     "return_url");
   CHECK_ERROR(c.post("/api/payments/create/", create_body(id), env.stranger.access), 404, "not_found");
   CHECK_ERROR(c.post("/api/payments/create/", create_body(999999999), env.owner.access), 404, "not_found");
-  check_seen(env.pay, ts_post_payments, 0, "refused creates");
+  check_seen(env.pay, post_payments, 0, "refused creates");
   auto o = order(id);
   BOOST_TEST(string_of(o.json, "payment_status") == "unpaid", o.body);
   // amount equal to the total is accepted (as a string too)
-  CHECK_STATUS(c.post("/api/payments/create/", create_body(id, R"(,"amount":"123.45")"), env.owner.access), 201);
+  CHECK_STATUS(c.post("/api/payments/create/", create_body(id).add("amount", "123.45"), env.owner.access), 201);
 }
 
 BOOST_AUTO_TEST_CASE(confirm_succeeds_once_with_one_email) {
   int64_t id = new_order(1);
   int64_t payment = created_payment(id);
-  gateway_answers(ts_succeeded_reply);
+  gateway_answers(doc_succeeded_reply);
   auto r = confirm(payment, env.owner.access);
   REQUIRE_STATUS(r, 200);
   BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
   BOOST_TEST(int_of(r.json, "id") == std::optional<int64_t>{payment}, r.body);
-  check_seen(env.pay, ts_get_payments, 1, "confirm polls once");
+  check_seen(env.pay, get_payments, 1, "confirm polls once");
   auto o = order(id);
   BOOST_TEST(string_of(o.json, "payment_status") == "paid", o.body);
   BOOST_TEST(string_of(o.json, "status") == "confirmed", o.body);
-  bool mailed = poll_until([&] { return env.mail.verify_times(confirmation_email(id), 1, -1).status == 202; }, 5s);
+  bool mailed = poll_until([&] { return env.mail.verify_times(confirmation_email_of(id), 1, -1).status == 202; }, 5s);
   BOOST_TEST(mailed, "no order_confirmation e-mail");
 
   auto again = confirm(payment, env.owner.access);
   REQUIRE_STATUS(again, 200);
   BOOST_TEST(string_of(again.json, "status") == "succeeded", again.body);
   std::this_thread::sleep_for(1s);
-  auto once = env.mail.verify_times(confirmation_email(id), 1, 1);
+  auto once = env.mail.verify_times(confirmation_email_of(id), 1, 1);
   BOOST_TEST(once.status == 202, "expected exactly one order_confirmation e-mail: " << once.describe());
-  check_seen(env.pay, ts_post_payments, 1, "one create");
+  check_seen(env.pay, post_payments, 1, "one create");
 
   CHECK_ERROR(confirm(payment, env.stranger.access), 404, "not_found");
   CHECK_STATUS(confirm(payment, env.staff.access), 200);
@@ -185,7 +148,7 @@ BOOST_AUTO_TEST_CASE(confirm_succeeds_once_with_one_email) {
 BOOST_AUTO_TEST_CASE(confirm_canceled_fails_and_order_is_payable_again) {
   int64_t id = new_order(1);
   int64_t payment = created_payment(id);
-  gateway_answers(ts_canceled_reply);
+  gateway_answers(doc_canceled_reply);
   auto r = confirm(payment, env.owner.access);
   REQUIRE_STATUS(r, 200);
   BOOST_TEST(string_of(r.json, "status") == "failed", r.body);
@@ -195,8 +158,8 @@ BOOST_AUTO_TEST_CASE(confirm_canceled_fails_and_order_is_payable_again) {
 
   // a new attempt works
   env.pay.reset();
-  env.pay.expect(ts_expectation("POST", "/api/v1/payments", 201, ts_create_reply));
-  gateway_answers(ts_succeeded_reply);
+  env.pay.expect(mock_answer("POST", "/api/v1/payments", 201, doc_create_reply));
+  gateway_answers(doc_succeeded_reply);
   int64_t second = created_payment(id);
   BOOST_TEST(second != payment);
   auto ok = confirm(second, env.owner.access);
@@ -211,14 +174,14 @@ BOOST_AUTO_TEST_CASE(confirm_canceled_fails_and_order_is_payable_again) {
 BOOST_AUTO_TEST_CASE(process_rechecks_a_pending_payment) {
   int64_t id = new_order(1);
   created_payment(id);
-  gateway_answers(ts_succeeded_reply);
+  gateway_answers(doc_succeeded_reply);
   auto r = c.post("/api/payments/process/",
-                  "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"tok"})",
+                  process_body(id, "tok"),
                   env.owner.access);
   REQUIRE_STATUS(r, 200);
   BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
-  check_seen(env.pay, ts_post_payments, 1, "no second charge");
-  check_seen(env.pay, ts_get_payments, 1, "one status check");
+  check_seen(env.pay, post_payments, 1, "no second charge");
+  check_seen(env.pay, get_payments, 1, "one status check");
   auto o = order(id);
   BOOST_TEST(string_of(o.json, "payment_status") == "paid", o.body);
   BOOST_TEST(db_int("SELECT count(*) FROM payments WHERE order_id = $1::bigint", {std::to_string(id)}) == 1);
@@ -248,13 +211,13 @@ BOOST_AUTO_TEST_CASE(stale_processing_charge_becomes_unknown_and_is_settled_unde
                                       .value_or(""));
   auto o = order(id);
   BOOST_TEST(string_of(o.json, "payment_status") == "pending", o.body);
-  gateway_answers(ts_succeeded_reply);
+  gateway_answers(doc_succeeded_reply);
   auto r = c.post("/api/payments/process/",
-                  "{\"order_id\":" + std::to_string(id) + R"(,"payment_method":"card","payment_token":"tok"})",
+                  process_body(id, "tok"),
                   env.owner.access);
   REQUIRE_STATUS(r, 200);
   BOOST_TEST(string_of(r.json, "status") == "succeeded", r.body);
-  auto posts = env.pay.recorded_requests(ts_post_payments);
+  auto posts = env.pay.recorded_requests(post_payments);
   BOOST_TEST_REQUIRE(posts.Size() == 1u, "one charge, sent again under the stale attempt's key");
   BOOST_TEST(mock_first_header(posts[0], "Idempotence-Key") == key);
   o = order(id);

@@ -5,6 +5,7 @@
 // (or refunded) once. Also: a cancel racing a charge on two nodes never leaves a cancelled order
 // paid. Each case has its own server (GATEWAY_TIMEOUT_MS=1000) in front of one commerce-mock.
 #include "tests/http/support.hpp"
+#include "tests/http/support/payment_fixtures.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,34 +18,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* const created_reply =
-  R"({"id": "pay_test_123", "status": "pending", "confirmation_url": "https://payment-test.com/confirm"})";
-const char* const succeeded_reply =
-  R"({"id": "pay_mock_123", "status": "succeeded", "paid": true, "amount": 1000, "currency": "RUB"})";
 const char* const refund_reply = R"({"id": "refund_mock_1", "status": "pending", "amount": 1000})";
-
-const std::string post_payments = R"({"method":"POST","path":"/api/v1/payments"})";
-const std::string post_refunds = R"({"method":"POST","path":"/api/v1/refunds"})";
 
 /// `method path` answered with `status` and `body` after `delay_ms`; `times` > 0 limits how
 /// often (earlier expectations match first, so a limited slow one is followed by a fast one).
 std::string answer(const std::string& method, const std::string& path, int status, const std::string& body,
                    int delay_ms = 0, int times = 0) {
-  std::string out = R"({"httpRequest":{"method":")" + method + R"(","path":")" + path +
-                    R"("},"httpResponse":{"statusCode":)" + std::to_string(status) + R"(,"body":)" + quote(body) +
-                    R"(,"headers":{"Content-Type":["application/json"]})";
-  if (delay_ms > 0)
-    out += R"(,"delay":{"timeUnit":"MILLISECONDS","value":)" + std::to_string(delay_ms) + "}";
-  out += "}";
-  if (times > 0)
-    out += R"(,"times":{"remainingTimes":)" + std::to_string(times) + "}";
-  return out + "}";
+  answer_options options;
+  options.json_content_type = true;
+  options.delay_ms = delay_ms;
+  options.times = times;
+  return mock_answer(method, path, status, body, options);
 }
 
 /// The document's fast charge: create 201 pending, then the status check 200 succeeded.
 void fast_charge(gateway_mock& mock) {
-  mock.expect(answer("POST", "/api/v1/payments", 201, created_reply));
-  mock.expect(answer("GET", "/api/v1/payments/.+", 200, succeeded_reply));
+  mock.expect(answer("POST", "/api/v1/payments", 201, doc_create_reply));
+  mock.expect(answer("GET", "/api/v1/payments/.+", 200, doc_succeeded_reply));
 }
 
 /// The Idempotence-Key of every request matching `matcher`, in arrival order.
@@ -56,24 +46,7 @@ std::vector<std::string> keys_sent(gateway_mock& mock, const std::string& matche
   return out;
 }
 
-std::string process_body(int64_t order_id) {
-  return "{\"order_id\":" + std::to_string(order_id) + R"(,"payment_method":"card","payment_token":"tok_unknown"})";
-}
-
 std::string id_text(int64_t id) { return std::to_string(id); }
-
-/// The statuses of the order's payment rows, oldest first, e.g. "unknown" or "succeeded".
-std::string payment_rows(int64_t order_id) {
-  return db_value("SELECT COALESCE(string_agg(status, ',' ORDER BY id), '') FROM payments WHERE order_id = $1::bigint",
-                  {id_text(order_id)})
-    .value_or("");
-}
-
-/// "status/payment_status" of the order's row.
-std::string order_state(int64_t order_id) {
-  return db_value("SELECT status || '/' || payment_status FROM orders WHERE id = $1::bigint", {id_text(order_id)})
-    .value_or("<no order>");
-}
 
 std::string payment_key(int64_t order_id) {
   return db_value("SELECT idempotence_key::text FROM payments WHERE order_id = $1::bigint ORDER BY id LIMIT 1",
@@ -84,10 +57,10 @@ std::string payment_key(int64_t order_id) {
 struct unknown_world : gateway_world {
   explicit unknown_world(const std::string& tag) : gateway_world("PAYMENT", "", "", {}, tag) {}
 
-  response pay(int64_t order_id) { return c->post("/api/payments/process/", process_body(order_id), owner.access); }
-  response refund(int64_t order_id) {
-    return c->post("/api/payments/refund/", "{\"order_id\":" + id_text(order_id) + "}", owner.access);
+  response pay(int64_t order_id) {
+    return c->post("/api/payments/process/", process_body(order_id, "tok_unknown"), owner.access);
   }
+  response refund(int64_t order_id) { return c->post("/api/payments/refund/", refund_body(order_id), owner.access); }
 
   /// After the first answer failed: the retry is paid, under the one key the first call was sent with.
   void check_paid_once(int64_t order_id, const response& retry, const std::string& key, const std::string& what) {
@@ -115,7 +88,7 @@ BOOST_AUTO_TEST_SUITE(unknown_gateway_outcomes)
 BOOST_AUTO_TEST_CASE(late_charge_success_is_charged_once) {
   unknown_world w{"late"};
   auto order = w.new_order();
-  w.gateway.expect(answer("POST", "/api/v1/payments", 201, created_reply, 2500, 1));
+  w.gateway.expect(answer("POST", "/api/v1/payments", 201, doc_create_reply, 2500, 1));
   fast_charge(w.gateway);
 
   CHECK_ERROR(w.pay(order), 504, "gateway_timeout");
@@ -195,12 +168,12 @@ BOOST_AUTO_TEST_CASE(late_refund_success_is_refunded_once) {
 BOOST_AUTO_TEST_CASE(server_killed_mid_charge_settles_after_restart) {
   unknown_world w{"killed"};
   auto order = w.new_order();
-  w.gateway.expect(answer("POST", "/api/v1/payments", 201, created_reply, 3000, 1));
+  w.gateway.expect(answer("POST", "/api/v1/payments", 201, doc_create_reply, 3000, 1));
   fast_charge(w.gateway);
 
   std::thread payer([&] {
     client mine{w.server->base_url()};
-    mine.post("/api/payments/process/", process_body(order), w.owner.access);  // cut off by the kill
+    mine.post("/api/payments/process/", process_body(order, "tok_unknown"), w.owner.access);  // cut off by the kill
   });
   bool at_gateway = poll_until([&] { return w.gateway.recorded_requests(post_payments).Size() >= 1; }, 5s, 10ms);
   BOOST_TEST_REQUIRE(at_gateway, "the charge never reached the gateway");
@@ -255,8 +228,8 @@ BOOST_AUTO_TEST_CASE(charge_landing_on_a_cancelled_order_is_refunded) {
 BOOST_AUTO_TEST_CASE(cancel_and_charge_on_two_nodes_never_leave_a_cancelled_order_paid) {
   unknown_world w{"race"};
   server_process node_b{gateway_server("PAYMENT", w.gateway.base_url(), w.mail.base_url())};
-  w.gateway.expect(answer("POST", "/api/v1/payments", 201, created_reply, 300));
-  w.gateway.expect(answer("GET", "/api/v1/payments/.+", 200, succeeded_reply));
+  w.gateway.expect(answer("POST", "/api/v1/payments", 201, doc_create_reply, 300));
+  w.gateway.expect(answer("GET", "/api/v1/payments/.+", 200, doc_succeeded_reply));
   w.gateway.expect(answer("POST", "/api/v1/refunds", 201, refund_reply));
   int cancelled = 0, paid = 0;
   for (int round = 0; round < 12; ++round) {
@@ -268,7 +241,7 @@ BOOST_AUTO_TEST_CASE(cancel_and_charge_on_two_nodes_never_leave_a_cancelled_orde
         client ca{w.server->base_url()};
         ca.get("/health/");
         gate.arrive_and_wait();
-        charge = ca.post("/api/payments/process/", process_body(order), w.owner.access);
+        charge = ca.post("/api/payments/process/", process_body(order, "tok_unknown"), w.owner.access);
       });
       std::thread b([&] {
         client cb{node_b.base_url()};
