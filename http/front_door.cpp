@@ -1,4 +1,5 @@
 #include "http/front_door.hpp"
+#include "common/digest.hpp"
 
 #include "http/errors.hpp"
 #include "http/pagination.hpp"
@@ -25,9 +26,7 @@ namespace {
 std::string make_request_id() {
   unsigned char bytes[8];
   randombytes_buf(bytes, sizeof bytes);
-  char hex[sizeof bytes * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return hex;
+  return common::to_hex({reinterpret_cast<const char*>(bytes), sizeof bytes});
 }
 
 /// A client's X-Request-ID is echoed when it is short and harmless in a log line.
