@@ -46,6 +46,22 @@ std::string percent_encode(const std::string& text) {
   return encoded.get();
 }
 
+std::string percent_decode(std::string text, bool plus_is_space) {
+  if (text.empty())
+    return {};
+  if (text.size() > INT_MAX)
+    throw std::length_error("percent_decode: text too long");
+  if (plus_is_space)  // before decoding, so that %2B stays a '+'
+    for (auto& c : text)
+      if (c == '+')
+        c = ' ';
+  int length = 0;
+  curl_string decoded{curl_easy_unescape(nullptr, text.data(), static_cast<int>(text.size()), &length)};
+  if (!decoded)
+    throw std::bad_alloc();
+  return {decoded.get(), static_cast<size_t>(length)};  // %00 decodes to a NUL inside the text
+}
+
 url_parts parse_url(const std::string& url) {
   std::unique_ptr<CURLU, curl_url_deleter> handle{curl_url()};
   if (!handle)

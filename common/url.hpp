@@ -1,5 +1,5 @@
-// URLs for every layer, through libcurl: percent-encoding (curl_easy_escape) and parsing
-// (CURLU). A leaf below the layers: http/ (pagination links), integrations/ (form bodies),
+// URLs for every layer, through libcurl: percent-encoding (curl_easy_escape, curl_easy_unescape)
+// and parsing (CURLU). A leaf below the layers: http/ (pagination links), integrations/ (form bodies),
 // persistence/ (REDIS_URL) and config/ (DATABASE_URL) each need it, and may not use one another.
 #pragma once
 
@@ -11,6 +11,10 @@ namespace commerce::common {
 /// Every byte but A-Z a-z 0-9 - . _ ~ as %XX with upper-case hex digits (a space is %20, never
 /// '+'): right for query values and application/x-www-form-urlencoded fields alike.
 std::string percent_encode(const std::string& text);
+
+/// Decodes %XX escapes (a '%' not followed by two hex digits stays as it is) and, with
+/// `plus_is_space` (query strings, form bodies), '+' as a space.
+std::string percent_decode(std::string text, bool plus_is_space = true);
 
 /// An absolute URL's parts as libcurl reads them; user, password and path percent-decoded.
 struct url_parts {

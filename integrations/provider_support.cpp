@@ -10,7 +10,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -126,21 +125,7 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 }
 
 std::map<std::string, std::string> form_decode(const std::string& body) {
-  auto decode = [](const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') {
-        out += ' ';
-      } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    }
-    return out;
-  };
+  auto decode = [](const std::string& s) { return common::percent_decode(s); };
   std::map<std::string, std::string> fields;
   size_t start = 0;
   while (start < body.size()) {

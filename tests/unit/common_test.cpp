@@ -1,5 +1,5 @@
-// The helpers below the layers: percent-encoding and URL parsing on libcurl, HMAC-SHA256, hex and
-// the constant-time comparison.
+// The helpers below the layers: percent-encoding, decoding and URL parsing on libcurl,
+// HMAC-SHA256, hex and the constant-time comparison.
 #include "common/digest.hpp"
 #include "common/url.hpp"
 
@@ -46,6 +46,21 @@ BOOST_AUTO_TEST_CASE(percent_encoding_is_byte_for_byte_what_it_was) {
   BOOST_TEST(percent_encode("") == "");
   BOOST_TEST(percent_encode("a b+c&d=é~._-") == "a%20b%2Bc%26d%3D%C3%A9~._-");
   BOOST_TEST(percent_encode(std::string{"nul\0inside", 10}) == "nul%00inside");
+}
+
+BOOST_AUTO_TEST_CASE(percent_decoding_keeps_what_is_not_an_escape) {
+  BOOST_TEST(percent_decode("a%20b+c%2Fd%") == "a b c/d%");
+  BOOST_TEST(percent_decode("a+b%2B", false) == "a+b+");
+  BOOST_TEST(percent_decode("%2B+") == "+ ");
+  BOOST_TEST(percent_decode("%4") == "%4");
+  BOOST_TEST(percent_decode("%zz%41") == "%zzA");
+  BOOST_TEST(percent_decode("%c3%a9") == "\xc3\xa9");
+  BOOST_TEST(percent_decode("nul%00inside") == std::string("nul\0inside", 10));
+  BOOST_TEST(percent_decode("") == "");
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c)
+    every_byte += static_cast<char>(c);
+  BOOST_TEST(percent_decode(percent_encode(every_byte), false) == every_byte);
 }
 
 BOOST_AUTO_TEST_CASE(hmac_sha256_matches_rfc_4231) {
