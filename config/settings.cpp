@@ -231,13 +231,15 @@ void check_production(const std::map<std::string, std::string>& merged) {
 /// start-up, with one line. libcurl's parser checks it once per host of libpq's host list: libpq
 /// also takes several hosts (comma-separated), none (its default socket) or a socket directory
 /// percent-encoded in a host's place, which a generic URL parser refuses, so each host is checked
-/// alone and those two stand-ins as "localhost". A value without "://" is libpq's key=value form,
-/// left to libpq. The messages never repeat the URL: it may hold a password.
+/// alone and those two stand-ins as "localhost". A value that does not begin with a scheme is
+/// libpq's key=value form, left to libpq. The messages never repeat the URL: it may hold a password.
 void check_database_url(const std::string& url) {
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos)
-    return;
   auto scheme = url.substr(0, scheme_end);
+  if (scheme_end == std::string::npos || scheme.empty() || !std::all_of(scheme.begin(), scheme.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      }))
+    return;
   if (scheme != "postgresql" && scheme != "postgres")
     throw config_error("DATABASE_URL must be a postgresql:// or postgres:// URL (or libpq's key=value form)");
   auto authority_begin = scheme_end + 3;

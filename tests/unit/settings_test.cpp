@@ -184,7 +184,8 @@ BOOST_AUTO_TEST_CASE(database_url_is_checked_by_libcurl_and_left_to_libpq) {
                            "postgresql://shop@db.internal/shop", "postgres://shop:p%40ss@db:5432/shop?sslmode=require",
                            "postgresql://host1:123,host2:456/somedb", "postgresql:///dbname?host=/var/run/postgresql",
                            "postgresql://%2Fvar%2Flib%2Fpostgresql/dbname", "postgresql://[2001:db8::1234]:5432/database",
-                           "postgresql://", "host=/tmp dbname=shop user=shop"}) {
+                           "postgresql://", "host=/tmp dbname=shop user=shop",
+                           "host=db dbname=shop application_name=https://shop.example"}) {
     auto s = load(cli, with_url(good));
     BOOST_TEST(s.database_url == good, "passed on as it is");
   }
