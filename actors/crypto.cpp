@@ -1,4 +1,5 @@
 #include "actors/crypto.hpp"
+#include "common/digest.hpp"
 
 #include <sodium.h>
 
@@ -51,9 +52,7 @@ std::string random_token() {
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  return common::to_hex({reinterpret_cast<const char*>(digest), sizeof digest});
 }
 
 }  // namespace commerce::actors::crypto

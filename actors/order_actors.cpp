@@ -226,6 +226,8 @@ order_reply checkout_reply(const persistence::create_result& r) {
       return failure(problem::of(error_code::cart_empty, "the cart is empty"));
     case create_outcome::key_reused:
       return failure(problem::of(error_code::idempotency_key_reused, "this Idempotency-Key was used with a different request"));
+    case create_outcome::key_in_progress:
+      return failure(problem::of(error_code::idempotency_in_progress, "a request with this Idempotency-Key is still running"));
     case create_outcome::quantity_over_limit:
       return failure(problem::validation({{"items", {"at most 999 units of one product: " + join_ids(r.short_products)}}}));
     case create_outcome::product_unavailable:

@@ -219,7 +219,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     s = config::load(cli, config::process_environment());
+    if (!s.redis_url.empty())
+      persistence::parse_redis_url(s.redis_url);  // a malformed REDIS_URL stops the start here
   } catch (const config::config_error& e) {
+    std::cerr << "commerce-server: " << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {  // REDIS_URL
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
   }

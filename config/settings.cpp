@@ -1,5 +1,6 @@
 #include "config/settings.hpp"
 
+#include "common/url.hpp"
 #include "config/ip_ranges.hpp"
 
 #include <algorithm>
@@ -73,7 +74,7 @@ const std::vector<setting_spec>& specs() {
          &settings::data_dir),
     text("DATABASE_URL", nullptr, "PostgreSQL connection URL; unset = embedded cluster under DATA_DIR",
          &settings::database_url),
-    text("REDIS_URL", nullptr, "redis://host:port[/db] or unix:///path; unset = no Redis", &settings::redis_url),
+    text("REDIS_URL", nullptr, "redis://[[user]:password@]host[:port][/db] or unix:///path; unset = no Redis", &settings::redis_url),
     text("JWT_SECRET", nullptr, "HS256 signing secret (>= 32 bytes); unset = generated once into DATA_DIR",
          &settings::jwt_secret, true),
     integer("ACCESS_TOKEN_TTL_SECONDS", nullptr, "access token lifetime", &settings::access_token_ttl_seconds, 30,
@@ -223,6 +224,46 @@ void check_production(const std::map<std::string, std::string>& merged) {
     if (url == mock)
       throw config_error(std::string{name} + " is the local mock's address (" + mock +
                          "); APP_ENV=production needs the real gateway's URL");
+  }
+}
+
+/// DATABASE_URL goes to libpq as it is (libpq parses it); this only stops a malformed URL at
+/// start-up, with one line. libcurl's parser checks it once per host of libpq's host list: libpq
+/// also takes several hosts (comma-separated), none (its default socket) or a socket directory
+/// percent-encoded in a host's place, which a generic URL parser refuses, so each host is checked
+/// alone and those two stand-ins as "localhost". A value that does not begin with a scheme is
+/// libpq's key=value form, left to libpq. The messages never repeat the URL: it may hold a password.
+void check_database_url(const std::string& url) {
+  auto scheme_end = url.find("://");
+  auto scheme = url.substr(0, scheme_end);
+  if (scheme_end == std::string::npos || scheme.empty() || !std::all_of(scheme.begin(), scheme.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      }))
+    return;
+  if (scheme != "postgresql" && scheme != "postgres")
+    throw config_error("DATABASE_URL must be a postgresql:// or postgres:// URL (or libpq's key=value form)");
+  auto authority_begin = scheme_end + 3;
+  auto authority_end = std::min(url.find_first_of("/?", authority_begin), url.size());
+  auto authority = url.substr(authority_begin, authority_end - authority_begin);
+  auto at = authority.rfind('@');
+  auto user_info = at == std::string::npos ? std::string{} : authority.substr(0, at + 1);
+  auto hosts = at == std::string::npos ? authority : authority.substr(at + 1);
+  size_t start = 0;
+  for (;;) {
+    auto comma = std::min(hosts.find(',', start), hosts.size());
+    auto host = hosts.substr(start, comma - start);
+    auto name_end = host.rfind(':') == std::string::npos || host.back() == ']' ? host.size() : host.rfind(':');
+    auto name = host.substr(0, name_end);
+    if (name.empty() || (name.size() >= 3 && (name.compare(0, 3, "%2F") == 0 || name.compare(0, 3, "%2f") == 0)))
+      host = "localhost" + host.substr(name_end);
+    try {
+      common::parse_url(scheme + "://" + user_info + host + url.substr(authority_end));
+    } catch (const std::invalid_argument& e) {
+      throw config_error(std::string{"DATABASE_URL is not a valid URL: "} + e.what());
+    }
+    if (comma == hosts.size())
+      break;
+    start = comma + 1;
   }
 }
 
@@ -401,6 +442,7 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
     if (!ip_ranges::parse(list, why))
       throw config_error(std::string{name} + ": " + why);
   }
+  check_database_url(s.database_url);
   if (s.database_url.empty() && s.data_dir.empty())
     throw config_error("DATA_DIR must not be empty when DATABASE_URL is unset");
   return s;

@@ -1,4 +1,6 @@
 #include "http/front_door.hpp"
+#include "common/digest.hpp"
+#include "common/url.hpp"
 
 #include "http/errors.hpp"
 #include "http/pagination.hpp"
@@ -25,9 +27,7 @@ namespace {
 std::string make_request_id() {
   unsigned char bytes[8];
   randombytes_buf(bytes, sizeof bytes);
-  char hex[sizeof bytes * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return hex;
+  return common::to_hex({reinterpret_cast<const char*>(bytes), sizeof bytes});
 }
 
 /// A client's X-Request-ID is echoed when it is short and harmless in a log line.
@@ -354,7 +354,8 @@ public:
     ctx->body = req.body();
     ctx->params = std::move(m.params);
     for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it) {
-      auto name = url_decode(it->first), value = url_decode(it->second);
+      // Pistache 0.0.5 hands out query names and values still percent-encoded.
+      auto name = common::percent_decode(it->first), value = common::percent_decode(it->second);
       if (!clean_text(name) || !clean_text(value)) {
         out->problem(actors::problem::validation({{name, {"query parameters must be UTF-8 text without NUL"}}},
                                                  "invalid query parameters"));

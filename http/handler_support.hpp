@@ -1,12 +1,14 @@
 // What every handler does: parse the body, send one message, answer from the reply.
 #pragma once
 
+#include "actors/crypto.hpp"
 #include "http/front_door.hpp"
 #include "http/json.hpp"
 
 #include <caf/event_based_actor.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace commerce::http {
 
@@ -45,6 +47,28 @@ void ask(caf::event_based_actor* self, const caf::actor& dest, const ctx_ptr& ct
 inline bool valid_idempotency_key(const std::string& key) {
   return !key.empty() && key.size() <= 255 &&
          std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+/// The request's Idempotency-Key and the hash of its canonical body: what the key is claimed
+/// with (API.md §4), for a checkout as for a payment or refund.
+struct idempotency_key_claim {
+  std::string key;
+  std::string request_hash;
+};
+
+/// False, with the 400 answered, when the request's Idempotency-Key is malformed; otherwise
+/// true, `claim` holding the key and the body's hash when the request has a key.
+inline bool read_idempotency_key(const ctx_ptr& ctx, const rapidjson::Value& body,
+                                 std::optional<idempotency_key_claim>& claim) {
+  claim.reset();
+  if (!ctx->idempotency_key)
+    return true;
+  if (!valid_idempotency_key(*ctx->idempotency_key)) {
+    ctx->out->problem(actors::problem::validation({{"Idempotency-Key", {"must be 1 to 255 visible ASCII characters"}}}));
+    return false;
+  }
+  claim = idempotency_key_claim{*ctx->idempotency_key, actors::crypto::sha256_hex(json::canonical(body))};
+  return true;
 }
 
 }  // namespace commerce::http

@@ -1,10 +1,8 @@
 #include "http/jwt.hpp"
 
+#include "common/digest.hpp"
 #include "http/json.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <charconv>
@@ -35,14 +33,6 @@ std::optional<std::string> b64url_decode(std::string_view s) {
     return std::nullopt;
   out.resize(len);
   return out;
-}
-
-std::string hmac_sha256(const std::string& key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac, &len);
-  return std::string{reinterpret_cast<const char*>(mac), len};
 }
 
 std::optional<token_claims> reject(std::string* why, const char* reason) {
@@ -84,7 +74,7 @@ std::string jwt_codec::sign(const token_claims& c) const {
   w.Int(c.version);
   w.EndObject();
   std::string signing_input = header + "." + b64url_encode(std::string{buf.GetString(), buf.GetSize()});
-  return signing_input + "." + b64url_encode(hmac_sha256(secret_, signing_input));
+  return signing_input + "." + b64url_encode(common::hmac_sha256(secret_, signing_input));
 }
 
 std::optional<token_claims> jwt_codec::verify(std::string_view token, std::string_view expected_type, int64_t now,
@@ -107,9 +97,8 @@ std::optional<token_claims> jwt_codec::verify(std::string_view token, std::strin
     return reject(why, "algorithm is not HS256");
 
   auto signature = b64url_decode(token.substr(second + 1));
-  auto expected = hmac_sha256(secret_, token.substr(0, second));
-  if (!signature || signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
+  auto expected = common::hmac_sha256(secret_, token.substr(0, second));
+  if (!signature || !common::equal_in_constant_time(*signature, expected))
     return reject(why, "bad signature");
 
   auto payload = b64url_decode(token.substr(first + 1, second - first - 1));

@@ -1,5 +1,4 @@
 // Order endpoints (API.md §3.4): checkout with Idempotency-Key, the caller's orders, cancel.
-#include "actors/crypto.hpp"
 #include "actors/order_messages.hpp"
 #include "http/handler_support.hpp"
 #include "http/pagination.hpp"
@@ -68,13 +67,14 @@ void place(caf::event_based_actor* self, const ctx_ptr& ctx) {
     o.billing_address = o.shipping_address;
   o.payment_method = in.string("payment_method", false).value_or("card");
   o.shipping_method = in.string("shipping_method", false).value_or("standard");
-  if (ctx->idempotency_key && !valid_idempotency_key(*ctx->idempotency_key))
-    return ctx->out->problem(actors::problem::validation({{"Idempotency-Key", {"must be 1 to 255 visible ASCII characters"}}}));
+  std::optional<idempotency_key_claim> keyed;
+  if (!read_idempotency_key(ctx, doc, keyed))
+    return;
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  if (ctx->idempotency_key) {
-    o.idempotency_key = *ctx->idempotency_key;
-    o.request_hash = actors::crypto::sha256_hex(json::canonical(doc));
+  if (keyed) {
+    o.idempotency_key = keyed->key;
+    o.request_hash = keyed->request_hash;
   }
   ask<actors::order_reply>(self, ctx->app->orders, ctx, std::move(cmd), [ctx](const actors::order_reply& r) {
     header_list headers;

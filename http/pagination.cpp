@@ -1,5 +1,6 @@
 #include "http/pagination.hpp"
 
+#include "common/url.hpp"
 #include "http/front_door.hpp"
 
 #include <charconv>
@@ -8,26 +9,11 @@ namespace commerce::http {
 
 namespace {
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string page_url(const request_context& ctx, int64_t page) {
   std::string url = "http://" + (ctx.host.empty() ? std::string{"localhost"} : ctx.host) + ctx.path + "?";
   bool first = true;
   auto add = [&](const std::string& k, const std::string& v) {
-    url += (first ? "" : "&") + url_encode(k) + "=" + url_encode(v);
+    url += (first ? "" : "&") + common::percent_encode(k) + "=" + common::percent_encode(v);
     first = false;
   };
   for (const auto& [k, v] : ctx.query)

@@ -1,5 +1,4 @@
 // Payment and notification endpoints (API.md §3.5, §3.7): charges go through the order's actor.
-#include "actors/crypto.hpp"
 #include "actors/payment_messages.hpp"
 #include "http/handler_support.hpp"
 #include "http/views.hpp"
@@ -22,18 +21,19 @@ template <class Reply, class Msg, class IdOf, class Render, class Replay>
 void under_idempotency_key(caf::event_based_actor* self, const ctx_ptr& ctx, const char* endpoint,
                            const rapidjson::Document& body, Msg msg, int status, IdOf id_of, Render render_reply,
                            Replay replay_request) {
+  std::optional<idempotency_key_claim> keyed;
+  if (!read_idempotency_key(ctx, body, keyed))
+    return;
   auto orders = ctx->app->orders;
-  if (!ctx->idempotency_key) {
+  if (!keyed) {
     ask<Reply>(self, orders, ctx, std::move(msg), [=](const Reply& r) { ctx->out->json(status, render_reply(r)); },
                ctx->gateway_timeout());
     return;
   }
-  const auto& key = *ctx->idempotency_key;
-  if (!valid_idempotency_key(key))
-    return ctx->out->problem(actors::problem::validation({{"Idempotency-Key", {"must be 1 to 255 visible ASCII characters"}}}));
+  const auto& key = keyed->key;
   auto user = ctx->user->id;
   std::string where{endpoint};
-  actors::claim_idempotency claim{user, where, key, actors::crypto::sha256_hex(json::canonical(body))};
+  actors::claim_idempotency claim{user, where, key, keyed->request_hash};
   self->request(orders, ctx->timeout(), claim)
     .then(
       [=](actors::claim_reply& c) {

@@ -36,25 +36,4 @@ inline void apply_keep_alive_fix(Pistache::Http::ResponseWriter& rw) {
   rw.headers().add<Pistache::Http::Header::Connection>(Pistache::Http::ConnectionControl::KeepAlive);
 }
 
-/// Pistache 0.0.5 hands out query names, values and paths still percent-encoded: decode
-/// %XX escapes (and '+' as a space, with `plus_is_space`).
-inline std::string url_decode(const std::string& s, bool plus_is_space = true) {
-  auto hex = [](char c) -> int {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace commerce::http

@@ -1,4 +1,5 @@
 #include "integrations/provider_support.hpp"
+#include "common/url.hpp"
 #include "integrations/email_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
 #include "integrations/sms_gateway.hpp"
@@ -6,12 +7,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -120,42 +118,14 @@ void write_string_map(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::
 }
 
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  static const char* hex = "0123456789ABCDEF";
-  auto encode = [](const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      }
-    }
-    return out;
-  };
   std::string body;
   for (const auto& [k, v] : fields)
-    body += (body.empty() ? "" : "&") + encode(k) + "=" + encode(v);
+    body += (body.empty() ? "" : "&") + common::percent_encode(k) + "=" + common::percent_encode(v);
   return body;
 }
 
 std::map<std::string, std::string> form_decode(const std::string& body) {
-  auto decode = [](const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') {
-        out += ' ';
-      } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    }
-    return out;
-  };
+  auto decode = [](const std::string& s) { return common::percent_decode(s); };
   std::map<std::string, std::string> fields;
   size_t start = 0;
   while (start < body.size()) {
@@ -177,29 +147,6 @@ std::string base64_text(const std::string& bytes) {
                            reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   encoded.resize(static_cast<size_t>(n));
   return encoded;
-}
-
-std::string hex_text(const std::string& bytes) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
-
-std::string hmac_sha256(const std::string& key, const std::string& data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac, &len);
-  return {reinterpret_cast<const char*>(mac), len};
-}
-
-bool same_signature(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::optional<double> json_number(const rapidjson::Value& object, const char* name) {

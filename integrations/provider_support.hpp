@@ -65,7 +65,8 @@ void write_amount(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key
 /// {"key": "value", ...} for a map of strings (template data).
 void write_string_map(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::map<std::string, std::string>& values);
 
-/// application/x-www-form-urlencoded.
+/// application/x-www-form-urlencoded (common::percent_encode: a space is %20, which form
+/// decoders read as they read '+').
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// The fields of an application/x-www-form-urlencoded body, decoded.
@@ -73,15 +74,6 @@ std::map<std::string, std::string> form_decode(const std::string& body);
 
 /// Standard base64 (with padding).
 std::string base64_text(const std::string& bytes);
-
-/// Lower-case hexadecimal.
-std::string hex_text(const std::string& bytes);
-
-/// The raw HMAC-SHA256 of `data` under `key` (webhook signatures).
-std::string hmac_sha256(const std::string& key, const std::string& data);
-
-/// Compares two signatures in constant time (no early exit that would leak a prefix).
-bool same_signature(const std::string& a, const std::string& b);
 
 /// A member that is a number or a numeric string (carriers send either) within ±1e15; nullopt
 /// otherwise. No real amount, weight or day count is larger, and the bound keeps every

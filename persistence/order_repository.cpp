@@ -1,5 +1,6 @@
 #include "persistence/order_repository.hpp"
 
+#include "persistence/idempotency_keys.hpp"
 #include "persistence/status_text.hpp"
 
 #include <algorithm>
@@ -89,22 +90,22 @@ create_result create_order(pg::connection& c, const new_order& req) {
   pg::transaction tx{c};
   const std::string endpoint = "orders.create";
   if (!req.idempotency_key.empty()) {
-    // A concurrent request with the same key waits here until the first one commits.
-    auto claimed = tx.exec("INSERT INTO idempotency_keys (user_id, endpoint, key, request_hash) "
-                           "VALUES ($1::bigint, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
-                           {pg::to_param(req.user_id), endpoint, req.idempotency_key, req.request_hash});
-    if (claimed.empty()) {
-      auto prior = tx.exec("SELECT request_hash, resource_id FROM idempotency_keys "
-                           "WHERE user_id = $1::bigint AND endpoint = $2 AND key = $3",
-                           {pg::to_param(req.user_id), endpoint, req.idempotency_key});
-      auto in = prior.row(0);
-      if (in.str() != req.request_hash) {
+    // Claimed inside `tx`: a concurrent request with the same key waits here until the first one
+    // commits, and the key is completed with its order in the same commit.
+    auto claim = claim_idempotency_key(c, req.user_id, endpoint, req.idempotency_key, req.request_hash);
+    switch (claim.outcome) {
+      case key_claim::claimed:
+        break;
+      case key_claim::reused:
         out.outcome = create_outcome::key_reused;
         return out;
-      }
-      out.outcome = create_outcome::replayed;
-      out.order = *load_order(c, in.int64());
-      return out;
+      case key_claim::in_progress:  // not expected: key and order commit together
+        out.outcome = create_outcome::key_in_progress;
+        return out;
+      case key_claim::replay:
+        out.outcome = create_outcome::replayed;
+        out.order = *load_order(c, claim.resource_id);
+        return out;
     }
   }
 
@@ -198,9 +199,7 @@ create_result create_order(pg::connection& c, const new_order& req) {
   if (from_cart)
     tx.exec("DELETE FROM cart_items WHERE user_id = $1::bigint", {pg::to_param(req.user_id)});
   if (!req.idempotency_key.empty())
-    tx.exec("UPDATE idempotency_keys SET resource_id = $4::bigint "
-            "WHERE user_id = $1::bigint AND endpoint = $2 AND key = $3",
-            {pg::to_param(req.user_id), endpoint, req.idempotency_key, pg::to_param(order_id)});
+    complete_idempotency_key(c, req.user_id, endpoint, req.idempotency_key, order_id);
   tx.commit();
   out.order = *load_order(c, order_id);
   return out;

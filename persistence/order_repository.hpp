@@ -73,7 +73,7 @@ struct new_order {
 };
 
 enum class create_outcome { created, replayed, cart_empty, insufficient_stock, product_unavailable, key_reused,
-                            quantity_over_limit };
+                            key_in_progress, quantity_over_limit };
 
 struct create_result {
   create_outcome outcome = create_outcome::created;

@@ -10,6 +10,7 @@
 // same key, orders_with_unsettled_attempts() finds the orders for a reconciliation job.
 #pragma once
 
+#include "persistence/idempotency_keys.hpp"
 #include "persistence/order_repository.hpp"
 #include "persistence/pg.hpp"
 
@@ -145,19 +146,6 @@ enum class refund_outcome { accepted, refused, unknown };
 /// order when accepted (or settled so before), nullopt otherwise.
 std::optional<refund_finish_result> finish_refund(pg::connection& c, int64_t refund_id, refund_outcome outcome,
                                                   const std::string& status, const std::string& provider_refund_id);
-
-/// Idempotency-Key for multi-step operations (payments, refunds): claimed before any gateway
-/// call, completed with the resource it produced, released when the operation failed.
-enum class key_claim { claimed, replay, reused, in_progress };
-struct key_claim_result {
-  key_claim outcome = key_claim::claimed;
-  int64_t resource_id = 0;  ///< replay: the payment or refund the first request produced
-};
-key_claim_result claim_idempotency_key(pg::connection& c, int64_t user_id, const std::string& endpoint,
-                                       const std::string& key, const std::string& request_hash);
-void complete_idempotency_key(pg::connection& c, int64_t user_id, const std::string& endpoint, const std::string& key,
-                              int64_t resource_id);
-void release_idempotency_key(pg::connection& c, int64_t user_id, const std::string& endpoint, const std::string& key);
 
 std::optional<refund_record> find_refund(pg::connection& c, int64_t id);
 

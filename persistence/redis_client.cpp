@@ -1,7 +1,10 @@
 #include "persistence/redis_client.hpp"
 
+#include "common/url.hpp"
+
 #include <hiredis/hiredis.h>
 
+#include <charconv>
 #include <stdexcept>
 #include <vector>
 
@@ -23,46 +26,43 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 redis_endpoint parse_redis_url(const std::string& url) {
   redis_endpoint ep;
   const std::string unix_scheme = "unix://";
-  const std::string redis_scheme = "redis://";
   if (url.rfind(unix_scheme, 0) == 0) {
+    // Not through libcurl: its parser reads unix:///tmp/r.sock as host "tmp", path "/r.sock".
     ep.socket_path = url.substr(unix_scheme.size());
     if (ep.socket_path.empty() || ep.socket_path[0] != '/')
       throw std::invalid_argument("REDIS_URL unix:// needs an absolute socket path");
     return ep;
   }
-  if (url.rfind(redis_scheme, 0) != 0)
+  if (url.rfind("redis://", 0) != 0)
     throw std::invalid_argument("REDIS_URL must start with redis:// or unix://");
-  std::string rest = url.substr(redis_scheme.size());
-  if (auto at = rest.rfind('@'); at != std::string::npos) {
-    auto credentials = rest.substr(0, at);
-    auto colon = credentials.find(':');
-    ep.password = colon == std::string::npos ? credentials : credentials.substr(colon + 1);
-    rest = rest.substr(at + 1);
+  common::url_parts parts;
+  try {
+    parts = common::parse_url(url);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string{"REDIS_URL is not a valid URL: "} + e.what());
   }
-  if (auto slash = rest.find('/'); slash != std::string::npos) {
-    auto db = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-    if (!db.empty()) {
-      try {
-        ep.database = std::stoi(db);
-      } catch (const std::exception&) {
-        throw std::invalid_argument("REDIS_URL database must be a number");
-      }
-    }
-  }
-  if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    try {
-      ep.port = std::stoi(rest.substr(colon + 1));
-    } catch (const std::exception&) {
-      throw std::invalid_argument("REDIS_URL port must be a number");
-    }
-    rest = rest.substr(0, colon);
-  }
-  if (rest.empty())
+  if (parts.host.empty())
     throw std::invalid_argument("REDIS_URL has no host");
-  if (ep.port <= 0 || ep.port > 65535)
+  if (parts.port && *parts.port == 0)
     throw std::invalid_argument("REDIS_URL port out of range");
-  ep.host = rest;
+  if (!parts.query.empty())
+    throw std::invalid_argument("REDIS_URL takes no query parameters");
+  ep.host = parts.host;
+  ep.port = parts.port.value_or(6379);
+  // user:password is Redis 6's ACL login (AUTH user password); without a ':' the whole user
+  // information is the password, as redis-cli reads redis://password@host.
+  if (parts.password) {
+    ep.user = parts.user;
+    ep.password = *parts.password;
+  } else {
+    ep.password = parts.user;
+  }
+  auto db = parts.path.substr(1);  // libcurl's path starts with '/'
+  if (!db.empty()) {
+    auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), ep.database);
+    if (ec != std::errc{} || end != db.data() + db.size() || ep.database < 0)
+      throw std::invalid_argument("REDIS_URL database must be a number");
+  }
   return ep;
 }
 
@@ -78,8 +78,10 @@ redis_client::redis_client(const redis_endpoint& where, std::chrono::millisecond
     throw std::runtime_error(std::string{"cannot connect to Redis: "} + (ctx_ ? ctx_->errstr : "out of memory"));
   redisSetTimeout(ctx_.get(), tv);
   if (!where.password.empty()) {
-    reply_ptr r{static_cast<redisReply*>(redisCommand(ctx_.get(), "AUTH %b", where.password.data(),
-                                                      where.password.size()))};
+    reply_ptr r{static_cast<redisReply*>(
+      where.user.empty() ? redisCommand(ctx_.get(), "AUTH %b", where.password.data(), where.password.size())
+                         : redisCommand(ctx_.get(), "AUTH %b %b", where.user.data(), where.user.size(),
+                                        where.password.data(), where.password.size()))};
     if (!r || r->type == REDIS_REPLY_ERROR)
       throw std::runtime_error("Redis AUTH failed");
   }

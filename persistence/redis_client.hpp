@@ -1,5 +1,6 @@
 // A synchronous hiredis connection (one per thread; hiredis contexts are not thread-safe).
-// REDIS_URL forms: redis://[:password@]host[:port][/db] and unix:///path/to/redis.sock.
+// REDIS_URL forms: redis://[[user]:password@]host[:port][/db] (read by libcurl's URL parser:
+// [::1] hosts, percent-encoded passwords) and unix:///path/to/redis.sock.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,7 @@ struct redis_endpoint {
   std::string host;  ///< empty when `socket_path` is used
   int port = 6379;
   std::string socket_path;
+  std::string user;  ///< a Redis 6 ACL user: AUTH user password; empty: AUTH password
   std::string password;
   int database = 0;
 };

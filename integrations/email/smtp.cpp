@@ -1,6 +1,7 @@
 // SMTP through libcurl (the gateway client's send_mail): smtp://host:port with STARTTLS when the
 // server offers it (required with EMAIL_REQUIRE_STARTTLS), or smtps://host:465; AUTH when a user
 // name is set. The message is RFC 5322 text/plain in UTF-8.
+#include "common/digest.hpp"
 #include "integrations/email_gateway.hpp"
 
 #include <sodium.h>
@@ -39,8 +40,7 @@ public:
   send_result send(const email_message& m) override {
     unsigned char id[12];
     randombytes_buf(id, sizeof id);
-    char hex[sizeof id * 2 + 1];
-    sodium_bin2hex(hex, sizeof hex, id, sizeof id);
+    auto hex = common::to_hex({reinterpret_cast<const char*>(id), sizeof id});
     auto domain = credentials_.from.substr(credentials_.from.find('@') + 1);
     std::string message = "Date: " + rfc5322_date() + "\r\n" +
                           "From: " + one_line(credentials_.from) + "\r\n" +

@@ -4,6 +4,7 @@
 #include <pistache/http.h>
 #include <pistache/peer.h>
 
+#include "common/url.hpp"
 #include "http/pistache_compat.hpp"
 
 #include <sys/socket.h>
@@ -90,11 +91,11 @@ void send_text(Http::ResponseWriter& rw, Http::Code code, const std::string& bod
 recorded_request record(const Http::Request& req) {
   recorded_request r;
   r.method = Http::methodString(req.method());
-  r.path = http::url_decode(req.resource(), false);
+  r.path = common::percent_decode(req.resource(), false);
   // Pistache keeps one value per query name and per header name (a 0.0.5 limitation), so a
   // repeated parameter or header is recorded with the value Pistache kept.
   for (auto it = req.query().parameters_begin(); it != req.query().parameters_end(); ++it)
-    r.query.emplace_back(http::url_decode(it->first), std::vector<std::string>{http::url_decode(it->second)});
+    r.query.emplace_back(common::percent_decode(it->first), std::vector<std::string>{common::percent_decode(it->second)});
   for (const auto& raw : req.headers().rawList())  // every header as received, typed ones included
     r.headers.emplace_back(raw.second.name(), std::vector<std::string>{raw.second.value()});
   r.body = req.body();

@@ -12,6 +12,7 @@
 // Notifications (Pay, Fail, Confirm, ...; form-encoded or JSON) are signed with Content-HMAC =
 // base64(HMAC-SHA256(ApiSecret, raw body)); they name InvoiceId (our order) and TransactionId,
 // and are answered {"code":0}. The status is then re-read with /payments/get.
+#include "common/digest.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
@@ -185,7 +186,7 @@ public:
                                               const std::string& body, int64_t) const override {
     auto signature = headers.find("content-hmac");
     if (secret_.empty() || signature == headers.end() ||
-        !same_signature(signature->second, base64_text(hmac_sha256(secret_, body))))
+        !common::equal_in_constant_time(signature->second, base64_text(common::hmac_sha256(secret_, body))))
       return std::nullopt;
     std::map<std::string, std::string> fields;
     rapidjson::Document d;

@@ -6,6 +6,7 @@
 // Status mapping (as Medusa's Stripe provider does): succeeded -> succeeded;
 // processing, requires_action, requires_confirmation, requires_capture -> pending;
 // requires_payment_method, canceled -> failed.
+#include "common/digest.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
@@ -133,9 +134,9 @@ public:
     }
     if (t < now - 300 || t > now + 300)
       return std::nullopt;
-    auto expected = hex_text(hmac_sha256(webhook_secret_, timestamp + "." + body));
+    auto expected = common::to_hex(common::hmac_sha256(webhook_secret_, timestamp + "." + body));
     bool valid = std::any_of(signatures.begin(), signatures.end(),
-                             [&](const std::string& sig) { return same_signature(sig, expected); });
+                             [&](const std::string& sig) { return common::equal_in_constant_time(sig, expected); });
     if (!valid)
       return std::nullopt;
     rapidjson::Document d;

@@ -1,10 +1,10 @@
 // The JWT decoder: raw tokens as a client may send them, and (first byte odd) header and payload
 // JSON signed here with the server's secret, so the claims reach the parser and the checks
 // behind the signature.
+#include "common/digest.hpp"
 #include "http/jwt.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
-#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <string>
@@ -25,11 +25,7 @@ std::string b64url(const std::string& bytes) {
 
 std::string signed_token(const std::string& header, const std::string& payload) {
   auto input = b64url(header) + "." + b64url(payload);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), mac, &len);
-  return input + "." + b64url(std::string(reinterpret_cast<const char*>(mac), len));
+  return input + "." + b64url(common::hmac_sha256(secret, input));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // as UTF-8 text, then the listing's readers (page, page_size, prices, search).
 // Input: "<path>?<query>", as on the request line.
 #include "actors/catalog_rules.hpp"
+#include "common/url.hpp"
 #include "http/json.hpp"
 #include "http/pagination.hpp"
 #include "http/pistache_compat.hpp"
@@ -57,8 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto amp = query_text.find('&', start);
     auto pair = query_text.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
     auto eq = pair.find('=');
-    auto name = http::url_decode(pair.substr(0, eq));
-    auto value = eq == std::string::npos ? std::string{} : http::url_decode(pair.substr(eq + 1));
+    auto name = common::percent_decode(pair.substr(0, eq));
+    auto value = eq == std::string::npos ? std::string{} : common::percent_decode(pair.substr(eq + 1));
     if (http::clean_text(name) && http::clean_text(value))
       query[name] = value;
     if (amp == std::string::npos)

@@ -1,6 +1,7 @@
 // Every payment provider's answer readers (generic, YooKassa, Stripe, CloudPayments: payments and
 // refunds) and their webhook checks, the first byte choosing which. Webhooks are signed here with
 // the provider's secret, so the body reaches the parser behind the signature check.
+#include "common/digest.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
@@ -47,10 +48,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     gateway("yookassa")->verify_webhook(headers, body, now);
   } else if (choice == 9) {
     headers["stripe-signature"] =
-      "t=" + std::to_string(now) + ",v1=" + hex_text(hmac_sha256(credentials.webhook_secret, std::to_string(now) + "." + body));
+      "t=" + std::to_string(now) + ",v1=" + common::to_hex(common::hmac_sha256(credentials.webhook_secret, std::to_string(now) + "." + body));
     gateway("stripe")->verify_webhook(headers, body, now);
   } else {
-    headers["content-hmac"] = base64_text(hmac_sha256(credentials.secret, body));
+    headers["content-hmac"] = base64_text(common::hmac_sha256(credentials.secret, body));
     gateway("cloudpayments")->verify_webhook(headers, body, now);
   }
   return 0;

@@ -1,3 +1,4 @@
+#include "common/url.hpp"
 #include "http/errors.hpp"
 #include "http/json.hpp"
 #include "http/pagination.hpp"
@@ -150,7 +151,7 @@ BOOST_AUTO_TEST_CASE(query_text_must_be_clean_utf8) {
   BOOST_TEST(!clean_text(std::string("a\0b", 3)));
   for (const char* bad : {"\xff", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3("})
     BOOST_TEST(!clean_text(bad));
-  BOOST_TEST(url_decode("a%20b+c%2Fd%") == "a b c/d%");
+  BOOST_TEST(common::percent_decode("a%20b+c%2Fd%") == "a b c/d%");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

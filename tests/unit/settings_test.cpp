@@ -175,4 +175,28 @@ BOOST_AUTO_TEST_CASE(only_the_test_profile_holds_fixed_secrets) {
   BOOST_TEST(read_env_file(profile("integration")).at("APP_ENV") == "test");
 }
 
+BOOST_AUTO_TEST_CASE(database_url_is_checked_by_libcurl_and_left_to_libpq) {
+  command_line cli;
+  auto with_url = [](const std::string& url) { return std::map<std::string, std::string>{{"DATABASE_URL", url}}; };
+  // What libpq takes: the test services' socket form (no host), host lists, socket directories,
+  // IPv6, percent-encoded passwords, and the key=value form.
+  for (const char* good : {"postgresql://postgres@/commerce_test?host=/tmp/commerce-test.x/pg-run&port=5433",
+                           "postgresql://shop@db.internal/shop", "postgres://shop:p%40ss@db:5432/shop?sslmode=require",
+                           "postgresql://host1:123,host2:456/somedb", "postgresql:///dbname?host=/var/run/postgresql",
+                           "postgresql://%2Fvar%2Flib%2Fpostgresql/dbname", "postgresql://[2001:db8::1234]:5432/database",
+                           "postgresql://", "host=/tmp dbname=shop user=shop",
+                           "host=db dbname=shop application_name=https://shop.example"}) {
+    auto s = load(cli, with_url(good));
+    BOOST_TEST(s.database_url == good, "passed on as it is");
+  }
+  for (const char* bad : {"mysql://shop@db/shop", "postgresql://db:notaport/shop", "postgresql://db:99999/shop",
+                          "postgresql://d b/shop", "postgresql://h1,h2:x/shop"}) {
+    auto why = refusal(cli, with_url(bad));
+    BOOST_TEST(why.rfind("DATABASE_URL", 0) == 0, bad << ": " << (why.empty() ? "accepted" : why));
+  }
+  auto why = refusal(cli, with_url("postgresql://shop:top-secret@db:port/shop"));
+  BOOST_TEST(why.find("top-secret") == std::string::npos, why);
+  BOOST_TEST(why.find('\n') == std::string::npos, why);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
