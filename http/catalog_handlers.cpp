@@ -67,7 +67,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto fields = read_fields(ctx, true);
   if (!fields)
     return;
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::create_product{*fields},
+  ask(self, ctx->app->catalog, ctx, actors::create_product{*fields},
                              [ctx](const actors::product_reply& r) { ctx->out->json(201, render_product(r.product)); });
 }
 
@@ -98,7 +98,7 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
   }
   if (!bad.empty())
     return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
-  ask<actors::product_page_reply>(self, ctx->app->catalog, ctx, cmd, [ctx, page](const actors::product_page_reply& r) {
+  ask(self, ctx->app->catalog, ctx, cmd, [ctx, page](const actors::product_page_reply& r) {
     ctx->out->json(200, render([&](json::writer& w) {
                      write_page(w, *ctx, page, r.page.count, r.page.rows.size(),
                                 [&](size_t i) { write_product(w, r.page.rows[i]); });
@@ -107,7 +107,7 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::get_product{path_id(ctx)},
+  ask(self, ctx->app->catalog, ctx, actors::get_product{path_id(ctx)},
                              [ctx](const actors::product_reply& r) { ctx->out->json(200, render_product(r.product)); });
 }
 
@@ -115,12 +115,12 @@ void update(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto fields = read_fields(ctx, false);
   if (!fields)
     return;
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::update_product{path_id(ctx), *fields},
+  ask(self, ctx->app->catalog, ctx, actors::update_product{path_id(ctx), *fields},
                              [ctx](const actors::product_reply& r) { ctx->out->json(200, render_product(r.product)); });
 }
 
 void archive(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::archive_product{path_id(ctx)},
+  ask(self, ctx->app->catalog, ctx, actors::archive_product{path_id(ctx)},
                              [ctx](const actors::product_reply&) { ctx->out->no_content(); });
 }
 
@@ -146,7 +146,7 @@ void inventory(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!in.ok())
     return ctx->out->problem(in.problem());
   cmd.quantity = static_cast<int32_t>(*quantity);
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, cmd, [ctx, operation](const actors::product_reply& r) {
+  ask(self, ctx->app->catalog, ctx, cmd, [ctx, operation](const actors::product_reply& r) {
     ctx->out->json(200, render([&](json::writer& w) {
                      w.StartObject();
                      w.Key("product_id");

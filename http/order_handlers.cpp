@@ -140,7 +140,7 @@ void place(caf::event_based_actor* self, const ctx_ptr& ctx) {
     o.idempotency_key = *ctx->idempotency_key;
     o.request_hash = actors::crypto::sha256_hex(json::canonical(doc));
   }
-  ask<actors::order_reply>(self, ctx->app->orders, ctx, std::move(cmd), [ctx](const actors::order_reply& r) {
+  ask(self, ctx->app->orders, ctx, std::move(cmd), [ctx](const actors::order_reply& r) {
     header_list headers;
     if (r.replayed)
       headers.emplace_back("Idempotent-Replayed", "true");
@@ -153,7 +153,7 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto page = read_page(ctx->query, bad);
   if (!bad.empty())
     return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
-  ask<actors::order_page_reply>(self, ctx->app->orders, ctx, actors::list_orders{ctx->user->id, page.size, page.offset()},
+  ask(self, ctx->app->orders, ctx, actors::list_orders{ctx->user->id, page.size, page.offset()},
                                 [ctx, page](const actors::order_page_reply& r) {
                                   ctx->out->json(200, render([&](json::writer& w) {
                                                    write_page(w, *ctx, page, r.page.count, r.page.rows.size(),
@@ -163,12 +163,12 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::order_reply>(self, ctx->app->orders, ctx, actors::get_order{path_id(ctx), who(ctx)},
+  ask(self, ctx->app->orders, ctx, actors::get_order{path_id(ctx), who(ctx)},
                            [ctx](const actors::order_reply& r) { ctx->out->json(200, render_order(r.order)); });
 }
 
 void cancel(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::order_reply>(self, ctx->app->orders, ctx, actors::cancel_order{path_id(ctx), who(ctx)},
+  ask(self, ctx->app->orders, ctx, actors::cancel_order{path_id(ctx), who(ctx)},
                            [ctx](const actors::order_reply& r) { ctx->out->json(200, render_order(r.order)); });
 }
 

@@ -78,7 +78,7 @@ void write_gateway(json::writer& w, const actors::gateway_status& g) {
 
 /// What the console gathers, one actor at a time (one short-lived actor, no blocking).
 struct console_view {
-  std::vector<std::pair<std::string, caf::actor>> supervisors;  ///< still to ask
+  std::vector<std::pair<std::string, actors::supervision_api>> supervisors;  ///< still to ask
   std::vector<caf::actor> gateways;                             ///< still to ask
   std::vector<std::pair<std::string, actors::supervisor_stats>> stats;
   std::vector<actors::gateway_status> gateway_status;
