@@ -2,6 +2,7 @@
 // use current prices), and the actor serialises every change to one user's cart.
 #pragma once
 
+#include "actors/cart_messages.hpp"
 #include "actors/db_calls.hpp"
 #include "actors/supervision.hpp"
 
@@ -15,6 +16,6 @@ struct cart_deps {
   restart_policy restarts;
 };
 
-caf::actor spawn_cart_supervisor(caf::actor_system& sys, cart_deps deps);
+cart_api spawn_cart_supervisor(caf::actor_system& sys, cart_deps deps);
 
 }  // namespace commerce::actors

@@ -81,24 +81,27 @@ struct cart_supervisor_state {
   static inline const char* name = "cart_supervisor";
   entity_registry carts;
 };
-using cart_supervisor_ptr = caf::stateful_actor<cart_supervisor_state>*;
+using cart_supervisor_ptr = cart_api::stateful_pointer<cart_supervisor_state>;
 
-caf::behavior cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
+cart_api::behavior_type cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
   self->state.carts = entity_registry{"cart", d.restarts};
-  auto common = supervise(self, [](cart_supervisor_ptr s) -> entity_registry& { return s->state.carts; });
+  auto [idle, stats, crash] = supervise(self, [](cart_supervisor_ptr s) -> entity_registry& { return s->state.carts; });
   auto cart = [=](int64_t user_id) { return child_for(self, self->state.carts, user_id, cart_actor, d); };
-  return caf::message_handler{
-    [=](const get_cart& cmd) { return self->delegate(cart(cmd.user_id), cmd); },
-    [=](const add_cart_item& cmd) { return self->delegate(cart(cmd.user_id), cmd); },
-    [=](const set_cart_item& cmd) { return self->delegate(cart(cmd.user_id), cmd); },
-    [=](const remove_cart_item& cmd) { return self->delegate(cart(cmd.user_id), cmd); },
-    [=](const clear_cart& cmd) { return self->delegate(cart(cmd.user_id), cmd); },
-  }.or_else(common);
+  return {
+    [=](const get_cart& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
+    [=](const add_cart_item& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
+    [=](const set_cart_item& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
+    [=](const remove_cart_item& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
+    [=](const clear_cart& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
+    idle,
+    stats,
+    crash,
+  };
 }
 
 }  // namespace
 
-caf::actor spawn_cart_supervisor(caf::actor_system& sys, cart_deps deps) {
+cart_api spawn_cart_supervisor(caf::actor_system& sys, cart_deps deps) {
   return sys.spawn(cart_supervisor, std::move(deps));
 }
 

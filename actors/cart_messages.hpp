@@ -41,6 +41,13 @@ struct cart_item_reply {
   persistence::cart_line line;
 };
 
+/// The cart supervisor's interface: each command is served by the user's cart actor.
+using cart_api = supervision_api::extend<caf::replies_to<get_cart>::with<cart_reply>,
+                                         caf::replies_to<add_cart_item>::with<cart_item_reply>,
+                                         caf::replies_to<set_cart_item>::with<cart_item_reply>,
+                                         caf::replies_to<remove_cart_item>::with<cart_item_reply>,
+                                         caf::replies_to<clear_cart>::with<cart_reply>>;
+
 }  // namespace commerce::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_cart)

@@ -4,6 +4,7 @@
 // writes and reservations show up at once. cache_ttl = 0 turns both caches off.
 #pragma once
 
+#include "actors/catalog_messages.hpp"
 #include "actors/db_calls.hpp"
 #include "actors/supervision.hpp"
 
@@ -19,6 +20,6 @@ struct catalog_deps {
   int64_t listing_cache_bytes = 8 << 20;  ///< LISTING_CACHE_BYTES
 };
 
-caf::actor spawn_catalog_supervisor(caf::actor_system& sys, catalog_deps deps);
+catalog_api spawn_catalog_supervisor(caf::actor_system& sys, catalog_deps deps);
 
 }  // namespace commerce::actors

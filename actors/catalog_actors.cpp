@@ -143,14 +143,14 @@ struct catalog_state {
   entity_registry products;
   listing_state listings;
 };
-using catalog_ptr = caf::stateful_actor<catalog_state>*;
+using catalog_ptr = catalog_api::stateful_pointer<catalog_state>;
 
-caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
+catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) {
   self->state.products = entity_registry{"product", d.restarts};
   self->state.listings.pages = listing_cache{static_cast<size_t>(d.listing_cache_bytes)};
-  auto common = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
+  auto [idle, stats, crash] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
   auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d); };
-  return caf::message_handler{
+  return {
     [=](create_product& cmd) -> caf::result<product_reply> {
       if (auto bad = catalog_rules::check_product(cmd.fields, true); !bad.empty())
         return failure(problem::validation(std::move(bad)));
@@ -200,31 +200,34 @@ caf::behavior catalog_supervisor(catalog_ptr self, catalog_deps d) {
           [=](caf::error&) { answer_all(unavailable_reply<product_page_reply>()); });
       return rp;
     },
-    [=](const get_product& cmd) { return self->delegate(product(cmd.id), cmd); },
+    [=](const get_product& cmd) { return delegate_to<catalog_api>(self, product(cmd.id), cmd); },
     [=](const update_product& cmd) {
       self->state.listings.pages.clear();
-      return self->delegate(product(cmd.id), cmd);
+      return delegate_to<catalog_api>(self, product(cmd.id), cmd);
     },
     [=](const archive_product& cmd) {
       self->state.listings.pages.clear();
-      return self->delegate(product(cmd.id), cmd);
+      return delegate_to<catalog_api>(self, product(cmd.id), cmd);
     },
     [=](const change_stock& cmd) {
       self->state.listings.pages.clear();
-      return self->delegate(product(cmd.id), cmd);
+      return delegate_to<catalog_api>(self, product(cmd.id), cmd);
     },
     [=](const invalidate_products& cmd) {
       self->state.listings.pages.clear();
       for (auto id : cmd.ids)
         if (auto child = self->state.products.find(id))
-          self->send(child, invalidate_atom::value);
+          caf::anon_send(child, invalidate_atom::value);  // typed actors send() only to typed ones
     },
-  }.or_else(common);
+    idle,
+    stats,
+    crash,
+  };
 }
 
 }  // namespace
 
-caf::actor spawn_catalog_supervisor(caf::actor_system& sys, catalog_deps deps) {
+catalog_api spawn_catalog_supervisor(caf::actor_system& sys, catalog_deps deps) {
   return sys.spawn(catalog_supervisor, std::move(deps));
 }
 

@@ -48,6 +48,16 @@ struct product_page_reply {
   persistence::product_page page;
 };
 
+/// The catalog supervisor's interface: listings are its own; the rest is served by the
+/// product's actor.
+using catalog_api = supervision_api::extend<caf::replies_to<create_product>::with<product_reply>,
+                                            caf::replies_to<list_products>::with<product_page_reply>,
+                                            caf::replies_to<get_product>::with<product_reply>,
+                                            caf::replies_to<update_product>::with<product_reply>,
+                                            caf::replies_to<archive_product>::with<product_reply>,
+                                            caf::replies_to<change_stock>::with<product_reply>,
+                                            caf::reacts_to<invalidate_products>>;
+
 }  // namespace commerce::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::create_product)

@@ -9,7 +9,7 @@
 #include "actors/problem.hpp"
 
 #include <caf/event_based_actor.hpp>
-#include <caf/response_promise.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include <chrono>
 #include <memory>
@@ -31,8 +31,8 @@ R unavailable_reply() {
 
 /// `then(R&)` may adjust the result (or the actor's state) before it is delivered.
 template <class R, class Self, class Fn, class Then>
-caf::response_promise reply_from_db(Self* self, const db_access& db, Fn fn, Then then, bool serialized = false) {
-  auto rp = self->make_response_promise();
+caf::typed_response_promise<R> reply_from_db(Self* self, const db_access& db, Fn fn, Then then, bool serialized = false) {
+  auto rp = self->template make_response_promise<R>();
   auto handle = self->request(db.workers, db.timeout, db_job(db.db, std::move(fn)));
   auto on_result = [rp, then](R& r) mutable {
     then(r);
@@ -47,12 +47,12 @@ caf::response_promise reply_from_db(Self* self, const db_access& db, Fn fn, Then
 }
 
 template <class R, class Self, class Fn>
-caf::response_promise reply_from_db(Self* self, const db_access& db, Fn fn) {
+caf::typed_response_promise<R> reply_from_db(Self* self, const db_access& db, Fn fn) {
   return reply_from_db<R>(self, db, std::move(fn), [](R&) {});
 }
 
 template <class R, class Self, class Fn, class Then>
-caf::response_promise reply_from_db_serialized(Self* self, const db_access& db, Fn fn, Then then) {
+caf::typed_response_promise<R> reply_from_db_serialized(Self* self, const db_access& db, Fn fn, Then then) {
   return reply_from_db<R>(self, db, std::move(fn), std::move(then), true);
 }
 

@@ -26,6 +26,10 @@ struct order_state {
 using order_ptr = caf::stateful_actor<order_state>*;
 
 inline problem order_not_found() { return problem::not_found("order not found"); }
+inline order_reply failure(problem p) { return order_reply{std::move(p), {}, false}; }
+
+/// One order's actor (order_actor.cpp), spawned by the order supervisor for order `id`.
+caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, order_deps d);
 
 /// Pays the cached order: a payment already pending at the provider is checked again rather
 /// than a second one created, so one order never has two live payments at the gateway.

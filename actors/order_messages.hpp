@@ -55,6 +55,43 @@ struct order_page_reply {
 /// The order supervisor's periodic expiry of unpaid reservations.
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
+/// Settles the order's charge and refund attempts whose outcome is unknown (payment_messages.hpp).
+using settle_unknown_atom = caf::atom_constant<caf::atom("settle_unk")>;
+
+// The payment and shipping messages the order's actor serialises (payment_messages.hpp,
+// shipping_messages.hpp); declared here so the interface below needs no more headers.
+struct process_payment;
+struct confirm_payment;
+struct recheck_payment;
+struct refund_payment;
+struct payment_reply;
+struct refund_reply;
+struct settle_reply;
+struct create_shipment;
+struct get_shipment;
+struct quote_shipping;
+struct shipment_reply;
+struct quote_reply;
+
+/// The order supervisor's interface: checkout, listings, shipment reads and quotes are its
+/// own; every other command is served by the order's actor, one at a time per order. Payment
+/// reads, webhooks, notifications and Idempotency-Key claims are the payment desk's
+/// (payment_desk_api in payment_messages.hpp).
+using order_api = supervision_api::extend<caf::replies_to<place_order>::with<order_reply>,
+                                          caf::replies_to<list_orders>::with<order_page_reply>,
+                                          caf::replies_to<get_order>::with<order_reply>,
+                                          caf::replies_to<cancel_order>::with<order_reply>,
+                                          caf::replies_to<advance_order>::with<order_reply>,
+                                          caf::replies_to<process_payment>::with<payment_reply>,
+                                          caf::replies_to<confirm_payment>::with<payment_reply>,
+                                          caf::replies_to<recheck_payment>::with<payment_reply>,
+                                          caf::replies_to<refund_payment>::with<refund_reply>,
+                                          caf::replies_to<settle_unknown_atom, int64_t>::with<settle_reply>,
+                                          caf::replies_to<create_shipment>::with<shipment_reply>,
+                                          caf::replies_to<get_shipment>::with<shipment_reply>,
+                                          caf::replies_to<quote_shipping>::with<quote_reply>,
+                                          caf::reacts_to<sweep_atom>>;
+
 }  // namespace commerce::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::place_order)

@@ -1,5 +1,6 @@
 // The payment and notification protocol. Charges go through the order's actor (one at a
-// time per order); reads go to the order supervisor; e-mails go to the notifier.
+// time per order); reads, webhooks and Idempotency-Key claims go to the payment desk; e-mails
+// go to the notifier.
 #pragma once
 
 #include "actors/order_messages.hpp"
@@ -66,7 +67,8 @@ struct webhook_reply {
   problem error;
   std::string ack;
 };
-/// Re-reads the order's pending payment from the provider (a webhook named it).
+/// Re-reads the order's pending payment from the provider (a webhook named it); the payment
+/// desk asks it of the order supervisor.
 struct recheck_payment {
   int64_t order_id = 0;
 };
@@ -76,8 +78,7 @@ struct recheck_payment {
 /// id is known). Sent as (settle_unknown_atom, order_id) to the order supervisor, by anyone
 /// (a reconciliation job lists the orders with persistence::orders_with_unsettled_attempts);
 /// the order's actor replies a settle_reply. Charges and refunds of the order do the same
-/// before they send anything new.
-using settle_unknown_atom = caf::atom_constant<caf::atom("settle_unk")>;
+/// before they send anything new. (settle_unknown_atom is in order_messages.hpp.)
 struct settle_reply {
   problem error;          ///< the database failed (nothing is known)
   int settled = 0;        ///< attempts now known (succeeded, pending, failed, refused)
@@ -90,8 +91,8 @@ struct get_refund {
   requester who;
 };
 
-/// Idempotency-Key bookkeeping for payments and refunds (API.md §4), asked of the order
-/// supervisor by the front door around the operation itself.
+/// Idempotency-Key bookkeeping for payments and refunds (API.md §4), asked of the payment
+/// desk by the front door around the operation itself.
 struct claim_idempotency {
   int64_t user_id = 0;
   std::string endpoint;
@@ -125,6 +126,16 @@ struct send_order_email {
   std::string template_name;
   std::string subject;
 };
+
+/// The payment desk's interface (payment_desk.hpp): reads and bookkeeping that need no
+/// per-order serialisation, so they never wait behind an order's gateway call. A webhook is
+/// verified here; only the recheck it causes goes to the order's actor.
+using payment_desk_api = caf::typed_actor<caf::replies_to<get_payment>::with<payment_reply>,
+                                          caf::replies_to<get_refund>::with<refund_reply>,
+                                          caf::replies_to<payment_webhook>::with<webhook_reply>,
+                                          caf::replies_to<list_notifications>::with<notifications_reply>,
+                                          caf::replies_to<claim_idempotency>::with<claim_reply>,
+                                          caf::replies_to<settle_idempotency>::with<claim_reply>>;
 
 }  // namespace commerce::actors
 

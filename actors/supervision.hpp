@@ -8,6 +8,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/delegated.hpp>
 #include <caf/error.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/fwd.hpp>
@@ -82,10 +83,20 @@ void log_unhandled_exceptions(caf::scheduled_actor* self, std::string domain, in
 [[noreturn]] void injected_crash(const std::string& domain, int64_t id);
 
 /// Installs the supervisor's exit handler (children crash or passivate; an exit from anyone
-/// else is our own shutdown) and the common handlers: idle reports and stats.
+/// else is our own shutdown) and returns the handlers of supervision_api: idle reports, stats
+/// and crash_entity, as a tuple for the domain's typed behaviour
+/// (`auto [idle, stats, crash] = supervise(...); return {..., idle, stats, crash};`).
 /// `registry_of(self)` returns the registry inside the actor's state.
 template <class Self, class RegistryOf>
-caf::message_handler supervise(Self* self, RegistryOf registry_of);
+auto supervise(Self* self, RegistryOf registry_of);
+
+/// A supervisor's route to an (untyped) entity child: `msg` is delegated, and the reply the
+/// supervisor's interface `Api` promises for it comes from the child.
+template <class Api, class Self, class Msg>
+caf::delegated<reply_of_t<Api, Msg>> delegate_to(Self* self, const caf::actor& child, const Msg& msg) {
+  self->delegate(child, msg);
+  return {};
+}
 
 }  // namespace commerce::actors
 

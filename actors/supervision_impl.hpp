@@ -3,16 +3,17 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/message_handler.hpp>
 #include <caf/send.hpp>
 #include <caf/sec.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <tuple>
+
 namespace commerce::actors {
 
 template <class Self, class RegistryOf>
-caf::message_handler supervise(Self* self, RegistryOf registry_of) {
+auto supervise(Self* self, RegistryOf registry_of) {
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& registry = registry_of(self);
     switch (registry.on_exit(em.source, em.reason)) {
@@ -29,7 +30,7 @@ caf::message_handler supervise(Self* self, RegistryOf registry_of) {
         break;
     }
   });
-  return {
+  return std::make_tuple(
     [=](idle_atom, int64_t id) {
       // Passivate: stop routing to the child first, so the next message activates a fresh one,
       // then let it finish what is already in its mailbox and stop. Only the child that asked
@@ -39,14 +40,14 @@ caf::message_handler supervise(Self* self, RegistryOf registry_of) {
       if (!child || child.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
         return;
       registry.retire(id);
-      self->send(child, stop_atom::value);
+      // anon_send: CAF 0.17's typed actors may send() only to typed ones (the children are not).
+      caf::anon_send(child, stop_atom::value);
     },
     [=](stats_atom) { return registry_of(self).stats(); },
     [=](const crash_entity& cmd) {
       if (auto child = registry_of(self).find(cmd.id))
-        self->send(child, crash_atom::value);
-    },
-  };
+        caf::anon_send(child, crash_atom::value);
+    });
 }
 
 }  // namespace commerce::actors

@@ -25,10 +25,6 @@ struct user_state {
   std::chrono::steady_clock::time_point loaded_at;  ///< when `record` was read; older than cache_ttl: read again
 };
 
-/// The user's record changed elsewhere (another node, or SQL): read it again before trusting it.
-/// Sent by the change listener to the supervisor (with the user id), and from there to the actor.
-using stale_atom = caf::atom_constant<caf::atom("stale")>;
-
 /// The crypto pool's answer during a password change: the old password checked, the new one
 /// validated and hashed.
 struct password_check {

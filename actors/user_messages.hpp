@@ -82,6 +82,20 @@ struct user_reply {
   user_view user;
 };
 
+/// The user's record changed elsewhere (another node, or SQL): read it again before trusting it.
+/// Sent by the change listener to the supervisor (with the user id), and from there to the actor.
+using stale_atom = caf::atom_constant<caf::atom("stale")>;
+
+/// The user supervisor's interface: register and login are resolved by the supervisor first;
+/// the rest is served by the user's actor.
+using user_api = supervision_api::extend<caf::replies_to<register_user>::with<user_reply>,
+                                         caf::replies_to<login_user>::with<user_reply>,
+                                         caf::replies_to<verify_email>::with<user_reply>,
+                                         caf::replies_to<authenticate>::with<user_reply>,
+                                         caf::replies_to<update_profile>::with<user_reply>,
+                                         caf::replies_to<change_password>::with<user_reply>,
+                                         caf::reacts_to<stale_atom, int64_t>>;
+
 
 }  // namespace commerce::actors
 

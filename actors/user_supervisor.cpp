@@ -28,7 +28,7 @@ struct supervisor_state {
   entity_registry users;
 };
 
-using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
+using supervisor_ptr = user_api::stateful_pointer<supervisor_state>;
 
 caf::actor child_for(supervisor_ptr self, const user_domain_deps& d, int64_t id) {
   return actors::child_for(self, self->state.users, id, user_actor, d);
@@ -71,12 +71,12 @@ caf::behavior user_change_listener(caf::stateful_actor<listener_state>* self, ca
   };
 }
 
-caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
+user_api::behavior_type user_supervisor(supervisor_ptr self, user_domain_deps d) {
   self->state.users = entity_registry{"user", {d.max_restarts, d.restart_window}};
-  auto common = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
-  return caf::message_handler{
+  auto [idle, stats, crash] = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
+  return {
     [=](register_user& cmd) {
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<user_reply>();
       cmd.email = rules::normalize_email(cmd.email);
       field_errors bad;
       if (auto why = rules::check_email(cmd.email))
@@ -119,7 +119,7 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
       return rp;
     },
     [=](login_user& cmd) {
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<user_reply>();
       if (auto why = rules::check_password_size(cmd.password)) {
         rp.deliver(failure(problem::validation({{"password", {*why}}})));
         return rp;
@@ -149,7 +149,7 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
       return rp;
     },
     [=](verify_email& cmd) {
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<user_reply>();
       auto token_hash = crypto::sha256_hex(cmd.token);
       self->request(d.db_workers, d.call_timeout, db_job(d.db, [token_hash](pg::connection& c) {
             return persistence::verification_token_owner(c, token_hash).value_or(0);
@@ -166,20 +166,23 @@ caf::behavior user_supervisor(supervisor_ptr self, user_domain_deps d) {
     },
     [=](stale_atom, int64_t id) {
       if (auto child = self->state.users.find(id))  // an inactive user is read afresh anyway
-        self->send(child, stale_atom::value);
+        caf::anon_send(child, stale_atom::value);  // typed actors send() only to typed ones
     },
-    [=](const authenticate& cmd) { return self->delegate(child_for(self, d, cmd.user_id), cmd); },
-    [=](const update_profile& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
-    [=](const change_password& cmd) { return self->delegate(child_for(self, d, cmd.who.user_id), cmd); },
-  }.or_else(common);
+    [=](const authenticate& cmd) { return delegate_to<user_api>(self, child_for(self, d, cmd.user_id), cmd); },
+    [=](const update_profile& cmd) { return delegate_to<user_api>(self, child_for(self, d, cmd.who.user_id), cmd); },
+    [=](const change_password& cmd) { return delegate_to<user_api>(self, child_for(self, d, cmd.who.user_id), cmd); },
+    idle,
+    stats,
+    crash,
+  };
 }
 
 }  // namespace
 
-caf::actor spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps) {
+user_api spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps) {
   auto conninfo = deps.db->conninfo();
   auto supervisor = sys.spawn(user_supervisor, std::move(deps));
-  sys.spawn<caf::detached>(user_change_listener, supervisor, conninfo);
+  sys.spawn<caf::detached>(user_change_listener, caf::actor_cast<caf::actor>(supervisor), conninfo);
   return supervisor;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/blocking_pool.hpp"
+#include "actors/user_messages.hpp"
 #include "persistence/pg_pool.hpp"
 
 #include <caf/actor.hpp>
@@ -31,6 +32,6 @@ struct user_domain_deps {
   int verification_ttl_hours = 48;
 };
 
-caf::actor spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps);
+user_api spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps);
 
 }  // namespace commerce::actors

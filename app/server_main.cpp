@@ -7,6 +7,7 @@
 #include "actors/gateway_actors.hpp"
 #include "actors/notifier.hpp"
 #include "actors/orders.hpp"
+#include "actors/payment_desk.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
@@ -168,12 +169,15 @@ int run(const config::settings& s) {
                               std::chrono::seconds(s.reservation_ttl_seconds),
                               std::chrono::seconds(s.reservation_sweep_seconds), integration_actors, gateway_job_timeout,
                               notifier});
+    app->payment_desk = actors::spawn_payment_desk(
+      sys, actors::payment_desk_deps{db_access, integration_actors, gateway_job_timeout, app->orders});
     app->gateways = integration_actors.all();
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
     actors::rate_limiter_deps limiter_deps;
     limiter_deps.redis_url = s.redis_url;
     app->limiter = actors::spawn_rate_limiter(sys, limiter_deps);
-    std::vector<caf::actor> supervisors{app->users, app->catalog, app->carts, app->orders};
+    std::vector<caf::actor> supervisors{caf::actor_cast<caf::actor>(app->users), caf::actor_cast<caf::actor>(app->catalog),
+                                        caf::actor_cast<caf::actor>(app->carts), caf::actor_cast<caf::actor>(app->orders)};
     auto watch = sys.spawn(escalation_watch, supervisors, failed);
 
     auto routes = std::make_shared<http::router>();
@@ -194,8 +198,11 @@ int run(const config::settings& s) {
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     door.stop(std::chrono::seconds(10));
-    std::vector<caf::actor> everyone{app->users, app->catalog, app->carts,     app->orders,    app->probe,
-                                     app->limiter, watch,      notifier, db_workers, crypto_workers};
+    std::vector<caf::actor> everyone{app->probe, app->limiter, watch, notifier, db_workers, crypto_workers};
+    for (const auto& typed : {caf::actor_cast<caf::actor>(app->users), caf::actor_cast<caf::actor>(app->catalog),
+                              caf::actor_cast<caf::actor>(app->carts), caf::actor_cast<caf::actor>(app->orders),
+                              caf::actor_cast<caf::actor>(app->payment_desk)})
+      everyone.push_back(typed);
     for (const auto& a : integration_actors.all())
       everyone.push_back(a);
     for (const auto& a : everyone)

@@ -40,7 +40,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto fields = read_fields(ctx, true);
   if (!fields)
     return;
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::create_product{*fields},
+  ask(self, ctx->app->catalog, ctx, actors::create_product{*fields},
                              [ctx](const actors::product_reply& r) { ctx->out->json(201, views::product(r.product)); });
 }
 
@@ -71,13 +71,13 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
   }
   if (!bad.empty())
     return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
-  ask<actors::product_page_reply>(self, ctx->app->catalog, ctx, cmd, [ctx, page](const actors::product_page_reply& r) {
+  ask(self, ctx->app->catalog, ctx, cmd, [ctx, page](const actors::product_page_reply& r) {
     ctx->out->json(200, views::product_page(*ctx, page, r.page));
   });
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::get_product{path_id(ctx)},
+  ask(self, ctx->app->catalog, ctx, actors::get_product{path_id(ctx)},
                              [ctx](const actors::product_reply& r) { ctx->out->json(200, views::product(r.product)); });
 }
 
@@ -85,12 +85,12 @@ void update(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto fields = read_fields(ctx, false);
   if (!fields)
     return;
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::update_product{path_id(ctx), *fields},
+  ask(self, ctx->app->catalog, ctx, actors::update_product{path_id(ctx), *fields},
                              [ctx](const actors::product_reply& r) { ctx->out->json(200, views::product(r.product)); });
 }
 
 void archive(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, actors::archive_product{path_id(ctx)},
+  ask(self, ctx->app->catalog, ctx, actors::archive_product{path_id(ctx)},
                              [ctx](const actors::product_reply&) { ctx->out->no_content(); });
 }
 
@@ -116,7 +116,7 @@ void inventory(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!in.ok())
     return ctx->out->problem(in.problem());
   cmd.quantity = static_cast<int32_t>(*quantity);
-  ask<actors::product_reply>(self, ctx->app->catalog, ctx, cmd, [ctx, operation](const actors::product_reply& r) {
+  ask(self, ctx->app->catalog, ctx, cmd, [ctx, operation](const actors::product_reply& r) {
     ctx->out->json(200, views::stock_change(r.product, operation));
   });
 }

@@ -3,6 +3,10 @@
 // callback. No Pistache thread ever waits for an actor.
 #pragma once
 
+#include "actors/cart_messages.hpp"
+#include "actors/catalog_messages.hpp"
+#include "actors/order_messages.hpp"
+#include "actors/payment_messages.hpp"
 #include "actors/user_messages.hpp"
 #include "config/ip_ranges.hpp"
 #include "config/settings.hpp"
@@ -34,10 +38,11 @@ struct app_context {
   config::ip_ranges trusted_proxies;  ///< peers whose X-Forwarded-For names the client
   config::ip_ranges webhook_sources;  ///< where provider callbacks may come from; empty: anywhere
   jwt_codec jwt;
-  caf::actor users;    ///< the user supervisor
-  caf::actor catalog;  ///< the catalog supervisor
-  caf::actor carts;    ///< the cart supervisor
-  caf::actor orders;   ///< the order supervisor
+  actors::user_api users;       ///< the user supervisor
+  actors::catalog_api catalog;  ///< the catalog supervisor
+  actors::cart_api carts;       ///< the cart supervisor
+  actors::order_api orders;     ///< the order supervisor
+  actors::payment_desk_api payment_desk;  ///< payment reads, webhooks, notifications, Idempotency-Key claims
   caf::actor probe;    ///< the health probe
   caf::actor limiter;  ///< rate limits of the auth endpoints (actors/rate_limiter.hpp)
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)

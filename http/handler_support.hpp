@@ -27,14 +27,16 @@ inline bool parse_body(const ctx_ptr& ctx, rapidjson::Document& doc) {
 /// The `{id}` path parameter (the router only matches positive integers).
 inline int64_t path_id(const ctx_ptr& ctx, const char* name = "id") { return std::stoll(ctx->params.at(name)); }
 
-/// Sends `msg` to `dest`; answers the reply's problem, or calls `on_ok(reply)`. An actor that
-/// does not answer in time is a 503.
-template <class Reply, class Msg, class OnOk>
-void ask(caf::event_based_actor* self, const caf::actor& dest, const ctx_ptr& ctx, Msg msg, OnOk on_ok,
+/// Sends `msg` to `dest`; answers the reply's problem, or calls `on_ok(reply)`. The reply's
+/// type is the one `dest`'s interface gives for `Msg` (a message it does not accept does not
+/// compile). An actor that does not answer in time is a 503.
+template <class Api, class Msg, class OnOk>
+void ask(caf::event_based_actor* self, const Api& dest, const ctx_ptr& ctx, Msg msg, OnOk on_ok,
          std::chrono::milliseconds timeout = std::chrono::milliseconds(0)) {
+  using reply = actors::reply_of_t<Api, Msg>;
   self->request(dest, timeout.count() ? timeout : ctx->timeout(), std::move(msg))
     .then(
-      [=](Reply& r) {
+      [=](reply& r) {
         if (r.error)
           ctx->out->problem(r.error);
         else

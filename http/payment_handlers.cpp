@@ -1,4 +1,5 @@
-// Payment and notification endpoints (API.md §3.5, §3.7): charges go through the order's actor.
+// Payment and notification endpoints (API.md §3.5, §3.7): charges go through the order's actor;
+// reads, webhooks and Idempotency-Key claims through the payment desk.
 #include "actors/payment_messages.hpp"
 #include "http/handler_support.hpp"
 #include "http/views.hpp"
@@ -16,25 +17,28 @@ actors::requester who(const ctx_ptr& ctx) { return {ctx->user->id, ctx->user->is
 /// Runs `msg` under the request's Idempotency-Key (API.md §4): the key is claimed before the
 /// operation (a repeat while it runs is 409, another body with it 422), completed with the
 /// resource on a 2xx (a repeat then gets that resource, `Idempotent-Replayed: true`), and
-/// released otherwise so the client may retry with it. Without a key, just `msg`.
-template <class Reply, class Msg, class IdOf, class Render, class Replay>
+/// released otherwise so the client may retry with it. Without a key, just `msg`. The keys are
+/// the payment desk's; `msg` goes to the order supervisor, the replay to the payment desk.
+template <class Msg, class IdOf, class Render, class Replay>
 void under_idempotency_key(caf::event_based_actor* self, const ctx_ptr& ctx, const char* endpoint,
                            const rapidjson::Document& body, Msg msg, int status, IdOf id_of, Render render_reply,
                            Replay replay_request) {
+  using Reply = actors::reply_of_t<actors::order_api, Msg>;
   std::optional<idempotency_key_claim> keyed;
   if (!read_idempotency_key(ctx, body, keyed))
     return;
   auto orders = ctx->app->orders;
+  auto desk = ctx->app->payment_desk;
   if (!keyed) {
-    ask<Reply>(self, orders, ctx, std::move(msg), [=](const Reply& r) { ctx->out->json(status, render_reply(r)); },
-               ctx->gateway_timeout());
+    ask(self, orders, ctx, std::move(msg), [=](const Reply& r) { ctx->out->json(status, render_reply(r)); },
+        ctx->gateway_timeout());
     return;
   }
   const auto& key = keyed->key;
   auto user = ctx->user->id;
   std::string where{endpoint};
   actors::claim_idempotency claim{user, where, key, keyed->request_hash};
-  self->request(orders, ctx->timeout(), claim)
+  self->request(desk, ctx->timeout(), claim)
     .then(
       [=](actors::claim_reply& c) {
         if (c.error)
@@ -47,7 +51,7 @@ void under_idempotency_key(caf::event_based_actor* self, const ctx_ptr& ctx, con
             return ctx->out->problem(actors::problem::of(error_code::idempotency_in_progress,
                                                          "a request with this Idempotency-Key is still running"));
           case persistence::key_claim::replay:
-            ask<Reply>(self, orders, ctx, replay_request(c.claim.resource_id), [=](const Reply& r) {
+            ask(self, desk, ctx, replay_request(c.claim.resource_id), [=](const Reply& r) {
               ctx->out->json(status, render_reply(r), {{"Idempotent-Replayed", "true"}});
             });
             return;
@@ -55,7 +59,7 @@ void under_idempotency_key(caf::event_based_actor* self, const ctx_ptr& ctx, con
             break;
         }
         auto settle = [=](int64_t resource, std::function<void()> respond) {
-          self->request(orders, ctx->timeout(), actors::settle_idempotency{user, where, key, resource})
+          self->request(desk, ctx->timeout(), actors::settle_idempotency{user, where, key, resource})
             .then([=](actors::claim_reply&) { respond(); }, [=](caf::error&) { respond(); });
         };
         self->request(orders, ctx->gateway_timeout(), msg)
@@ -99,7 +103,7 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   cmd.payment_method = method;
   cmd.payment_token = *token;
   cmd.client_ip = ctx->client_ip;
-  under_idempotency_key<actors::payment_reply>(
+  under_idempotency_key(
     self, ctx, "payments.process", doc, std::move(cmd), 200,
     [](const actors::payment_reply& r) { return r.payment.id; },
     [](const actors::payment_reply& r) { return views::payment(r.payment); },
@@ -133,7 +137,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   cmd.order_id = *order_id;
   cmd.who = who(ctx);
   auto requester = cmd.who;
-  under_idempotency_key<actors::payment_reply>(
+  under_idempotency_key(
     self, ctx, "payments.create", doc, std::move(cmd), 201, [](const actors::payment_reply& r) { return r.payment.id; },
     [](const actors::payment_reply& r) { return views::payment(r.payment); },
     [requester](int64_t id) { return actors::get_payment{id, requester}; });
@@ -148,7 +152,7 @@ void confirm(caf::event_based_actor* self, const ctx_ptr& ctx) {
   in.string("confirmation_token", false);  // type-checked; the gateway's status is what counts
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  ask<actors::payment_reply>(
+  ask(
     self, ctx->app->orders, ctx, actors::confirm_payment{*payment_id, who(ctx), 0},
     [ctx](const actors::payment_reply& r) { ctx->out->json(200, views::payment(r.payment)); }, ctx->gateway_timeout());
 }
@@ -166,7 +170,7 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!in.ok())
     return ctx->out->problem(in.problem());
   auto requester = who(ctx);
-  under_idempotency_key<actors::refund_reply>(
+  under_idempotency_key(
     self, ctx, "payments.refund", doc, actors::refund_payment{*order_id, requester, amount, reason}, 201,
     [](const actors::refund_reply& r) { return r.refund.id; },
     [](const actors::refund_reply& r) { return views::refund(r.refund); },
@@ -174,19 +178,19 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
 }
 
 void webhook(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::webhook_reply>(self, ctx->app->orders, ctx, actors::payment_webhook{ctx->raw_headers, ctx->body, unix_now()},
-                             [ctx](const actors::webhook_reply& r) { ctx->out->json(200, r.ack); },
-                             ctx->gateway_timeout());
+  ask(self, ctx->app->payment_desk, ctx, actors::payment_webhook{ctx->raw_headers, ctx->body, unix_now()},
+      [ctx](const actors::webhook_reply& r) { ctx->out->json(200, r.ack); },
+      ctx->gateway_timeout());
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::payment_reply>(self, ctx->app->orders, ctx, actors::get_payment{path_id(ctx), who(ctx)},
-                             [ctx](const actors::payment_reply& r) { ctx->out->json(200, views::payment(r.payment)); });
+  ask(self, ctx->app->payment_desk, ctx, actors::get_payment{path_id(ctx), who(ctx)},
+      [ctx](const actors::payment_reply& r) { ctx->out->json(200, views::payment(r.payment)); });
 }
 
 void order_notifications(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::notifications_reply>(
-    self, ctx->app->orders, ctx, actors::list_notifications{path_id(ctx), who(ctx)},
+  ask(
+    self, ctx->app->payment_desk, ctx, actors::list_notifications{path_id(ctx), who(ctx)},
     [ctx](const actors::notifications_reply& r) {
       ctx->out->json(200, views::notifications(r.items));
     });

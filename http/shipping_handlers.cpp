@@ -114,7 +114,7 @@ void calculate(caf::event_based_actor* self, const ctx_ptr& ctx) {
   }
   if (!in.ok())
     return ctx->out->problem(in.problem());
-  ask<actors::quote_reply>(
+  ask(
     self, ctx->app->orders, ctx, std::move(cmd),
     [ctx](const actors::quote_reply& r) {
       ctx->out->json(200, views::quote(r.quote));
@@ -150,7 +150,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   cmd.order_id = *order_id;
   cmd.who = who(ctx);
-  ask<actors::shipment_reply>(
+  ask(
     self, ctx->app->orders, ctx, std::move(cmd),
     [ctx](const actors::shipment_reply& r) {
       ctx->out->json(201, views::shipment(r.shipment));
@@ -159,7 +159,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
 }
 
 void tracking(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask<actors::shipment_reply>(self, ctx->app->orders, ctx, actors::get_shipment{path_id(ctx), who(ctx)},
+  ask(self, ctx->app->orders, ctx, actors::get_shipment{path_id(ctx), who(ctx)},
                               [ctx](const actors::shipment_reply& r) {
                                 ctx->out->json(200, views::shipment_tracking(r.shipment));
                               });

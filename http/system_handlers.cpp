@@ -24,7 +24,7 @@ void health(caf::event_based_actor* self, const ctx_ptr& ctx) {
 
 /// What the console gathers, one actor at a time (one short-lived actor, no blocking).
 struct console_view {
-  std::vector<std::pair<std::string, caf::actor>> supervisors;  ///< still to ask
+  std::vector<std::pair<std::string, actors::supervision_api>> supervisors;  ///< still to ask
   std::vector<caf::actor> gateways;                             ///< still to ask
   std::vector<std::pair<std::string, actors::supervisor_stats>> stats;
   std::vector<actors::gateway_status> gateway_status;

@@ -69,7 +69,7 @@ struct actor_fixture {
     sys.reset();
   }
 
-  caf::actor supervisor(std::chrono::seconds idle = std::chrono::seconds(300), int max_restarts = 10) {
+  actors::user_api supervisor(std::chrono::seconds idle = std::chrono::seconds(300), int max_restarts = 10) {
     actors::user_domain_deps d;
     d.db = db;
     d.db_workers = db_workers;
@@ -79,13 +79,15 @@ struct actor_fixture {
     d.max_restarts = max_restarts;
     d.restart_window = std::chrono::seconds(60);
     auto sup = actors::spawn_user_supervisor(*sys, d);
-    spawned.push_back(sup);
+    spawned.push_back(caf::actor_cast<caf::actor>(sup));
     return sup;
   }
 
   /// The catalog, cart and order supervisors of one "node" (tests may start two on one database).
   struct commerce_node {
-    caf::actor catalog, carts, orders;
+    actors::catalog_api catalog;
+    actors::cart_api carts;
+    actors::order_api orders;
   };
   commerce_node commerce(std::chrono::seconds reservation_ttl = std::chrono::seconds(1800),
                          std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(1000)) {
@@ -102,31 +104,32 @@ struct actor_fixture {
     orders.reservation_ttl = reservation_ttl;
     orders.sweep_interval = std::chrono::seconds(0);  // tests send sweep_atom themselves
     n.orders = actors::spawn_order_supervisor(*sys, orders);
-    spawned.insert(spawned.end(), {n.catalog, n.carts, n.orders});
+    spawned.insert(spawned.end(), {caf::actor_cast<caf::actor>(n.catalog), caf::actor_cast<caf::actor>(n.carts),
+                                   caf::actor_cast<caf::actor>(n.orders)});
     return n;
   }
 
   /// Sends `msg` and waits for the reply of type R.
-  template <class R, class Msg>
-  R ask(const caf::actor& dest, Msg msg) {
+  template <class R, class Handle, class... Msg>
+  R ask(const Handle& dest, Msg... msg) {
     caf::scoped_actor self{*sys};
     R out{};
-    self->request(dest, std::chrono::seconds(15), std::move(msg))
+    self->request(dest, std::chrono::seconds(15), std::move(msg)...)
       .receive([&](R& r) { out = std::move(r); },
                [&](caf::error& e) { BOOST_FAIL("request failed: " << sys->render(e)); });
     return out;
   }
 
   template <class Msg>
-  actors::user_reply ask_user(const caf::actor& sup, Msg msg) {
+  actors::user_reply ask_user(const actors::user_api& sup, Msg msg) {
     return ask<actors::user_reply>(sup, std::move(msg));
   }
 
-  actors::supervisor_stats stats(const caf::actor& sup) { return ask<actors::supervisor_stats>(sup, actors::stats_atom::value); }
+  actors::supervisor_stats stats(const actors::supervision_api& sup) { return ask<actors::supervisor_stats>(sup, actors::stats_atom::value); }
 
   /// Polls the supervisor until `done(stats)` holds or 10 s pass.
   template <class Pred>
-  actors::supervisor_stats wait_for(const caf::actor& sup, Pred done) {
+  actors::supervisor_stats wait_for(const actors::supervision_api& sup, Pred done) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     auto s = stats(sup);
     while (!done(s) && std::chrono::steady_clock::now() < deadline) {

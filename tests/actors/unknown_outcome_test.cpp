@@ -76,7 +76,7 @@ caf::behavior scripted_provider(caf::event_based_actor*, std::shared_ptr<provide
 }
 
 struct payments_node {
-  caf::actor orders;
+  actors::order_api orders;
   std::shared_ptr<provider_log> provider = std::make_shared<provider_log>();
 };
 
@@ -101,7 +101,7 @@ payments_node payment_node(actor_fixture& f) {
   d.notifier = f.sys->spawn(
     [](caf::event_based_actor*, int) -> caf::behavior { return {[](const actors::send_order_email&) {}}; }, 0);
   n.orders = actors::spawn_order_supervisor(*f.sys, d);
-  f.spawned.insert(f.spawned.end(), {n.orders, d.gateways.payments, d.notifier});
+  f.spawned.insert(f.spawned.end(), {caf::actor_cast<caf::actor>(n.orders), d.gateways.payments, d.notifier});
   return n;
 }
 
@@ -128,13 +128,13 @@ BOOST_AUTO_TEST_CASE(settle_unknown_settles_a_charge_under_its_key_for_any_order
   auto key = first.payment.idempotence_key;
 
   // The provider still cannot tell: it stays unknown, and no new key is ever used.
-  auto still = ask<actors::settle_reply>(node.orders, caf::make_message(actors::settle_unknown_atom::value, id));
+  auto still = ask<actors::settle_reply>(node.orders, actors::settle_unknown_atom::value, id);
   BOOST_TEST(still.still_unknown == 1);
   BOOST_TEST(still.settled == 0);
 
   // Now it answers: the job's call settles it, under the first key.
   node.provider->answer = integrations::gateway_outcome::succeeded;
-  auto settled = ask<actors::settle_reply>(node.orders, caf::make_message(actors::settle_unknown_atom::value, id));
+  auto settled = ask<actors::settle_reply>(node.orders, actors::settle_unknown_atom::value, id);
   BOOST_TEST(settled.error.ok());
   BOOST_TEST(settled.settled == 1);
   BOOST_TEST(settled.still_unknown == 0);
@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(settle_unknown_settles_a_charge_under_its_key_for_any_order
     BOOST_TEST((std::find(listed.begin(), listed.end(), id) == listed.end()), "settled orders leave the list");
   }
   // Nothing left: a second call is a no-op, and paying again is refused.
-  auto again = ask<actors::settle_reply>(node.orders, caf::make_message(actors::settle_unknown_atom::value, id));
+  auto again = ask<actors::settle_reply>(node.orders, actors::settle_unknown_atom::value, id);
   BOOST_TEST(again.settled == 0);
   BOOST_TEST(ask<actors::payment_reply>(node.orders, pay).error.code == error_code::order_already_paid);
 }
@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_refund_stays_reserved_until_settled) {
   BOOST_TEST(scalar("SELECT count(*) FROM refunds WHERE order_id = $1::bigint", {sid}) == 1);
 
   node.provider->answer = integrations::gateway_outcome::succeeded;
-  auto settled = ask<actors::settle_reply>(node.orders, caf::make_message(actors::settle_unknown_atom::value, id));
+  auto settled = ask<actors::settle_reply>(node.orders, actors::settle_unknown_atom::value, id);
   BOOST_TEST(settled.settled == 1);
   std::lock_guard<std::mutex> guard{node.provider->mtx};
   BOOST_TEST_REQUIRE(node.provider->refund_keys.size() == 3u);
