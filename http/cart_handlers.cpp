@@ -26,7 +26,7 @@ std::optional<int32_t> read_quantity(const ctx_ptr& ctx, json::reader& in, bool 
 }
 
 void get_cart(caf::event_based_actor* self, const ctx_ptr& ctx) {
-  ask(self, ctx->app->carts, ctx, actors::get_cart{caller(ctx)}, [ctx](const actors::cart_reply& r) {
+  ask(self, ctx->app->carts, ctx, actors::get_cart{caller(ctx)}, [ctx](const auto& r) {
     ctx->out->json(200, views::cart(r.lines));
   });
 }
@@ -41,7 +41,7 @@ void add_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!quantity)
     return;
   ask(self, ctx->app->carts, ctx, actors::add_cart_item{caller(ctx), *product_id, *quantity},
-                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(201, views::cart_line(r.line)); });
+                               [ctx](const auto& r) { ctx->out->json(201, views::cart_line(r.line)); });
 }
 
 void set_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -53,17 +53,17 @@ void set_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!quantity)
     return;
   ask(self, ctx->app->carts, ctx, actors::set_cart_item{caller(ctx), path_id(ctx), *quantity},
-                               [ctx](const actors::cart_item_reply& r) { ctx->out->json(200, views::cart_line(r.line)); });
+                               [ctx](const auto& r) { ctx->out->json(200, views::cart_line(r.line)); });
 }
 
 void remove_item(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->carts, ctx, actors::remove_cart_item{caller(ctx), path_id(ctx)},
-                               [ctx](const actors::cart_item_reply&) { ctx->out->no_content(); });
+                               [ctx](const auto&) { ctx->out->no_content(); });
 }
 
 void clear(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->carts, ctx, actors::clear_cart{caller(ctx)},
-                          [ctx](const actors::cart_reply&) { ctx->out->no_content(); });
+                          [ctx](const auto&) { ctx->out->no_content(); });
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!fields)
     return;
   ask(self, ctx->app->catalog, ctx, actors::create_product{*fields},
-                             [ctx](const actors::product_reply& r) { ctx->out->json(201, views::product(r.product)); });
+                             [ctx](const auto& r) { ctx->out->json(201, views::product(r.product)); });
 }
 
 void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -71,14 +71,14 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
   }
   if (!bad.empty())
     return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
-  ask(self, ctx->app->catalog, ctx, cmd, [ctx, page](const actors::product_page_reply& r) {
+  ask(self, ctx->app->catalog, ctx, cmd, [ctx, page](const auto& r) {
     ctx->out->json(200, views::product_page(*ctx, page, r.page));
   });
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->catalog, ctx, actors::get_product{path_id(ctx)},
-                             [ctx](const actors::product_reply& r) { ctx->out->json(200, views::product(r.product)); });
+                             [ctx](const auto& r) { ctx->out->json(200, views::product(r.product)); });
 }
 
 void update(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -86,12 +86,12 @@ void update(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!fields)
     return;
   ask(self, ctx->app->catalog, ctx, actors::update_product{path_id(ctx), *fields},
-                             [ctx](const actors::product_reply& r) { ctx->out->json(200, views::product(r.product)); });
+                             [ctx](const auto& r) { ctx->out->json(200, views::product(r.product)); });
 }
 
 void archive(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->catalog, ctx, actors::archive_product{path_id(ctx)},
-                             [ctx](const actors::product_reply&) { ctx->out->no_content(); });
+                             [ctx](const auto&) { ctx->out->no_content(); });
 }
 
 void inventory(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -116,7 +116,7 @@ void inventory(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!in.ok())
     return ctx->out->problem(in.problem());
   cmd.quantity = static_cast<int32_t>(*quantity);
-  ask(self, ctx->app->catalog, ctx, cmd, [ctx, operation](const actors::product_reply& r) {
+  ask(self, ctx->app->catalog, ctx, cmd, [ctx, operation](const auto& r) {
     ctx->out->json(200, views::stock_change(r.product, operation));
   });
 }

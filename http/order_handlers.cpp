@@ -76,7 +76,7 @@ void place(caf::event_based_actor* self, const ctx_ptr& ctx) {
     o.idempotency_key = keyed->key;
     o.request_hash = keyed->request_hash;
   }
-  ask(self, ctx->app->orders, ctx, std::move(cmd), [ctx](const actors::order_reply& r) {
+  ask(self, ctx->app->orders, ctx, std::move(cmd), [ctx](const auto& r) {
     header_list headers;
     if (r.replayed)
       headers.emplace_back("Idempotent-Replayed", "true");
@@ -90,19 +90,19 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
   if (!bad.empty())
     return ctx->out->problem(actors::problem::validation(std::move(bad), "invalid query parameters"));
   ask(self, ctx->app->orders, ctx, actors::list_orders{ctx->user->id, page.size, page.offset()},
-                                [ctx, page](const actors::order_page_reply& r) {
+                                [ctx, page](const auto& r) {
                                   ctx->out->json(200, views::order_page(*ctx, page, r.page));
                                 });
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->orders, ctx, actors::get_order{path_id(ctx), who(ctx)},
-                           [ctx](const actors::order_reply& r) { ctx->out->json(200, views::order(r.order)); });
+                           [ctx](const auto& r) { ctx->out->json(200, views::order(r.order)); });
 }
 
 void cancel(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->orders, ctx, actors::cancel_order{path_id(ctx), who(ctx)},
-                           [ctx](const actors::order_reply& r) { ctx->out->json(200, views::order(r.order)); });
+                           [ctx](const auto& r) { ctx->out->json(200, views::order(r.order)); });
 }
 
 }  // namespace

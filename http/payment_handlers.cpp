@@ -105,8 +105,8 @@ void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
   cmd.client_ip = ctx->client_ip;
   under_idempotency_key(
     self, ctx, "payments.process", doc, std::move(cmd), 200,
-    [](const actors::payment_reply& r) { return r.payment.id; },
-    [](const actors::payment_reply& r) { return views::payment(r.payment); },
+    [](const auto& r) { return r.payment.id; },
+    [](const auto& r) { return views::payment(r.payment); },
     [requester](int64_t id) { return actors::get_payment{id, requester}; });
 }
 
@@ -138,8 +138,8 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   cmd.who = who(ctx);
   auto requester = cmd.who;
   under_idempotency_key(
-    self, ctx, "payments.create", doc, std::move(cmd), 201, [](const actors::payment_reply& r) { return r.payment.id; },
-    [](const actors::payment_reply& r) { return views::payment(r.payment); },
+    self, ctx, "payments.create", doc, std::move(cmd), 201, [](const auto& r) { return r.payment.id; },
+    [](const auto& r) { return views::payment(r.payment); },
     [requester](int64_t id) { return actors::get_payment{id, requester}; });
 }
 
@@ -154,7 +154,7 @@ void confirm(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   ask(
     self, ctx->app->orders, ctx, actors::confirm_payment{*payment_id, who(ctx), 0},
-    [ctx](const actors::payment_reply& r) { ctx->out->json(200, views::payment(r.payment)); }, ctx->gateway_timeout());
+    [ctx](const auto& r) { ctx->out->json(200, views::payment(r.payment)); }, ctx->gateway_timeout());
 }
 
 void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
@@ -172,26 +172,26 @@ void refund(caf::event_based_actor* self, const ctx_ptr& ctx) {
   auto requester = who(ctx);
   under_idempotency_key(
     self, ctx, "payments.refund", doc, actors::refund_payment{*order_id, requester, amount, reason}, 201,
-    [](const actors::refund_reply& r) { return r.refund.id; },
-    [](const actors::refund_reply& r) { return views::refund(r.refund); },
+    [](const auto& r) { return r.refund.id; },
+    [](const auto& r) { return views::refund(r.refund); },
     [requester](int64_t id) { return actors::get_refund{id, requester}; });
 }
 
 void webhook(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->payment_desk, ctx, actors::payment_webhook{ctx->raw_headers, ctx->body, unix_now()},
-      [ctx](const actors::webhook_reply& r) { ctx->out->json(200, r.ack); },
+      [ctx](const auto& r) { ctx->out->json(200, r.ack); },
       ctx->gateway_timeout());
 }
 
 void get(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->payment_desk, ctx, actors::get_payment{path_id(ctx), who(ctx)},
-      [ctx](const actors::payment_reply& r) { ctx->out->json(200, views::payment(r.payment)); });
+      [ctx](const auto& r) { ctx->out->json(200, views::payment(r.payment)); });
 }
 
 void order_notifications(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(
     self, ctx->app->payment_desk, ctx, actors::list_notifications{path_id(ctx), who(ctx)},
-    [ctx](const actors::notifications_reply& r) {
+    [ctx](const auto& r) {
       ctx->out->json(200, views::notifications(r.items));
     });
 }

@@ -116,7 +116,7 @@ void calculate(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(in.problem());
   ask(
     self, ctx->app->orders, ctx, std::move(cmd),
-    [ctx](const actors::quote_reply& r) {
+    [ctx](const auto& r) {
       ctx->out->json(200, views::quote(r.quote));
     },
     ctx->gateway_timeout());
@@ -152,7 +152,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
   cmd.who = who(ctx);
   ask(
     self, ctx->app->orders, ctx, std::move(cmd),
-    [ctx](const actors::shipment_reply& r) {
+    [ctx](const auto& r) {
       ctx->out->json(201, views::shipment(r.shipment));
     },
     ctx->gateway_timeout());
@@ -160,7 +160,7 @@ void create(caf::event_based_actor* self, const ctx_ptr& ctx) {
 
 void tracking(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->orders, ctx, actors::get_shipment{path_id(ctx), who(ctx)},
-                              [ctx](const actors::shipment_reply& r) {
+                              [ctx](const auto& r) {
                                 ctx->out->json(200, views::shipment_tracking(r.shipment));
                               });
 }
