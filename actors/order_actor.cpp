@@ -54,10 +54,6 @@ void with_order(order_ptr self, const order_deps& d, int64_t id, bool force_relo
       [=](caf::error&) mutable { next(problem::unavailable()); });
 }
 
-bool visible_to(const persistence::order_record& o, const requester& who) {
-  return who.is_staff || o.user_id == who.user_id;
-}
-
 /// Moves the cached order to `to` through the guarded SQL update. If another node moved the
 /// order first, the guard fails: reload once and decide again on the fresh state.
 void transition(order_ptr self, const order_deps& d, int64_t id, order_status to, caf::response_promise rp,
@@ -116,7 +112,7 @@ caf::response_promise for_owner(order_ptr self, const order_deps& d, int64_t id,
                                 Run run) {
   auto rp = self->make_response_promise();
   with_order(self, d, id, fresh, [=](problem p) mutable {
-    if (!p && !visible_to(*self->state.cached, who))
+    if (!p && !who.may_see(self->state.cached->user_id))
       p = order_not_found();
     if (p)
       rp.deliver(Reply{p, {}});

@@ -17,6 +17,9 @@ namespace commerce::actors {
 struct requester {
   int64_t user_id = 0;
   bool is_staff = false;
+
+  /// The one visibility rule of orders, payments, refunds, shipments and notifications.
+  bool may_see(int64_t owner_id) const { return is_staff || owner_id == user_id; }
 };
 
 struct place_order {

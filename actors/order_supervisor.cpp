@@ -109,7 +109,7 @@ order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps 
           }))
         .then(
           [=](std::optional<persistence::payment_record>& found) mutable {
-            if (!found || !(q.who.is_staff || found->user_id == q.who.user_id)) {
+            if (!found || !q.who.may_see(found->user_id)) {
               rp.deliver(payment_reply{problem::not_found("payment not found"), {}});
               return;
             }
@@ -131,7 +131,7 @@ order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps 
       auto q = cmd;
       return reply_from_db<shipment_reply>(self, d.db, [q](pg::connection& c) {
         auto s = persistence::find_shipment(c, q.shipment_id);
-        if (!s || !(q.who.is_staff || s->user_id == q.who.user_id))
+        if (!s || !q.who.may_see(s->user_id))
           return shipment_reply{problem::not_found("shipment not found"), {}};
         return shipment_reply{problem::none(), *s};
       });
@@ -161,7 +161,7 @@ order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps 
           }))
         .then(
           [=](int64_t owner) mutable {
-            if (owner == 0 || !(who.is_staff || owner == who.user_id))
+            if (owner == 0 || !who.may_see(owner))
               rp.deliver(quote_reply{order_not_found(), {}});
             else
               ask_carrier();

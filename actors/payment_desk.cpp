@@ -16,7 +16,7 @@ payment_desk_api::behavior_type payment_desk(payment_desk_api::pointer self, pay
       auto q = cmd;
       return reply_from_db<payment_reply>(self, d.db, [q](pg::connection& c) {
         auto p = persistence::find_payment(c, q.payment_id);
-        if (!p || !(q.who.is_staff || p->user_id == q.who.user_id))
+        if (!p || !q.who.may_see(p->user_id))
           return payment_reply{problem::not_found("payment not found"), {}};
         return payment_reply{problem::none(), *p};
       });
@@ -26,7 +26,7 @@ payment_desk_api::behavior_type payment_desk(payment_desk_api::pointer self, pay
       return reply_from_db<refund_reply>(self, d.db, [q](pg::connection& c) {
         auto f = persistence::find_refund(c, q.refund_id);
         auto o = f ? persistence::find_order(c, f->order_id) : std::nullopt;
-        if (!f || !o || !(q.who.is_staff || o->user_id == q.who.user_id))
+        if (!f || !o || !q.who.may_see(o->user_id))
           return refund_reply{problem::not_found("refund not found"), {}};
         return refund_reply{problem::none(), *f};
       });
@@ -51,7 +51,7 @@ payment_desk_api::behavior_type payment_desk(payment_desk_api::pointer self, pay
       auto q = cmd;
       return reply_from_db<notifications_reply>(self, d.db, [q](pg::connection& c) {
         auto o = persistence::find_order(c, q.order_id);
-        if (!o || !(q.who.is_staff || o->user_id == q.who.user_id))
+        if (!o || !q.who.may_see(o->user_id))
           return notifications_reply{problem::not_found("order not found"), {}};
         return notifications_reply{problem::none(), persistence::notifications_of_order(c, q.order_id)};
       });
