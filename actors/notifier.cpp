@@ -54,7 +54,7 @@ caf::behavior notifier(caf::event_based_actor* self, notifier_deps d) {
             deliver(self, d, g.email, {0, order_id, "email", g.email_provider, cmd.template_name, "", who.email, ""},
                     who.user_id,
                     integrations::email_message{who.email, cmd.template_name, cmd.subject, order_id,
-                                                {{"order_id", std::to_string(order_id)}}});
+                                                {{"order_id", std::to_string(order_id)}}, ""});
             // The same news by SMS, when the owner gave a phone and an SMS provider is set up.
             if (g.sms && who.phone)
               deliver(self, d, g.sms, {0, order_id, "sms", g.sms_provider, cmd.template_name, "", *who.phone, ""},

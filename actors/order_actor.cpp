@@ -4,6 +4,7 @@
 
 #include "actors/catalog_messages.hpp"
 #include "actors/order_flows.hpp"
+#include "actors/order_jobs.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/payment_messages.hpp"
 #include "actors/shipping_messages.hpp"
@@ -187,6 +188,59 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
         else
           transition(self, d, id, *to, rp);
       });
+      return rp;
+    },
+    [=](const start_processing& cmd) {
+      // Fresh: the job is queued only for an order that may be processed now (any node may
+      // have paid, cancelled or processed it meanwhile).
+      return for_owner<task_reply>(self, d, id, cmd.who, true, [=](caf::response_promise& rp) {
+        const auto& o = *self->state.cached;
+        if (!domain::can_process(o.status))
+          return rp.deliver(task_reply{problem::invalid_order_state("an order that is " + to_string(o.status) +
+                                                                    " cannot be processed"),
+                                       {}});
+        if (!d.jobs)
+          return rp.deliver(task_reply{problem::unavailable(), {}});
+        // The task belongs to the order's owner, whoever (owner or staff) started it.
+        enqueue_job job{job_types::process_order, process_order_payload(id, cmd.payment_token), o.user_id};
+        self->request(d.jobs, d.db.timeout, std::move(job))
+          .then([=](task_reply& r) mutable { rp.deliver(std::move(r)); },
+                [=](caf::error&) mutable { rp.deliver(task_reply{problem::unavailable(), {}}); });
+      });
+    },
+    [=](const ensure_reserved&) {
+      auto rp = self->make_response_promise();
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [id](pg::connection& c) {
+            using persistence::reserve_outcome;
+            auto r = persistence::reserve_order_stock(c, id);
+            switch (r.outcome) {
+              case reserve_outcome::reserved:
+              case reserve_outcome::already_reserved:
+                return order_reply{problem::none(), *r.order, false};
+              case reserve_outcome::not_found:
+                return failure(order_not_found());
+              case reserve_outcome::invalid_state:
+                return failure(problem::invalid_order_state("only a pending or confirmed order can reserve its stock"));
+              case reserve_outcome::insufficient_stock:
+                break;
+            }
+            field_errors fields;
+            std::string ids;
+            for (auto p : r.short_products) {
+              fields["items"].push_back("insufficient stock for product " + std::to_string(p));
+              ids += (ids.empty() ? "" : ", ") + std::to_string(p);
+            }
+            return failure(problem{error_code::insufficient_stock, "not enough stock for products " + ids, fields});
+          }))
+        .await(
+          [=](order_reply& r) mutable {
+            if (!r.error) {
+              self->state.cached = r.order;
+              self->state.fetched_at = clock::now();
+            }
+            rp.deliver(r);
+          },
+          [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
       return rp;
     },
     [=](stop_atom) { self->quit(); },

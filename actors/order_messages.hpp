@@ -45,6 +45,20 @@ struct advance_order {
   std::string to;
 };
 
+/// Starts the order's fulfilment (POST /process/, API.md §3.4), allowed while
+/// domain::can_process: the order's actor has the job desk queue job_types::process_order for
+/// the order's owner and replies the task (a task_reply, job_messages.hpp).
+struct start_processing {
+  int64_t order_id = 0;
+  requester who;
+  std::string payment_token;  ///< optional: what the job charges with ("": the payment method on file at the provider)
+};
+/// Reserves the order's stock again if a release took it back (the process job's first step);
+/// replies the order, or insufficient_stock / invalid_order_state with the order unchanged.
+struct ensure_reserved {
+  int64_t order_id = 0;
+};
+
 struct order_reply {
   problem error;
   persistence::order_record order;
@@ -75,6 +89,7 @@ struct get_shipment;
 struct quote_shipping;
 struct shipment_reply;
 struct quote_reply;
+struct task_reply;
 
 /// The order supervisor's interface: checkout, listings, shipment reads and quotes are its
 /// own; every other command is served by the order's actor, one at a time per order. Payment
@@ -85,6 +100,8 @@ using order_api = supervision_api::extend<caf::replies_to<place_order>::with<ord
                                           caf::replies_to<get_order>::with<order_reply>,
                                           caf::replies_to<cancel_order>::with<order_reply>,
                                           caf::replies_to<advance_order>::with<order_reply>,
+                                          caf::replies_to<start_processing>::with<task_reply>,
+                                          caf::replies_to<ensure_reserved>::with<order_reply>,
                                           caf::replies_to<process_payment>::with<payment_reply>,
                                           caf::replies_to<confirm_payment>::with<payment_reply>,
                                           caf::replies_to<recheck_payment>::with<payment_reply>,
@@ -102,6 +119,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_order)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::list_orders)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::cancel_order)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::advance_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::start_processing)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::ensure_reserved)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::order_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::order_page_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::expired_reservations)

@@ -5,6 +5,7 @@
 
 #include "actors/catalog_messages.hpp"
 #include "actors/order_flows.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/order_rules.hpp"
 #include "actors/payment_messages.hpp"
@@ -100,6 +101,8 @@ order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps 
     [=](const get_order& cmd) { return delegate_to<order_api>(self, order(cmd.order_id), cmd); },
     [=](const cancel_order& cmd) { return delegate_to<order_api>(self, order(cmd.order_id), cmd); },
     [=](const advance_order& cmd) { return delegate_to<order_api>(self, order(cmd.order_id), cmd); },
+    [=](const start_processing& cmd) { return delegate_to<order_api>(self, order(cmd.order_id), cmd); },
+    [=](const ensure_reserved& cmd) { return delegate_to<order_api>(self, order(cmd.order_id), cmd); },
     [=](const process_payment& cmd) { return delegate_to<order_api>(self, order(cmd.order_id), cmd); },
     [=](const confirm_payment& cmd) {
       auto rp = self->make_response_promise<payment_reply>();

@@ -6,6 +6,7 @@
 
 #include "actors/catalog_messages.hpp"
 #include "actors/db_calls.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/supervision.hpp"
 #include "actors/gateway_actors.hpp"
@@ -27,6 +28,7 @@ struct order_deps {
   gateway_actors gateways;                   ///< payments and shipping are asked through these
   std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
   caf::actor notifier;
+  job_desk_api jobs;  ///< queues the process job (start_processing); invalid: answered unavailable
 };
 
 order_api spawn_order_supervisor(caf::actor_system& sys, order_deps deps);

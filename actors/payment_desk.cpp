@@ -1,5 +1,7 @@
 #include "actors/payment_desk.hpp"
 
+#include "actors/notification_jobs.hpp"
+
 #include <caf/all.hpp>
 
 #include <spdlog/spdlog.h>
@@ -55,6 +57,29 @@ payment_desk_api::behavior_type payment_desk(payment_desk_api::pointer self, pay
           return notifications_reply{problem::not_found("order not found"), {}};
         return notifications_reply{problem::none(), persistence::notifications_of_order(c, q.order_id)};
       });
+    },
+    [=](const request_notification& cmd) {
+      auto rp = self->make_response_promise<task_reply>();
+      auto q = cmd;
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [q](pg::connection& c) {
+            auto owner = persistence::order_owner_contact(c, q.order_id);
+            return owner && q.who.may_see(owner->user_id) ? owner->user_id : int64_t{0};
+          }))
+        .then(
+          [=](int64_t owner) mutable {
+            if (owner == 0 || !d.jobs) {
+              rp.deliver(task_reply{owner == 0 ? problem::not_found("order not found") : problem::unavailable(), {}});
+              return;
+            }
+            // The task belongs to the order's owner, whoever (owner or staff) asked for it.
+            self->request(d.jobs, d.db.timeout,
+                          enqueue_job{job_types::send_notification,
+                                      send_notification_payload(q.order_id, q.notification_type), owner})
+              .then([=](task_reply& r) mutable { rp.deliver(std::move(r)); },
+                    [=](caf::error&) mutable { rp.deliver(task_reply{problem::unavailable(), {}}); });
+          },
+          [=](caf::error&) mutable { rp.deliver(task_reply{problem::unavailable(), {}}); });
+      return rp;
     },
     [=](const payment_webhook& hook) {
       auto rp = self->make_response_promise<webhook_reply>();

@@ -7,6 +7,7 @@
 
 #include "actors/db_calls.hpp"
 #include "actors/gateway_actors.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/payment_messages.hpp"
 
 #include <caf/fwd.hpp>
@@ -20,6 +21,7 @@ struct payment_desk_deps {
   gateway_actors gateways;                           ///< webhooks are verified by the payment gateway actor
   std::chrono::milliseconds gateway_timeout{30000};  ///< a whole gateway job, retries included
   order_api orders;                                  ///< settles the payment a webhook names (recheck_payment)
+  job_desk_api jobs;  ///< queues notification jobs (request_notification); invalid: answered unavailable
 };
 
 payment_desk_api spawn_payment_desk(caf::actor_system& sys, payment_desk_deps deps);

@@ -120,6 +120,15 @@ struct notifications_reply {
   std::vector<persistence::notification_record> items;
 };
 
+/// Queues job_types::send_notification (POST /api/notifications/send/) for the order's owner,
+/// when `who` may see the order (anyone else gets not_found); replies the task (a task_reply,
+/// job_messages.hpp). `notification_type` is one of order_notification_types.
+struct request_notification {
+  int64_t order_id = 0;
+  requester who;
+  std::string notification_type;
+};
+
 /// Ask the notifier to e-mail the order's owner; it records the outcome as a notification.
 struct send_order_email {
   int64_t order_id = 0;
@@ -134,6 +143,7 @@ using payment_desk_api = caf::typed_actor<caf::replies_to<get_payment>::with<pay
                                           caf::replies_to<get_refund>::with<refund_reply>,
                                           caf::replies_to<payment_webhook>::with<webhook_reply>,
                                           caf::replies_to<list_notifications>::with<notifications_reply>,
+                                          caf::replies_to<request_notification>::with<task_reply>,
                                           caf::replies_to<claim_idempotency>::with<claim_reply>,
                                           caf::replies_to<settle_idempotency>::with<claim_reply>>;
 
@@ -157,6 +167,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::payment_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::list_notifications)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::notifications_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::send_order_email)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::request_notification)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::begin_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::refund_reply)

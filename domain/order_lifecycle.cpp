@@ -96,6 +96,8 @@ bool requires_unpaid(order_status to) { return to == order_status::cancelled; }
 
 bool can_ship(order_status s) { return s != order_status::cancelled && s != order_status::refunded; }
 
+bool can_process(order_status s) { return s == order_status::pending || s == order_status::confirmed; }
+
 bool is_paid(payment_status p) {
   return p == payment_status::paid || p == payment_status::partially_refunded || p == payment_status::refunded;
 }

@@ -84,6 +84,10 @@ constexpr reservation_expiry expiring_reservation{order_status::pending, payment
 /// A shipment can be booked for any order that is not cancelled or refunded.
 bool can_ship(order_status s);
 
+/// Fulfilment (/process/) may start on a pending or confirmed order: it reserves, charges and
+/// ships what is missing, then moves the order to processing.
+bool can_process(order_status s);
+
 // ---- charges ---------------------------------------------------------------------------------
 
 /// An order's status and payment state together: what a payment or refund moves.

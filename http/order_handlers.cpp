@@ -1,4 +1,6 @@
-// Order endpoints (API.md §3.4): checkout with Idempotency-Key, the caller's orders, cancel.
+// Order endpoints (API.md §3.4): checkout with Idempotency-Key, the caller's orders, cancel,
+// and /process/, which queues the order's fulfilment job (actors/order_jobs.hpp).
+#include "actors/job_messages.hpp"
 #include "actors/order_messages.hpp"
 #include "http/handler_support.hpp"
 #include "http/pagination.hpp"
@@ -105,6 +107,23 @@ void cancel(caf::event_based_actor* self, const ctx_ptr& ctx) {
                            [ctx](const auto& r) { ctx->out->json(200, views::order(r.order)); });
 }
 
+/// An optional body: `payment_token`, what the job charges an unpaid order with (README: "How
+/// /process/ pays").
+void process(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto token = in.string("payment_token", false);
+  if (token && (token->empty() || token->size() > 4096))
+    in.add_error("payment_token", "must be 1 to 4096 characters");
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  auto order_id = path_id(ctx);
+  ask(self, ctx->app->orders, ctx, actors::start_processing{order_id, who(ctx), token.value_or("")},
+      [ctx, order_id](const auto& r) { ctx->out->json(202, views::task_accepted(r.task, order_id)); });
+}
+
 }  // namespace
 
 void add_order_routes(router& r) {
@@ -112,6 +131,7 @@ void add_order_routes(router& r) {
   r.add(Method::Get, "/api/orders/", access::user, list);
   r.add(Method::Get, "/api/orders/{id}/", access::user, get);
   r.add(Method::Post, "/api/orders/{id}/cancel/", access::user, cancel);
+  r.add(Method::Post, "/api/orders/{id}/process/", access::user, process);
 }
 
 }  // namespace commerce::http

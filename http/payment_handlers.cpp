@@ -1,5 +1,7 @@
 // Payment and notification endpoints (API.md §3.5, §3.7): charges go through the order's actor;
 // reads, webhooks and Idempotency-Key claims through the payment desk.
+#include "actors/job_messages.hpp"
+#include "actors/notification_jobs.hpp"
 #include "actors/payment_messages.hpp"
 #include "http/handler_support.hpp"
 #include "http/views.hpp"
@@ -196,6 +198,24 @@ void order_notifications(caf::event_based_actor* self, const ctx_ptr& ctx) {
     });
 }
 
+/// Queues the notification job (actors/notification_jobs.hpp) for an order the caller may see.
+void send_notification(caf::event_based_actor* self, const ctx_ptr& ctx) {
+  rapidjson::Document doc;
+  if (!parse_body(ctx, doc))
+    return;
+  json::reader in{doc};
+  auto order_id = in.integer("order_id", true);
+  auto type = in.string("notification_type", true);
+  if (order_id && *order_id <= 0)
+    in.add_error("order_id", "must be a positive integer");
+  if (type && !actors::is_order_notification(*type))
+    in.add_error("notification_type", "must be order_created, order_confirmation, order_shipped or order_refunded");
+  if (!in.ok())
+    return ctx->out->problem(in.problem());
+  ask(self, ctx->app->payment_desk, ctx, actors::request_notification{*order_id, who(ctx), *type},
+      [ctx](const auto& r) { ctx->out->json(202, views::task_accepted(r.task)); });
+}
+
 }  // namespace
 
 void add_payment_routes(router& r) {
@@ -207,6 +227,7 @@ void add_payment_routes(router& r) {
   r.add(Method::Post, "/api/payments/webhook/", access::credentials, webhook, true);
   r.add(Method::Get, "/api/payments/{id}/", access::user, get);
   r.add(Method::Get, "/api/notifications/order/{id}/", access::user, order_notifications);
+  r.add(Method::Post, "/api/notifications/send/", access::user, send_notification);
 }
 
 }  // namespace commerce::http

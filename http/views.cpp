@@ -1,6 +1,7 @@
 #include "http/views.hpp"
 
 #include "actors/gateway_messages.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/supervision_messages.hpp"
 #include "actors/system_messages.hpp"
 #include "actors/user_messages.hpp"
@@ -318,6 +319,16 @@ std::string actor_console(const std::vector<std::pair<std::string, actors::super
     w.EndArray();
     f("in_flight_requests", in_flight_requests);
     f("running_actors", running_actors);  // every live actor, the short-lived per-request ones included
+  });
+}
+
+std::string task_accepted(const actors::task_record& t, std::optional<int64_t> order_id) {
+  return render([&](json::writer& w) {
+    object_writer f{w};
+    f("task_id", t.id);
+    f("status", actors::to_string(t.status));
+    if (order_id)
+      f("order_id", *order_id);
   });
 }
 

@@ -30,6 +30,7 @@ namespace commerce::actors {
 struct gateway_status;
 struct health_report;
 struct supervisor_stats;
+struct task_record;
 struct user_view;
 }  // namespace commerce::actors
 
@@ -79,6 +80,10 @@ std::string quote(const integrations::quote_result& q);
 std::string shipment(const persistence::shipment_record& s);
 /// The tracking answer: with the carrier's events (none recorded yet) instead.
 std::string shipment_tracking(const persistence::shipment_record& s);
+
+// Background work (§3.4 /process/, §3.7 notifications/send): a queued task's 202 answer,
+// `{task_id, status}` and, for an order's task, `order_id`.
+std::string task_accepted(const actors::task_record& t, std::optional<int64_t> order_id = std::nullopt);
 
 // System: health and the admin console.
 std::string health(const actors::health_report& h);

@@ -18,6 +18,9 @@ struct email_message {
   std::string subject;
   std::optional<int64_t> order_id;
   std::map<std::string, std::string> data;
+  /// Sent as the Idempotency-Key header where the provider de-duplicates by one (generic); a
+  /// job's sends carry its task id, so a resend after a lost answer is not a second e-mail.
+  std::string idempotency_key;
 };
 
 struct send_result {

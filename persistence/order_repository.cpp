@@ -240,6 +240,60 @@ std::optional<order_record> transition_order(pg::connection& c, int64_t id, doma
   return load_order(c, id);
 }
 
+reserve_result reserve_order_stock(pg::connection& c, int64_t id) {
+  reserve_result out;
+  pg::transaction tx{c};
+  auto order = tx.exec("SELECT status, inventory_reserved FROM orders WHERE id = $1::bigint FOR UPDATE",
+                       {pg::to_param(id)});
+  if (order.empty()) {
+    out.outcome = reserve_outcome::not_found;
+    return out;
+  }
+  auto in = order.row(0);
+  auto status = read_status<domain::order_status>(in);
+  if (in.boolean()) {
+    out.outcome = reserve_outcome::already_reserved;
+    tx.commit();
+    out.order = load_order(c, id);
+    return out;
+  }
+  if (!domain::can_process(status)) {
+    out.outcome = reserve_outcome::invalid_state;
+    return out;
+  }
+  // Summed per product and in id order, as at checkout, so concurrent reservations cannot deadlock.
+  auto lines = tx.exec("SELECT product_id, sum(quantity)::int FROM order_items WHERE order_id = $1::bigint "
+                       "GROUP BY product_id ORDER BY product_id",
+                       {pg::to_param(id)});
+  for (int i = 0; i < lines.rows(); ++i) {
+    auto line = lines.row(i);
+    auto product_id = line.int64();
+    auto quantity = line.int32();
+    // No is_active condition: the order was placed while it was sold, and keeps its lines.
+    auto taken = tx.exec("UPDATE products SET quantity = quantity - $2::int, updated_at = now() "
+                         "WHERE id = $1::bigint AND quantity >= $2::int RETURNING quantity",
+                         {pg::to_param(product_id), std::to_string(quantity)});
+    if (taken.empty()) {
+      out.short_products.push_back(product_id);
+      continue;  // every line is checked, so the answer names all of them
+    }
+    tx.exec("INSERT INTO inventory_ledger (product_id, delta, quantity_after, reason, order_id) "
+            "VALUES ($1::bigint, $2::int, $3::int, 'order_reserved', $4::bigint)",
+            {pg::to_param(product_id), std::to_string(-quantity), std::to_string(taken.row(0).int64()),
+             pg::to_param(id)});
+  }
+  if (!out.short_products.empty()) {
+    out.outcome = reserve_outcome::insufficient_stock;
+    return out;  // rolled back: nothing was taken
+  }
+  tx.exec("UPDATE orders SET inventory_reserved = true, version = version + 1, updated_at = now() "
+          "WHERE id = $1::bigint",
+          {pg::to_param(id)});
+  tx.commit();
+  out.order = load_order(c, id);
+  return out;
+}
+
 expired_reservations expire_reservations(pg::connection& c, int64_t ttl_seconds, int64_t limit) {
   pg::transaction tx{c};
   // SKIP LOCKED: two sweepers (two nodes) split the work instead of waiting on each other.

@@ -103,6 +103,18 @@ std::optional<order_record> transition_order(pg::connection& c, int64_t id, doma
                                              int32_t version, domain::order_status to, bool release_stock,
                                              const std::string& reason, bool require_unpaid);
 
+enum class reserve_outcome { reserved, already_reserved, invalid_state, insufficient_stock, not_found };
+struct reserve_result {
+  reserve_outcome outcome = reserve_outcome::reserved;
+  std::optional<order_record> order;    ///< reserved, already_reserved: the order as it is now
+  std::vector<int64_t> short_products;  ///< insufficient_stock: which ones
+};
+/// Reserves the stock of an order whose reservation was released, while domain::can_process
+/// allows it: every line with a conditional decrement (quantity >= n) and a ledger row
+/// ('order_reserved', as at checkout), and inventory_reserved set, in one transaction; any shortage changes
+/// nothing. An order still reserved is left as it is (already_reserved).
+reserve_result reserve_order_stock(pg::connection& c, int64_t id);
+
 struct expired_reservations {
   std::vector<int64_t> orders;
   std::vector<int64_t> products;  ///< whose stock came back

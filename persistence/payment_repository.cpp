@@ -399,6 +399,27 @@ notification_record record_notification(pg::connection& c, const notification_re
   return read_notification(r, 0);
 }
 
+notification_record claim_task_notification(pg::connection& c, const std::string& task_id,
+                                             const notification_record& n, int64_t user_id) {
+  auto claimed = c.exec(std::string{"INSERT INTO notifications (order_id, user_id, type, provider, notification_type, "
+                                    "status, recipient, task_id) VALUES ($1::bigint, $2::bigint, $3, $4, $5, 'failed', "
+                                    "$6, $7::uuid) ON CONFLICT (task_id, type) WHERE task_id IS NOT NULL DO NOTHING "
+                                    "RETURNING "} +
+                          notification_columns,
+                        {pg::to_param(n.order_id), pg::to_param(user_id), n.type, n.provider, n.notification_type,
+                         n.recipient, task_id});
+  if (!claimed.empty())
+    return read_notification(claimed, 0);
+  auto earlier = c.exec(std::string{"SELECT "} + notification_columns +
+                          " FROM notifications WHERE task_id = $1::uuid AND type = $2",
+                        {task_id, n.type});
+  return read_notification(earlier, 0);
+}
+
+void mark_notification_sent(pg::connection& c, int64_t id) {
+  c.exec("UPDATE notifications SET status = 'sent' WHERE id = $1::bigint", {pg::to_param(id)});
+}
+
 std::vector<notification_record> notifications_of_order(pg::connection& c, int64_t order_id) {
   auto r = c.exec(std::string{"SELECT "} + notification_columns + " FROM notifications WHERE order_id = $1::bigint ORDER BY id",
                   {pg::to_param(order_id)});

@@ -161,6 +161,13 @@ struct notification_record {
 };
 notification_record record_notification(pg::connection& c, const notification_record& n, int64_t user_id);
 std::vector<notification_record> notifications_of_order(pg::connection& c, int64_t order_id);
+/// The notification of job `task_id` on `n.type`'s channel, claimed before the send: the first
+/// claim writes `n` as 'failed' (not accepted yet), a later run of the same task gets that row
+/// back as it stands (its `status` says whether anything is left to send).
+notification_record claim_task_notification(pg::connection& c, const std::string& task_id,
+                                             const notification_record& n, int64_t user_id);
+/// The gateway accepted it.
+void mark_notification_sent(pg::connection& c, int64_t id);
 
 /// How to reach the order's owner: e-mail, and phone when they gave one.
 struct owner_contact {

@@ -33,9 +33,12 @@ public:
     w.Key("data");
     write_string_map(w, m.data);
     w.EndObject();
+    std::vector<std::string> headers{"Content-Type: application/json"};
+    if (!m.idempotency_key.empty())
+      headers.push_back("Idempotency-Key: " + m.idempotency_key);
     // Not retried: a send that timed out may have gone out, and a second e-mail is worse.
-    auto r = client_->call({name_, "send_email", "POST", base_ + "/api/v1/emails/send",
-                            {"Content-Type: application/json"}, buf.GetString(), false});
+    auto r = client_->call({name_, "send_email", "POST", base_ + "/api/v1/emails/send", std::move(headers),
+                            buf.GetString(), false});
     return send_result_of(r);
   }
 
