@@ -8,6 +8,7 @@
 //   json_read      reading answers (number_of, int_of, ...), the ISO-8601 check
 //   db             direct reads of the test database
 //   signing        hand-made JWTs, HMACs and encodings
+//   tasks          wait_for_task: polling a background task until it is done
 //   waiting        start_gate, poll_until
 //
 // The suite runs through scripts/test, which exports COMMERCE_SERVER (via CTest),
@@ -23,4 +24,5 @@
 #include "tests/http/support/mock_control.hpp"
 #include "tests/http/support/process.hpp"
 #include "tests/http/support/signing.hpp"
+#include "tests/http/support/tasks.hpp"
 #include "tests/http/support/waiting.hpp"
