@@ -83,7 +83,9 @@ BOOST_AUTO_TEST_CASE(cancel_refund_ship_and_stock) {
   const std::set<order_status> cancellable = {os::pending};
   const std::set<order_status> refundable = {os::confirmed, os::processing, os::shipped, os::delivered};
   const std::set<order_status> shippable = {os::pending, os::confirmed, os::processing, os::shipped, os::delivered};
+  const std::set<order_status> processable = {os::pending, os::confirmed};  // POST /process/ (API.md §3.4)
   for (auto s : all_orders) {
+    BOOST_TEST(can_process(s) == (processable.count(s) == 1), to_string(s));
     BOOST_TEST(can_cancel(s) == (cancellable.count(s) == 1), to_string(s));
     BOOST_TEST(can_refund(s) == (refundable.count(s) == 1), to_string(s));
     BOOST_TEST(can_ship(s) == (shippable.count(s) == 1), to_string(s));
