@@ -22,6 +22,10 @@ struct refund_record;
 struct shipment_record;
 }  // namespace commerce::persistence
 
+namespace commerce::domain {
+struct task_record;
+}  // namespace commerce::domain
+
 namespace commerce::integrations {
 struct quote_result;
 }  // namespace commerce::integrations
@@ -79,6 +83,10 @@ std::string quote(const integrations::quote_result& q);
 std::string shipment(const persistence::shipment_record& s);
 /// The tracking answer: with the carrier's events (none recorded yet) instead.
 std::string shipment_tracking(const persistence::shipment_record& s);
+
+// Background tasks (§3.7): a task's status, and the 202 of an endpoint that queued one.
+std::string task_status(const domain::task_record& t);
+std::string task_accepted(const domain::task_record& t);
 
 // System: health and the admin console.
 std::string health(const actors::health_report& h);
