@@ -139,6 +139,8 @@ return 1
 
 std::string cache_key(const std::string& id) { return "task:" + id; }
 
+constexpr std::chrono::seconds unfinished_ttl{30};
+
 }  // namespace
 
 task_cache::task_cache(const std::string& url, std::chrono::seconds ttl) : ttl_(ttl) {
@@ -149,12 +151,17 @@ task_cache::task_cache(task_cache&&) noexcept = default;
 task_cache& task_cache::operator=(task_cache&&) noexcept = default;
 task_cache::~task_cache() = default;
 
+void task_cache::failed() {
+  redis_.reset();
+  resting_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+}
+
 redis_client* task_cache::connection() {
-  if (!endpoint_)
-    return nullptr;
   if (redis_ && redis_->usable())
     return &*redis_;
   redis_.reset();
+  if (std::chrono::steady_clock::now() < resting_until_)
+    throw std::runtime_error("Redis was unreachable a moment ago");
   // A short connect timeout: with Redis down, each read falls back to PostgreSQL quickly.
   redis_.emplace(*endpoint_, std::chrono::milliseconds(300));
   return &*redis_;
@@ -164,7 +171,10 @@ void task_cache::put(const stored_task& s) {
   if (!endpoint_)
     return;
   const auto& t = s.task;
-  std::vector<std::string> args{std::to_string(s.version), std::to_string(ttl_.count() * 1000),
+  // An unfinished state lives briefly: if the write of its successor is lost (Redis was
+  // unreachable for a moment), the hash expires soon and PostgreSQL answers again.
+  auto ttl = domain::finished(t.status) ? ttl_ : std::min(ttl_, unfinished_ttl);
+  std::vector<std::string> args{std::to_string(s.version), std::to_string(ttl.count() * 1000),
                                 "id", t.id, "type", t.type, "status", to_string(t.status),
                                 "attempts", std::to_string(t.attempts), "created_at", t.created_at,
                                 "updated_at", t.updated_at};
@@ -183,8 +193,10 @@ void task_cache::put(const stored_task& s) {
   try {
     connection()->eval(put_script, {cache_key(t.id)}, args);
   } catch (const std::exception& e) {
-    redis_.reset();
-    spdlog::warn("task cache: could not write task {}: {}", t.id, e.what());
+    bool known_down = std::chrono::steady_clock::now() < resting_until_;
+    failed();
+    if (!known_down)
+      spdlog::warn("task cache: could not write task {}: {}; reads fall back to PostgreSQL", t.id, e.what());
   }
 }
 
@@ -220,7 +232,7 @@ std::optional<domain::task_record> task_cache::get(const std::string& id) {
     t.updated_at = text("updated_at").value_or("");
     return t;
   } catch (const std::exception& e) {
-    redis_.reset();
+    failed();
     spdlog::debug("task cache: could not read task {}: {}", id, e.what());
     return std::nullopt;
   }

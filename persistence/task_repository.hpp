@@ -46,7 +46,7 @@ int64_t delete_finished_tasks(pg::connection& c, std::chrono::seconds keep);
 /// first use and again after a failure). Never throws: Redis down means a miss.
 class task_cache {
 public:
-  /// `url` empty: a cache that holds nothing.
+  /// `url` empty: a cache that holds nothing. Finished tasks are kept `ttl`, others 30 s at most.
   explicit task_cache(const std::string& url, std::chrono::seconds ttl = std::chrono::hours(24));
   task_cache(task_cache&&) noexcept;
   task_cache& operator=(task_cache&&) noexcept;
@@ -63,6 +63,10 @@ private:
   std::optional<redis_endpoint> endpoint_;
   std::chrono::seconds ttl_;
   std::optional<redis_client> redis_;
+  /// After a failure the cache rests a second: with Redis down, reads and writes do not each
+  /// wait for a connection attempt.
+  std::chrono::steady_clock::time_point resting_until_{};
+  void failed();
 };
 
 }  // namespace commerce::persistence
