@@ -111,6 +111,32 @@ BOOST_AUTO_TEST_CASE(a_worker_does_not_listen_for_http) {
   BOOST_TEST(log.find("running as role worker") != std::string::npos, log);
 }
 
+BOOST_AUTO_TEST_CASE(an_api_node_reports_worker_only_while_some_worker_consumes_the_stream) {
+  auto stream = unique_tag("jobs-health");
+  server_process::options o;
+  o.env["ROLE"] = "api";
+  o.env["JOB_STREAM"] = stream;
+  o.env["JOB_VISIBILITY_TIMEOUT_MS"] = "2000";
+  o.require_healthy = false;
+  server_process api{o};
+  client c{api.base_url()};
+  auto alone = c.get("/health/");
+  CHECK_STATUS(alone, 503);
+  BOOST_TEST((alone.json.HasMember("worker") && alone.json["worker"].IsBool() && !alone.json["worker"].GetBool()),
+             alone.describe());
+  run_result worker_run;
+  std::thread worker{[&] {
+    worker_run = run_server_to_exit({{"PORT", std::to_string(free_port())}, {"JOB_STREAM", stream}},
+                                    {"--role", "worker"}, std::chrono::seconds(6));
+  }};
+  bool healthy = poll_until([&] { return c.get("/health/").status == 200; }, std::chrono::seconds(5), std::chrono::milliseconds(200));
+  worker.join();
+  BOOST_TEST(healthy, "a running worker did not make /health/ report worker:true; worker log: " << worker_run.err);
+  // The worker was killed: after the visibility timeout nobody consumes the stream.
+  BOOST_TEST(poll_until([&] { return c.get("/health/").status == 503; }, std::chrono::seconds(6), std::chrono::milliseconds(200)));
+  stop_cleanly(api, "the api node");
+}
+
 BOOST_AUTO_TEST_CASE(a_bad_role_or_concurrency_stops_the_start_with_one_line) {
   check_refused_at_start({{"ROLE", "bogus"}}, "ROLE", "ROLE=bogus");
   check_refused_at_start({{"WORKER_CONCURRENCY", "0"}}, "WORKER_CONCURRENCY", "WORKER_CONCURRENCY=0");
