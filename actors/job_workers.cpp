@@ -176,7 +176,12 @@ void job_workers::process(persistence::job_queue& queue, persistence::task_cache
   cache.put(*started);
 
   job j{id, taken.job.type, taken.job.payload, started->task.attempts};
-  auto outcome = run_handler(*deps_.handlers, j, self);
+  // Deliveries that never finished (their workers died mid-job) count as attempts too, so a job
+  // that brings its worker down every time is given up instead of redelivered forever.
+  auto outcome = j.attempt > s_.max_attempts
+                   ? job_outcome::failed("gave up after " + std::to_string(s_.max_attempts) +
+                                         " attempts: its workers stopped before it finished")
+                   : run_handler(*deps_.handlers, j, self);
   if (outcome.what == job_outcome::kind::retry && j.attempt >= s_.max_attempts) {
     outcome = job_outcome::failed(outcome.error);
     spdlog::warn("job {} ({}) failed {} times; dead letter: {}", id, j.type, j.attempt, outcome.error);

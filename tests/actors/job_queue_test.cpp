@@ -249,6 +249,33 @@ ON_BOTH_QUEUES(a_job_held_by_a_dead_consumer_is_reclaimed_after_the_visibility_t
   BOOST_TEST(runs->of(queued.task.id) == 1);
 }
 
+ON_BOTH_QUEUES(a_job_whose_workers_keep_dying_is_given_up_after_the_maximum_attempts) {
+  job_env env{kind, 300ms};
+  auto runs = std::make_shared<run_counter>();
+  env.handlers->add(actors::job_types::sync_inventory, [runs](const actors::job& j, caf::scoped_actor&) {
+    runs->add(j.id);
+    return actors::job_outcome::ok();
+  });
+  auto queued = env.enqueue(actors::job_types::sync_inventory);
+  BOOST_TEST_REQUIRE(!queued.error);
+  for (int death = 0; death < 2; ++death) {
+    // A worker takes the job, marks it STARTED as workers do, and dies mid-job.
+    auto dying = env.factory->make();
+    std::optional<persistence::taken_job> taken;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!taken && std::chrono::steady_clock::now() < deadline)
+      taken = dying->take(200ms);
+    BOOST_TEST_REQUIRE(taken.has_value());
+    auto c = env.db->acquire();
+    BOOST_TEST_REQUIRE(persistence::mark_task_started(*c, taken->job.id).has_value());
+  }
+  env.start_workers(2, 2);
+  auto done = env.wait_finished(queued.task.id);
+  BOOST_TEST((done.status == task_status::failure), to_string(done.status));
+  BOOST_TEST(done.error.value_or("").find("gave up after 2 attempts") != std::string::npos, done.error.value_or(""));
+  BOOST_TEST(runs->of(queued.task.id) == 0);
+}
+
 ON_BOTH_QUEUES(a_job_running_longer_than_the_visibility_timeout_keeps_its_claim) {
   job_env env{kind, 300ms};
   auto runs = std::make_shared<run_counter>();
