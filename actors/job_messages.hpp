@@ -6,6 +6,7 @@
 
 #include "actors/order_messages.hpp"
 #include "actors/problem.hpp"
+#include "domain/task_status.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
@@ -43,42 +44,14 @@ inline constexpr const char* refresh_tracking = "shipments.refresh_tracking";
 inline constexpr const char* remind_abandoned_carts = "carts.remind_abandoned";
 }  // namespace job_types
 
-/// A task's state, as API.md §3.7 spells it.
-enum class task_status { pending, started, retry, success, failure };
-
-inline const char* to_string(task_status s) {
-  switch (s) {
-    case task_status::pending: return "PENDING";
-    case task_status::started: return "STARTED";
-    case task_status::retry: return "RETRY";
-    case task_status::success: return "SUCCESS";
-    case task_status::failure: return "FAILURE";
-  }
-  return "PENDING";
-}
-
-inline std::optional<task_status> parse_task_status(std::string_view text) {
-  for (auto s : {task_status::pending, task_status::started, task_status::retry, task_status::success,
-                 task_status::failure})
-    if (text == to_string(s))
-      return s;
-  return std::nullopt;
-}
+/// A task's state, as API.md §3.7 spells it, and its record (domain/task_status.hpp: the task
+/// repository in persistence reads and writes the same types).
+using domain::task_status;
+using domain::to_string;
+using domain::parse_task_status;
 
 /// A task's durable record (PostgreSQL's `tasks`; a Redis hash with a TTL caches it).
-struct task_record {
-  std::string id;
-  std::string type;
-  std::optional<int64_t> owner_user_id;  ///< who may read it besides staff; none: a system job (beat)
-  task_status status = task_status::pending;
-  std::optional<std::string> result;  ///< a JSON object's text, once SUCCESS
-  std::optional<std::string> error;   ///< the last error (RETRY, FAILURE)
-  int attempts = 0;
-  std::string created_at;  ///< ISO-8601 UTC
-  std::optional<std::string> started_at;
-  std::optional<std::string> finished_at;
-  std::string updated_at;
-};
+using domain::task_record;
 
 /// Stores a job as a PENDING task and queues it. `owner_user_id` may read it afterwards.
 struct enqueue_job {

@@ -10,7 +10,7 @@ using health_atom = caf::atom_constant<caf::atom("health")>;
 
 struct health_report {
   bool database = false;
-  bool worker = false;       ///< the blocking worker pool ran the probe
+  bool worker = false;       ///< the blocking pool ran the probe, and jobs can run (a live job worker)
   bool redis_checked = false;  ///< REDIS_URL is set
   bool redis = false;
   bool healthy() const { return database && worker && (!redis_checked || redis); }

@@ -24,9 +24,19 @@ struct probe_state {
 
 using probe_ptr = caf::stateful_actor<probe_state>*;
 
-health_report probe_backends(pg::connection& c, const std::string& redis_url, std::chrono::milliseconds timeout) {
+bool jobs_can_run(const std::function<bool()>& jobs_runnable) {
+  try {
+    return !jobs_runnable || jobs_runnable();
+  } catch (const std::exception& e) {
+    spdlog::warn("health: job worker check failed: {}", e.what());
+    return false;
+  }
+}
+
+health_report probe_backends(pg::connection& c, const std::string& redis_url, std::chrono::milliseconds timeout,
+                             const std::function<bool()>& jobs_runnable) {
   health_report r;
-  r.worker = true;
+  r.worker = jobs_can_run(jobs_runnable);
   try {
     c.exec("SELECT 1");
     r.database = true;
@@ -68,14 +78,14 @@ caf::behavior system_probe(probe_ptr self, probe_deps d) {
       auto redis_url = d.redis_url;
       auto timeout = d.timeout;
       // The database may be down: acquire with a short timeout instead of the default.
-      blocking_job job{[db = d.db, redis_url, timeout]() -> caf::message {
+      blocking_job job{[db = d.db, redis_url, timeout, jobs_runnable = d.jobs_runnable]() -> caf::message {
         try {
           auto lease = db->acquire(timeout);
-          return caf::make_message(probe_backends(*lease, redis_url, timeout));
+          return caf::make_message(probe_backends(*lease, redis_url, timeout, jobs_runnable));
         } catch (const std::exception& e) {
           spdlog::warn("health: no database connection: {}", e.what());
           health_report r;
-          r.worker = true;
+          r.worker = jobs_can_run(jobs_runnable);
           r.redis_checked = !redis_url.empty();
           return caf::make_message(r);
         }

@@ -9,6 +9,7 @@
 #include <caf/fwd.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,8 @@ struct probe_deps {
   std::shared_ptr<pg::pool> db;
   caf::actor db_workers;
   std::string redis_url;  ///< empty: Redis is not part of the health check
+  /// Whether jobs can run (/health/'s `worker`); called on a blocking worker. Unset: true.
+  std::function<bool()> jobs_runnable;
   std::chrono::milliseconds timeout{2000};
   std::chrono::milliseconds max_age{1000};
 };

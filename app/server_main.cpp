@@ -5,6 +5,10 @@
 #include "actors/catalog.hpp"
 #include "actors/crypto.hpp"
 #include "actors/gateway_actors.hpp"
+#include "actors/job_desk.hpp"
+#include "actors/notification_jobs.hpp"
+#include "actors/order_jobs.hpp"
+#include "actors/job_workers.hpp"
 #include "actors/notifier.hpp"
 #include "actors/orders.hpp"
 #include "actors/payment_desk.hpp"
@@ -15,6 +19,7 @@
 #include "config/settings.hpp"
 #include "http/front_door.hpp"
 #include "persistence/embedded_postgres.hpp"
+#include "persistence/job_queue.hpp"
 #include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
 #include "integrations/payment_gateway.hpp"
@@ -163,16 +168,47 @@ int run(const config::settings& s) {
     app->users = actors::spawn_user_supervisor(sys, user_deps);
     app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl, s.listing_cache_bytes});
     app->carts = actors::spawn_cart_supervisor(sys, actors::cart_deps{db_access, idle, restarts});
+    // The job desk first: the order supervisor and the payment desk queue jobs through it.
+    persistence::job_queue_settings queue_settings;
+    queue_settings.redis_url = s.redis_url;
+    queue_settings.db = db;
+    queue_settings.stream = s.job_stream;
+    queue_settings.visibility_timeout = std::chrono::milliseconds(s.job_visibility_timeout_ms);
+    auto job_queue = persistence::make_job_queue_factory(queue_settings);
+    app->jobs = actors::spawn_job_desk(sys, actors::job_desk_deps{db_access, job_queue, s.redis_url});
     auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, integration_actors, gateway_job_timeout});
     app->orders = actors::spawn_order_supervisor(
       sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
                               std::chrono::seconds(s.reservation_ttl_seconds),
                               std::chrono::seconds(s.reservation_sweep_seconds), integration_actors, gateway_job_timeout,
-                              notifier});
+                              notifier, app->jobs});
     app->payment_desk = actors::spawn_payment_desk(
-      sys, actors::payment_desk_deps{db_access, integration_actors, gateway_job_timeout, app->orders});
+      sys, actors::payment_desk_deps{db_access, integration_actors, gateway_job_timeout, app->orders, app->jobs});
     app->gateways = integration_actors.all();
-    app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
+    // Background jobs: every role has the job desk (handlers and beat queue jobs too); workers
+    // run on role worker or all, the HTTP front door on api or all, beat on beat or all.
+    const bool runs_http = s.role == "api" || s.role == "all";
+    const bool runs_workers = s.role == "worker" || s.role == "all";
+    auto handlers = std::make_shared<actors::job_registry>();
+    actors::add_core_jobs(*handlers);
+    // A step of order.process waits for one order-actor flow: a charge settles, creates and checks.
+    actors::add_order_jobs(*handlers, {app->orders, db, call_timeout + 3 * gateway_job_timeout});
+    actors::add_notification_jobs(*handlers, {db, integration_actors, gateway_job_timeout});
+    actors::job_worker_settings worker_settings;
+    worker_settings.concurrency = s.worker_concurrency;
+    worker_settings.max_attempts = s.job_max_attempts;
+    worker_settings.retry_base = std::chrono::milliseconds(s.job_retry_base_ms);
+    worker_settings.retry_max = std::chrono::milliseconds(s.job_retry_max_ms);
+    worker_settings.visibility_timeout = std::chrono::milliseconds(s.job_visibility_timeout_ms);
+    worker_settings.task_retention = std::chrono::hours(s.task_retention_hours);
+    actors::job_workers workers{sys, actors::job_worker_deps{db, job_queue, handlers, s.redis_url}, worker_settings};
+
+    actors::probe_deps probe;
+    probe.db = db;
+    probe.db_workers = db_workers;
+    probe.redis_url = s.redis_url;
+    probe.jobs_runnable = actors::jobs_runnable_check(job_queue, runs_workers);
+    app->probe = actors::spawn_system_probe(sys, probe);
     actors::rate_limiter_deps limiter_deps;
     limiter_deps.redis_url = s.redis_url;
     app->limiter = actors::spawn_rate_limiter(sys, limiter_deps);
@@ -188,17 +224,28 @@ int run(const config::settings& s) {
     http::add_order_routes(*routes);
     http::add_payment_routes(*routes);
     http::add_shipping_routes(*routes);
+    http::add_task_routes(*routes);
 
     http::front_door door{app, routes};
-    door.start();
-    spdlog::info("commerce-server listening on {}:{} ({})", s.host, s.port,
-                 embedded ? "embedded PostgreSQL in " + s.data_dir : std::string{"DATABASE_URL"});
+    if (runs_http) {
+      door.start();
+      spdlog::info("commerce-server listening on {}:{} ({})", s.host, s.port,
+                   embedded ? "embedded PostgreSQL in " + s.data_dir : std::string{"DATABASE_URL"});
+    }
+    if (runs_workers)
+      workers.start();
+    // Roles beat and all (s.role == "beat" || s.role == "all"): the periodic scheduler
+    // (actors/beat.hpp) starts here.
+    spdlog::info("commerce-server running as role {}", s.role);
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    door.stop(std::chrono::seconds(10));
-    std::vector<caf::actor> everyone{app->probe, app->limiter, watch, notifier, db_workers, crypto_workers};
+    if (runs_http)
+      door.stop(std::chrono::seconds(10));
+    workers.stop();  // each running job finishes; the rest stays queued
+    std::vector<caf::actor> everyone{app->probe, app->limiter, watch, notifier, db_workers, crypto_workers,
+                                     caf::actor_cast<caf::actor>(app->jobs)};
     for (const auto& typed : {caf::actor_cast<caf::actor>(app->users), caf::actor_cast<caf::actor>(app->catalog),
                               caf::actor_cast<caf::actor>(app->carts), caf::actor_cast<caf::actor>(app->orders),
                               caf::actor_cast<caf::actor>(app->payment_desk)})

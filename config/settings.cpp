@@ -183,6 +183,33 @@ const std::vector<setting_spec>& specs() {
             &settings::supervisor_max_restarts, 1, 100000),
     integer("SUPERVISOR_RESTART_WINDOW_SECONDS", nullptr, "the restart-intensity window",
             &settings::supervisor_restart_window_seconds, 1, 86400),
+    {"ROLE", "--role", "what this process runs: api (HTTP and the job desk), worker (job workers), beat (the scheduler) or all",
+     [](settings& s, const std::string& v) {
+       if (v != "api" && v != "worker" && v != "beat" && v != "all")
+         throw config_error("ROLE must be api, worker, beat or all; got '" + v + "'");
+       s.role = v;
+     },
+     [](const settings& s) { return s.role; }},
+    integer("WORKER_CONCURRENCY", "--concurrency", "job worker threads (roles worker and all)",
+            &settings::worker_concurrency, 1, 256),
+    integer("JOB_MAX_ATTEMPTS", nullptr, "runs of a job before it fails for good (FAILURE, dead letter)",
+            &settings::job_max_attempts, 1, 100),
+    integer("JOB_VISIBILITY_TIMEOUT_MS", nullptr,
+            "a job held this long by a worker that stopped renewing its claim (it died) is run by another",
+            &settings::job_visibility_timeout_ms, 100, 86400000),
+    integer("JOB_RETRY_BASE_MS", nullptr, "backoff before the first retry; doubles per attempt, with full jitter",
+            &settings::job_retry_base_ms, 0, 3600000),
+    integer("JOB_RETRY_MAX_MS", nullptr, "longest backoff between two attempts", &settings::job_retry_max_ms, 0,
+            86400000),
+    {"JOB_STREAM", nullptr, "Redis key of the job stream (also <name>:delayed, <name>:dead, <name>:consumers)",
+     [](settings& s, const std::string& v) {
+       if (v.empty() || v.size() > 200 || v.find_first_of(" \t\r\n") != std::string::npos)
+         throw config_error("JOB_STREAM must be 1 to 200 characters without white space; got '" + v + "'");
+       s.job_stream = v;
+     },
+     [](const settings& s) { return s.job_stream; }},
+    integer("TASK_RETENTION_HOURS", nullptr, "finished tasks are deleted after this many hours",
+            &settings::task_retention_hours, 24, 24 * 3650),
     {"LOG_LEVEL", "--log-level", "trace, debug, info, warn, error",
      [](settings& s, const std::string& v) {
        static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};

@@ -79,6 +79,15 @@ struct settings {
   int64_t gateway_breaker_open_ms = 10000;
   int supervisor_max_restarts = 10;
   int64_t supervisor_restart_window_seconds = 60;
+  // Background jobs (issue 10).
+  std::string role = "all";  ///< api (HTTP + job desk), worker (job workers), beat (scheduler) or all
+  int worker_concurrency = 2;  ///< job worker threads of a worker (or all) node
+  int job_max_attempts = 5;    ///< runs of a job before FAILURE and the dead letter
+  int64_t job_visibility_timeout_ms = 30000;  ///< a job held longer by a silent worker is taken again
+  int64_t job_retry_base_ms = 1000;  ///< backoff of the first retry (full jitter, doubling)
+  int64_t job_retry_max_ms = 60000;  ///< longest backoff
+  std::string job_stream = "jobs";   ///< Redis keys of the queue: <stream>, <stream>:delayed, <stream>:dead
+  int64_t task_retention_hours = 168;  ///< finished tasks are deleted after this (at least 24)
   std::string log_level = "info";
   bool access_log = true;
 };

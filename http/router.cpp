@@ -1,6 +1,7 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace commerce::http {
 
@@ -16,16 +17,36 @@ bool is_id(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// A UUID in its 8-4-4-4-12 hexadecimal form (task ids).
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36)
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i])))
+      return false;
+  }
+  return true;
+}
+
+constexpr std::string_view uuid_suffix = ":uuid}";
+
+bool is_uuid_param(const std::string& segment) {
+  return segment.size() > uuid_suffix.size() + 1 &&
+         segment.compare(segment.size() - uuid_suffix.size(), uuid_suffix.size(), uuid_suffix) == 0;
+}
+
 bool matches(const route& r, const std::vector<std::string>& parts, std::map<std::string, std::string>* params) {
   if (r.segments.size() != parts.size())
     return false;
   for (size_t i = 0; i < parts.size(); ++i) {
     const auto& seg = r.segments[i];
     if (is_param(seg)) {
-      if (!is_id(parts[i]))
+      bool uuid = is_uuid_param(seg);
+      if (uuid ? !is_uuid(parts[i]) : !is_id(parts[i]))
         return false;
       if (params)
-        (*params)[seg.substr(1, seg.size() - 2)] = parts[i];
+        (*params)[seg.substr(1, seg.size() - (uuid ? uuid_suffix.size() : 1) - 1)] = parts[i];
     } else if (seg != parts[i]) {
       return false;
     }

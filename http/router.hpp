@@ -1,6 +1,6 @@
 // The route table: method + path pattern -> access level + handler. Paths match with or
 // without the trailing slash (API.md §0); `{name}` segments capture positive integer ids only,
-// so a non-numeric id is a 404 like an unknown one. A known path with the wrong method is a 405
+// `{name:uuid}` segments UUIDs only (task ids), so a malformed id is a 404 like an unknown one. A known path with the wrong method is a 405
 // that lists the allowed methods.
 #pragma once
 

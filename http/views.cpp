@@ -6,6 +6,7 @@
 #include "actors/system_messages.hpp"
 #include "actors/user_messages.hpp"
 #include "domain/order_lifecycle.hpp"
+#include "domain/task_status.hpp"
 #include "http/json.hpp"
 #include "http/pagination.hpp"
 #include "persistence/cart_repository.hpp"
@@ -289,6 +290,32 @@ std::string shipment_tracking(const persistence::shipment_record& s) {
   return render([&](json::writer& w) { write_shipment(w, s, true); });
 }
 
+std::string task_status(const domain::task_record& t) {
+  return render([&](json::writer& w) {
+    object_writer f{w};
+    f("task_id", t.id);
+    f("status", to_string(t.status));
+    if (t.result)
+      f.raw_object("result", *t.result);
+    else
+      f.key("result").Null();
+    f("error", t.error);
+    f("type", t.type);
+    f("attempts", static_cast<int32_t>(t.attempts));
+    f("created_at", t.created_at);
+    f("started_at", t.started_at);
+    f("finished_at", t.finished_at);
+  });
+}
+
+std::string task_accepted(const domain::task_record& t) {
+  return render([&](json::writer& w) {
+    object_writer f{w};
+    f("task_id", t.id);
+    f("status", to_string(t.status));
+  });
+}
+
 std::string health(const actors::health_report& h) {
   return render([&](json::writer& w) {
     object_writer f{w};
@@ -322,13 +349,12 @@ std::string actor_console(const std::vector<std::pair<std::string, actors::super
   });
 }
 
-std::string task_accepted(const actors::task_record& t, std::optional<int64_t> order_id) {
+std::string task_accepted(const domain::task_record& t, int64_t order_id) {
   return render([&](json::writer& w) {
     object_writer f{w};
     f("task_id", t.id);
-    f("status", actors::to_string(t.status));
-    if (order_id)
-      f("order_id", *order_id);
+    f("status", to_string(t.status));
+    f("order_id", order_id);
   });
 }
 

@@ -22,6 +22,10 @@ struct refund_record;
 struct shipment_record;
 }  // namespace commerce::persistence
 
+namespace commerce::domain {
+struct task_record;
+}  // namespace commerce::domain
+
 namespace commerce::integrations {
 struct quote_result;
 }  // namespace commerce::integrations
@@ -30,7 +34,6 @@ namespace commerce::actors {
 struct gateway_status;
 struct health_report;
 struct supervisor_stats;
-struct task_record;
 struct user_view;
 }  // namespace commerce::actors
 
@@ -81,9 +84,11 @@ std::string shipment(const persistence::shipment_record& s);
 /// The tracking answer: with the carrier's events (none recorded yet) instead.
 std::string shipment_tracking(const persistence::shipment_record& s);
 
-// Background work (§3.4 /process/, §3.7 notifications/send): a queued task's 202 answer,
-// `{task_id, status}` and, for an order's task, `order_id`.
-std::string task_accepted(const actors::task_record& t, std::optional<int64_t> order_id = std::nullopt);
+// Background tasks (§3.7): a task's status, and the 202 of an endpoint that queued one.
+std::string task_status(const domain::task_record& t);
+std::string task_accepted(const domain::task_record& t);
+/// An order's task (/process/): with `order_id` too.
+std::string task_accepted(const domain::task_record& t, int64_t order_id);
 
 // System: health and the admin console.
 std::string health(const actors::health_report& h);

@@ -109,45 +109,75 @@ namespace commerce::persistence {
 
 bool redis_client::usable() const { return ctx_ && ctx_->err == 0; }
 
-long long redis_client::eval_integer(const std::string& script, const std::vector<std::string>& keys,
-                                     const std::vector<std::string>& args) {
-  // Arguments travel with their lengths (redisCommandArgv), never through a format string.
-  auto command = [&](std::vector<std::string> words) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (const auto& w : words) {
-      argv.push_back(w.data());
-      lengths.push_back(w.size());
-    }
-    reply_ptr r{static_cast<redisReply*>(
-      redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()))};
-    if (!r)
-      throw std::runtime_error(std::string{"Redis I/O error: "} + ctx_->errstr);
-    return r;
-  };
+namespace {
+
+redis_reply copy_reply(const redisReply* r) {
+  redis_reply out;
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER: out.type = redis_reply::kind::integer; out.integer = r->integer; break;
+    case REDIS_REPLY_STRING: out.type = redis_reply::kind::string; out.text.assign(r->str, r->len); break;
+    case REDIS_REPLY_STATUS: out.type = redis_reply::kind::status; out.text.assign(r->str, r->len); break;
+    case REDIS_REPLY_ERROR: out.type = redis_reply::kind::error; out.text.assign(r->str, r->len); break;
+    case REDIS_REPLY_ARRAY:
+      out.type = redis_reply::kind::array;
+      out.elements.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i)
+        out.elements.push_back(copy_reply(r->element[i]));
+      break;
+    default: out.type = redis_reply::kind::nil; break;
+  }
+  return out;
+}
+
+}  // namespace
+
+redis_reply redis_client::command(const std::vector<std::string>& words) {
+  if (!usable())
+    throw std::runtime_error("Redis connection is broken");
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  argv.reserve(words.size());
+  lengths.reserve(words.size());
+  for (const auto& w : words) {
+    argv.push_back(w.data());
+    lengths.push_back(w.size());
+  }
+  reply_ptr r{static_cast<redisReply*>(
+    redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()))};
+  if (!r)
+    throw std::runtime_error(std::string{"Redis I/O error: "} + ctx_->errstr);
+  return copy_reply(r.get());
+}
+
+redis_reply redis_client::eval(const std::string& script, const std::vector<std::string>& keys,
+                               const std::vector<std::string>& args) {
   auto load = [&] {
     auto r = command({"SCRIPT", "LOAD", script});
-    if (r->type != REDIS_REPLY_STRING)
+    if (r.type != redis_reply::kind::string)
       throw std::runtime_error("Redis SCRIPT LOAD failed");
-    return script_shas_[script] = std::string{r->str, r->len};
+    return script_shas_[script] = r.text;
   };
   auto evalsha = [&](const std::string& sha) {
     std::vector<std::string> words{"EVALSHA", sha, std::to_string(keys.size())};
     words.insert(words.end(), keys.begin(), keys.end());
     words.insert(words.end(), args.begin(), args.end());
-    return command(std::move(words));
+    return command(words);
   };
-  if (!usable())
-    throw std::runtime_error("Redis connection is broken");
   auto known = script_shas_.find(script);
   auto r = evalsha(known != script_shas_.end() ? known->second : load());
-  if (r->type == REDIS_REPLY_ERROR && std::string{r->str, r->len}.rfind("NOSCRIPT", 0) == 0)
+  if (r.is_error() && r.text.rfind("NOSCRIPT", 0) == 0)
     r = evalsha(load());  // the server restarted or flushed its scripts
-  if (r->type == REDIS_REPLY_ERROR)
-    throw std::runtime_error("Redis script error: " + std::string{r->str, r->len});
-  if (r->type != REDIS_REPLY_INTEGER)
+  if (r.is_error())
+    throw std::runtime_error("Redis script error: " + r.text);
+  return r;
+}
+
+long long redis_client::eval_integer(const std::string& script, const std::vector<std::string>& keys,
+                                     const std::vector<std::string>& args) {
+  auto r = eval(script, keys, args);
+  if (r.type != redis_reply::kind::integer)
     throw std::runtime_error("Redis script did not return an integer");
-  return r->integer;
+  return r.integer;
 }
 
 }  // namespace commerce::persistence

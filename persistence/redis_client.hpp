@@ -22,6 +22,20 @@ struct redis_endpoint {
   int database = 0;
 };
 
+/// A Redis reply as a value (copied out of hiredis' reply, which is freed at once).
+struct redis_reply {
+  enum class kind { nil, integer, string, status, error, array };
+  kind type = kind::nil;
+  long long integer = 0;
+  std::string text;  ///< string, status and error replies
+  std::vector<redis_reply> elements;
+
+  bool is_nil() const { return type == kind::nil; }
+  bool is_error() const { return type == kind::error; }
+  bool is_array() const { return type == kind::array; }
+  bool is_text() const { return type == kind::string || type == kind::status; }
+};
+
 /// Parses REDIS_URL; throws std::invalid_argument with the reason.
 redis_endpoint parse_redis_url(const std::string& url);
 
@@ -36,6 +50,16 @@ public:
 
   /// True when the server answers PONG.
   bool ping();
+
+  /// Runs one command; each word travels with its length (redisCommandArgv), never through a
+  /// format string. An error reply is returned (kind::error); an I/O error throws
+  /// std::runtime_error and leaves the connection unusable.
+  redis_reply command(const std::vector<std::string>& words);
+
+  /// Runs a Lua script atomically (EVALSHA, loading it again when the server does not know it)
+  /// and returns its reply. Throws std::runtime_error on an I/O error or an error reply.
+  redis_reply eval(const std::string& script, const std::vector<std::string>& keys,
+                   const std::vector<std::string>& args);
 
   /// Runs a Lua script atomically and returns its integer reply: EVALSHA with the SHA-1 that
   /// SCRIPT LOAD gave this connection, loading it (again) when the server does not know it. Throws

@@ -27,6 +27,20 @@ BOOST_AUTO_TEST_CASE(trailing_slash_is_optional) {
   BOOST_TEST((r.find(Method::Post, "/api/products").found->who == access::staff));
 }
 
+BOOST_AUTO_TEST_CASE(uuid_segments_match_uuids_only) {
+  router r;
+  r.add(Method::Get, "/api/tasks/{task_id:uuid}/status/", access::user, nullptr);
+  auto m = r.find(Method::Get, "/api/tasks/0f8fad5b-d9cb-469f-a165-70867728950e/status/");
+  BOOST_TEST_REQUIRE(m.found != nullptr);
+  BOOST_TEST(m.params.at("task_id") == "0f8fad5b-d9cb-469f-a165-70867728950e");
+  for (const char* bad : {"/api/tasks/42/status/", "/api/tasks/not-a-uuid/status/",
+                          "/api/tasks/0f8fad5b-d9cb-469f-a165-70867728950/status/",
+                          "/api/tasks/0f8fad5b-d9cb-469f-a165-70867728950ex/status/",
+                          "/api/tasks/0f8fad5bxd9cb-469f-a165-70867728950e/status/",
+                          "/api/tasks/0f8fad5b-d9cb-469f-a165-70867728950g/status/"})
+    BOOST_TEST(r.find(Method::Get, bad).found == nullptr, bad);
+}
+
 BOOST_AUTO_TEST_CASE(ids_are_positive_integers) {
   auto r = sample();
   auto m = r.find(Method::Get, "/api/products/42/");
