@@ -1,5 +1,6 @@
 // commerce-server: configuration, the database (embedded or DATABASE_URL), migrations, the
 // actor system and the HTTP front door, then a wait for SIGINT/SIGTERM and an orderly stop.
+#include "actors/beat.hpp"
 #include "actors/blocking_pool.hpp"
 #include "actors/cart.hpp"
 #include "actors/catalog.hpp"
@@ -228,6 +229,11 @@ int main(int argc, char** argv) {
     s = config::load(cli, config::process_environment());
     if (!s.redis_url.empty())
       persistence::parse_redis_url(s.redis_url);  // a malformed REDIS_URL stops the start here
+    try {  // a job type the beat cannot raise stops the start here (the syntax is checked by load)
+      actors::beat_schedule_of(s.beat_schedule, s.reservation_sweep_seconds);
+    } catch (const std::invalid_argument& e) {
+      throw config::config_error(std::string{"BEAT_SCHEDULE: "} + e.what());
+    }
   } catch (const config::config_error& e) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
