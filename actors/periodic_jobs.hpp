@@ -28,7 +28,7 @@ struct periodic_job_deps {
   std::chrono::seconds reconcile_min_age{60};
   /// Only payments pending this long are polled: the buyer may still be confirming.
   std::chrono::seconds pending_min_age{60};
-  /// A shipment's carrier is asked again after this long.
+  /// A shipment's carrier is asked again after this long (a new shipment on the next run).
   std::chrono::seconds tracking_min_age{600};
   int64_t batch = 100;  ///< orders, shipments or carts per run
 };

@@ -78,8 +78,8 @@ std::vector<shipment_to_track> shipments_to_track(pg::connection& c, const std::
                   "  AND lower(status) NOT IN ('delivered', 'returned', 'cancelled', 'canceled', 'not_delivered', "
                   "                            'lost', 'destroyed') "
                   "  AND (provider_shipment_id IS NOT NULL OR tracking_number IS NOT NULL) "
-                  "  AND COALESCE(tracking_checked_at, created_at) <= now() - make_interval(secs => $2::bigint) "
-                  "ORDER BY COALESCE(tracking_checked_at, created_at), id LIMIT $3::bigint",
+                  "  AND (tracking_checked_at IS NULL OR tracking_checked_at <= now() - make_interval(secs => $2::bigint)) "
+                  "ORDER BY tracking_checked_at NULLS FIRST, id LIMIT $3::bigint",
                   {provider, pg::to_param(min_age_seconds), pg::to_param(limit)});
   std::vector<shipment_to_track> out;
   for (int i = 0; i < r.rows(); ++i) {

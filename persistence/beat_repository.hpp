@@ -48,8 +48,8 @@ struct shipment_to_track {
 };
 
 /// Booked shipments of `provider` that are not in a final state (delivered, returned, ...)
-/// and whose carrier was last asked at least `min_age_seconds` ago (or never, counting from
-/// the booking), the longest-unasked first.
+/// whose carrier was never asked, or last asked at least `min_age_seconds` ago; never-asked
+/// first, then the longest-unasked.
 std::vector<shipment_to_track> shipments_to_track(pg::connection& c, const std::string& provider,
                                                   int64_t min_age_seconds, int64_t limit);
 
