@@ -280,6 +280,8 @@ caf::behavior beat(caf::event_based_actor* self, beat_deps deps) {
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {
+      if (rt->deps.schedule.empty())
+        return;  // nothing to fire: leave the lead to the beats that have work
       bool was = rt->leading;
       rt->leading = rt->lock->hold(was);
       if (rt->leading != was) {

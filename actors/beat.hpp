@@ -41,13 +41,14 @@ struct beat_deps {
 using beat_leader_atom = caf::atom_constant<caf::atom("beat_lead")>;
 
 /// Starts a beat. Stop it with an exit message (user_shutdown): it gives up its lock at once.
+/// A beat with an empty schedule (BEAT_SCHEDULE=none) never contends for the lead.
 caf::actor spawn_beat(caf::actor_system& sys, beat_deps deps);
 
 /// The default schedule: every periodic job, reservations.release every
 /// `reservation_sweep_seconds` (RESERVATION_SWEEP_SECONDS).
 std::string default_beat_schedule(int64_t reservation_sweep_seconds);
 
-/// BEAT_SCHEDULE (or, when empty, the default) parsed, with every job type checked against the
+/// BEAT_SCHEDULE (or, when empty, the default; `none`: no entries) parsed, with every job type checked against the
 /// ones this server runs (job_types); throws std::invalid_argument with one line otherwise.
 std::vector<domain::beat_entry> beat_schedule_of(const std::string& configured, int64_t reservation_sweep_seconds);
 

@@ -196,6 +196,8 @@ int64_t beat_entry::next_slot(int64_t after) const {
 
 std::vector<beat_entry> parse_beat_schedule(std::string_view text) {
   std::vector<beat_entry> out;
+  if (trim(text) == "none")
+    return out;  // no periodic jobs at all
   std::set<std::string> names;
   std::string normalised{text};
   std::replace(normalised.begin(), normalised.end(), '\n', ';');

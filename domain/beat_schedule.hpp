@@ -52,7 +52,7 @@ struct beat_entry {
 };
 
 /// Parses BEAT_SCHEDULE; throws std::invalid_argument with one line naming the entry and why.
-/// An empty text is no entries. Names must be unique.
+/// An empty text, or `none`, is no entries. Names must be unique.
 std::vector<beat_entry> parse_beat_schedule(std::string_view text);
 
 /// Parses an interval such as 30s, 5m, 1h30m or 1d into seconds; throws std::invalid_argument.

@@ -255,6 +255,16 @@ BOOST_AUTO_TEST_CASE(without_redis_a_postgresql_advisory_lock_elects_the_leader)
   BOOST_TEST(eventually([&] { return b.log->size() > 0; }, 5s), "no beat took over");
 }
 
+BOOST_AUTO_TEST_CASE(a_beat_without_periodic_jobs_leaves_the_lead_to_others) {
+  auto redis = test_redis_url();
+  auto key = unique_tag("beat-lock");
+  auto idle = beat("none", key, redis, 1500ms, "node-idle");
+  std::this_thread::sleep_for(700ms);
+  auto busy = beat(unique_tag("tick") + "=noop@every:1s", key, redis, 1500ms, "node-busy");
+  BOOST_TEST(eventually([&] { return leads(busy.beat); }, 3s), "a beat with nothing to fire held the lead");
+  BOOST_TEST(!leads(idle.beat));
+}
+
 BOOST_AUTO_TEST_CASE(the_default_schedule_names_every_periodic_job_and_unknown_types_are_refused) {
   auto entries = actors::beat_schedule_of("", 7);
   std::map<std::string, std::string> by_type;

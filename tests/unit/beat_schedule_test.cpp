@@ -56,6 +56,7 @@ BOOST_AUTO_TEST_CASE(entries_name_a_job_type_and_an_interval_or_cron) {
   BOOST_TEST(entries[1].when == "cron:0 */2 * * *");
   BOOST_TEST(entries[2].every_seconds == 5400);
   BOOST_TEST(parse_beat_schedule("").empty());
+  BOOST_TEST(parse_beat_schedule(" none ").empty());
   BOOST_TEST(parse_interval("1d") == 86400);
   BOOST_TEST(parse_interval("2m5s") == 125);
 }
