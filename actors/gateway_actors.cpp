@@ -96,6 +96,9 @@ caf::behavior shipping_worker(caf::event_based_actor*, std::shared_ptr<integrati
     [carrier](const integrations::shipment_request& request) {
       return guarded("shipping", [&] { return carrier->create(request); });
     },
+    [carrier](const integrations::tracking_request& request) {
+      return guarded("shipping", [&] { return carrier->track(request); });
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // The protocol of the integration actors, one per gateway kind (payment, shipping, e-mail,
 // SMS): the domain asks them for gateway work and gets the provider's answer as the reply.
 // The integration types that are requests on their own (refund_request, quote_request,
-// shipment_request, email_message, sms_message) are sent as they are.
+// shipment_request, tracking_request, email_message, sms_message) are sent as they are.
 #pragma once
 
 #include "actors/supervision_messages.hpp"
@@ -77,6 +77,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::quote_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::quote_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::shipment_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::shipment_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::tracking_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::tracking_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::email_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::send_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::sms_message)

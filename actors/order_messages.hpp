@@ -69,8 +69,15 @@ struct order_page_reply {
   persistence::order_page page;
 };
 
-/// The order supervisor's periodic expiry of unpaid reservations.
+/// Releases the stock of unpaid pending orders older than RESERVATION_TTL and marks gateway
+/// calls abandoned by a stopped server unknown. Asked by the beat's reservations.release job
+/// (actors/periodic_jobs.hpp), once cluster-wide; replies when both are done.
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+struct sweep_reply {
+  problem error;  ///< the database failed (nothing is known)
+  int64_t released_orders = 0;
+  int64_t abandoned_attempts = 0;  ///< orders whose gateway call was abandoned, now unknown
+};
 
 /// Settles the order's charge and refund attempts whose outcome is unknown (payment_messages.hpp).
 using settle_unknown_atom = caf::atom_constant<caf::atom("settle_unk")>;
@@ -110,7 +117,7 @@ using order_api = supervision_api::extend<caf::replies_to<place_order>::with<ord
                                           caf::replies_to<create_shipment>::with<shipment_reply>,
                                           caf::replies_to<get_shipment>::with<shipment_reply>,
                                           caf::replies_to<quote_shipping>::with<quote_reply>,
-                                          caf::reacts_to<sweep_atom>>;
+                                          caf::replies_to<sweep_atom>::with<sweep_reply>>;
 
 }  // namespace commerce::actors
 
@@ -124,3 +131,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::ensure_reserved)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::order_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::order_page_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::expired_reservations)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::sweep_reply)

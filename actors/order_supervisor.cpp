@@ -18,6 +18,20 @@
 #include <optional>
 
 namespace commerce::actors {
+namespace {
+
+/// One sweep's database work: the abandoned gateway calls and the released reservations.
+struct sweep_outcome {
+  std::vector<int64_t> abandoned;
+  persistence::expired_reservations expired;
+};
+
+}  // namespace
+}  // namespace commerce::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::sweep_outcome)
+
+namespace commerce::actors {
 
 namespace {
 
@@ -68,7 +82,7 @@ order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps 
   auto [idle, stats, crash] = supervise(self, [](order_supervisor_ptr s) -> entity_registry& { return s->state.orders; });
   auto order = [=](int64_t id) { return child_for(self, self->state.orders, id, order_actor, d); };
   if (d.sweep_interval.count() > 0)
-    self->delayed_send(self, d.sweep_interval, sweep_atom::value);
+    caf::delayed_anon_send(self, d.sweep_interval, sweep_atom::value);
   return {
     [=](place_order& cmd) -> caf::result<order_reply> {
       field_errors bad;
@@ -173,34 +187,38 @@ order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps 
       return rp;
     },
     [=](sweep_atom) {
-      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [](pg::connection& c) {
-            return persistence::mark_abandoned_attempts_unknown(c);
+      auto rp = self->make_response_promise<sweep_reply>();
+      auto ttl = d.reservation_ttl.count();
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [ttl](pg::connection& c) {
+            sweep_outcome out;
+            out.abandoned = persistence::mark_abandoned_attempts_unknown(c);
+            out.expired = persistence::expire_reservations(c, ttl, 500);
+            return out;
           }))
         .then(
-          [=](std::vector<int64_t>& orders) {
-            for (auto order_id : orders)
+          [=](sweep_outcome& done) mutable {
+            for (auto order_id : done.abandoned)
               spdlog::warn("order {}: a gateway call was abandoned mid-way (its server stopped); its outcome is "
                            "unknown until it is settled under the same key (settle_unknown_atom)",
                            order_id);
+            auto& expired = done.expired;
+            if (!expired.orders.empty()) {
+              spdlog::info("released the stock of {} unpaid orders older than {} s", expired.orders.size(), ttl);
+              for (auto id : expired.orders)  // cached actors hold the old state: let them go
+                if (auto child = self->state.orders.forget(id))
+                  caf::anon_send(child, stop_atom::value);
+              self->send(d.catalog, invalidate_products{expired.products});
+            }
+            rp.deliver(sweep_reply{problem::none(), static_cast<int64_t>(expired.orders.size()),
+                                   static_cast<int64_t>(done.abandoned.size())});
           },
-          [=](caf::error& e) { spdlog::warn("abandoned attempt sweep failed: {}", to_string(e)); });
-      auto ttl = d.reservation_ttl.count();
-      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [ttl](pg::connection& c) {
-            return persistence::expire_reservations(c, ttl, 500);
-          }))
-        .then(
-          [=](persistence::expired_reservations& expired) {
-            if (expired.orders.empty())
-              return;
-            spdlog::info("released the stock of {} unpaid orders older than {} s", expired.orders.size(), ttl);
-            for (auto id : expired.orders)  // cached actors hold the old state: let them go
-              if (auto child = self->state.orders.forget(id))
-                caf::anon_send(child, stop_atom::value);
-            self->send(d.catalog, invalidate_products{expired.products});
-          },
-          [=](caf::error& e) { spdlog::warn("reservation sweep failed: {}", to_string(e)); });
+          [=](caf::error& e) mutable {
+            spdlog::warn("reservation sweep failed: {}", to_string(e));
+            rp.deliver(sweep_reply{problem::unavailable(), 0, 0});
+          });
       if (d.sweep_interval.count() > 0)
-        self->delayed_send(self, d.sweep_interval, sweep_atom::value);
+        caf::delayed_anon_send(self, d.sweep_interval, sweep_atom::value);
+      return rp;
     },
     idle,
     stats,

@@ -1,5 +1,6 @@
 // commerce-server: configuration, the database (embedded or DATABASE_URL), migrations, the
 // actor system and the HTTP front door, then a wait for SIGINT/SIGTERM and an orderly stop.
+#include "actors/beat.hpp"
 #include "actors/blocking_pool.hpp"
 #include "actors/cart.hpp"
 #include "actors/catalog.hpp"
@@ -12,6 +13,7 @@
 #include "actors/notifier.hpp"
 #include "actors/orders.hpp"
 #include "actors/payment_desk.hpp"
+#include "actors/periodic_jobs.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
@@ -180,8 +182,8 @@ int run(const config::settings& s) {
     app->orders = actors::spawn_order_supervisor(
       sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
                               std::chrono::seconds(s.reservation_ttl_seconds),
-                              std::chrono::seconds(s.reservation_sweep_seconds), integration_actors, gateway_job_timeout,
-                              notifier, app->jobs});
+                              std::chrono::seconds(0),  // the beat raises the sweep (reservations.release)
+                              integration_actors, gateway_job_timeout, notifier, app->jobs});
     app->payment_desk = actors::spawn_payment_desk(
       sys, actors::payment_desk_deps{db_access, integration_actors, gateway_job_timeout, app->orders, app->jobs});
     app->gateways = integration_actors.all();
@@ -194,6 +196,13 @@ int run(const config::settings& s) {
     // A step of order.process waits for one order-actor flow: a charge settles, creates and checks.
     actors::add_order_jobs(*handlers, {app->orders, db, call_timeout + 3 * gateway_job_timeout});
     actors::add_notification_jobs(*handlers, {db, integration_actors, gateway_job_timeout});
+    actors::periodic_job_deps periodic;
+    periodic.db = db;
+    periodic.orders = app->orders;
+    periodic.gateways = integration_actors;
+    periodic.call_timeout = gateway_job_timeout;
+    periodic.cart_reminder_after = std::chrono::seconds(s.cart_reminder_after_seconds);
+    actors::add_periodic_jobs(*handlers, periodic);
     actors::job_worker_settings worker_settings;
     worker_settings.concurrency = s.worker_concurrency;
     worker_settings.max_attempts = s.job_max_attempts;
@@ -234,8 +243,16 @@ int run(const config::settings& s) {
     }
     if (runs_workers)
       workers.start();
-    // Roles beat and all (s.role == "beat" || s.role == "all"): the periodic scheduler
-    // (actors/beat.hpp) starts here.
+    caf::actor beat;
+    if (s.role == "beat" || s.role == "all") {
+      actors::beat_deps beat_deps;
+      beat_deps.database = conninfo;
+      beat_deps.redis_url = s.redis_url;
+      beat_deps.jobs = app->jobs;
+      beat_deps.schedule = actors::beat_schedule_of(s.beat_schedule, s.reservation_sweep_seconds);
+      beat_deps.lock_ttl = std::chrono::milliseconds(s.beat_lock_ttl_ms);
+      beat = actors::spawn_beat(sys, beat_deps);
+    }
     spdlog::info("commerce-server running as role {}", s.role);
 
     int sig = 0;
@@ -243,6 +260,8 @@ int run(const config::settings& s) {
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     if (runs_http)
       door.stop(std::chrono::seconds(10));
+    if (beat)
+      caf::anon_send_exit(beat, caf::exit_reason::user_shutdown);  // releases the leader lock
     workers.stop();  // each running job finishes; the rest stays queued
     std::vector<caf::actor> everyone{app->probe, app->limiter, watch, notifier, db_workers, crypto_workers,
                                      caf::actor_cast<caf::actor>(app->jobs)};
@@ -275,6 +294,11 @@ int main(int argc, char** argv) {
     s = config::load(cli, config::process_environment());
     if (!s.redis_url.empty())
       persistence::parse_redis_url(s.redis_url);  // a malformed REDIS_URL stops the start here
+    try {  // a job type the beat cannot raise stops the start here (the syntax is checked by load)
+      actors::beat_schedule_of(s.beat_schedule, s.reservation_sweep_seconds);
+    } catch (const std::invalid_argument& e) {
+      throw config::config_error(std::string{"BEAT_SCHEDULE: "} + e.what());
+    }
   } catch (const config::config_error& e) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;

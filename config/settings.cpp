@@ -2,6 +2,7 @@
 
 #include "common/url.hpp"
 #include "config/ip_ranges.hpp"
+#include "domain/beat_schedule.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -118,7 +119,8 @@ const std::vector<setting_spec>& specs() {
             &settings::user_idle_seconds, 1, 86400),
     integer("RESERVATION_TTL", nullptr, "seconds an unpaid pending order keeps its stock reserved",
             &settings::reservation_ttl_seconds, 1, 30 * 86400),
-    integer("RESERVATION_SWEEP_SECONDS", nullptr, "how often expired reservations are released",
+    integer("RESERVATION_SWEEP_SECONDS", nullptr,
+            "how often the beat releases expired reservations (reservations.release in the default BEAT_SCHEDULE)",
             &settings::reservation_sweep_seconds, 1, 86400),
     integer("CACHE_TTL_MS", nullptr, "how stale a cached product or order read may be (other nodes' writes)",
             &settings::cache_ttl_ms, 0, 60000),
@@ -210,6 +212,14 @@ const std::vector<setting_spec>& specs() {
      [](const settings& s) { return s.job_stream; }},
     integer("TASK_RETENTION_HOURS", nullptr, "finished tasks are deleted after this many hours",
             &settings::task_retention_hours, 24, 24 * 3650),
+    text("BEAT_SCHEDULE", nullptr,
+         "periodic jobs, 'name=job_type@every:30s; name=job_type@cron:*/5 * * * *' (UTC); unset = every periodic job "
+         "at its default interval",
+         &settings::beat_schedule),
+    integer("BEAT_LOCK_TTL_MS", nullptr, "the beat leader's lock expiry: another beat takes over within it",
+            &settings::beat_lock_ttl_ms, 1000, 600000),
+    integer("CART_REMINDER_AFTER_SECONDS", nullptr, "a cart untouched this long gets one abandoned-cart e-mail",
+            &settings::cart_reminder_after_seconds, 60, 365 * 86400),
     {"LOG_LEVEL", "--log-level", "trace, debug, info, warn, error",
      [](settings& s, const std::string& v) {
        static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
@@ -468,6 +478,11 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
     std::string why;
     if (!ip_ranges::parse(list, why))
       throw config_error(std::string{name} + ": " + why);
+  }
+  try {
+    domain::parse_beat_schedule(s.beat_schedule);
+  } catch (const std::invalid_argument& e) {
+    throw config_error(std::string{"BEAT_SCHEDULE: "} + e.what());
   }
   check_database_url(s.database_url);
   if (s.database_url.empty() && s.data_dir.empty())

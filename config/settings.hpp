@@ -44,7 +44,7 @@ struct settings {
   int64_t request_timeout_ms = 15000;
   int64_t user_idle_seconds = 300;
   int64_t reservation_ttl_seconds = 1800;
-  int64_t reservation_sweep_seconds = 30;
+  int64_t reservation_sweep_seconds = 30;  ///< the beat's default interval of reservations.release
   int64_t cache_ttl_ms = 1000;
   int64_t listing_cache_bytes = 8 << 20;  ///< product listing pages kept in memory, at most
   std::string payment_provider = "generic";
@@ -88,6 +88,10 @@ struct settings {
   int64_t job_retry_max_ms = 60000;  ///< longest backoff
   std::string job_stream = "jobs";   ///< Redis keys of the queue: <stream>, <stream>:delayed, <stream>:dead
   int64_t task_retention_hours = 168;  ///< finished tasks are deleted after this (at least 24)
+  // The beat (actors/beat.hpp): periodic jobs, its leader lock, and what its jobs need.
+  std::string beat_schedule;               ///< BEAT_SCHEDULE (domain/beat_schedule.hpp); empty: the default
+  int64_t beat_lock_ttl_ms = 10000;        ///< the leader lock's expiry; renewed at a third of it
+  int64_t cart_reminder_after_seconds = 86400;  ///< a cart untouched this long gets one reminder
   std::string log_level = "info";
   bool access_log = true;
 };

@@ -130,8 +130,9 @@ void write_shipment(json::writer& w, const persistence::shipment_record& s, bool
   f("tracking_number", s.tracking_number);
   f("status", s.status);
   if (tracking) {
-    f.key("events").StartArray();  // filled by the carrier status refresh job, when a carrier offers tracking
-    w.EndArray();
+    // Written by the tracking job (shipments.refresh_tracking) from the carrier's answer, as
+    // [{status, time, location}]: our own JSON, so it goes out as it is stored.
+    f.key("events").RawValue(s.events_json.c_str(), s.events_json.size(), rapidjson::kArrayType);
   } else {
     f("provider_shipment_id", s.provider_shipment_id);
     f("created_at", s.created_at);

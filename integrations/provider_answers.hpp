@@ -25,6 +25,8 @@ refund_result cloudpayments_refund(const outbound_response& r);
 /// A quote for `service` (carriers that answer none keep the one asked for).
 quote_result generic_quote(const outbound_response& r, const std::string& service);
 shipment_result generic_shipment(const outbound_response& r);
+/// GET /api/v1/shipping/orders/{id}: {id, tracking_number, status, events:[{status, time, location}]}.
+tracking_result generic_tracking(const outbound_response& r);
 
 /// CDEK's OAuth answer: the token and its lifetime in seconds; nullopt with why in `detail`.
 struct cdek_token {
@@ -34,9 +36,13 @@ struct cdek_token {
 std::optional<cdek_token> cdek_token_answer(const outbound_response& r, gateway_outcome& outcome, std::string& detail);
 quote_result cdek_quote(const outbound_response& r, const std::string& service);
 shipment_result cdek_shipment(const outbound_response& r);
+/// GET /orders/{uuid}: {entity:{uuid, cdek_number, statuses:[{code, name, date_time, city}]}}.
+tracking_result cdek_tracking(const outbound_response& r);
 
 quote_result boxberry_quote(const outbound_response& r);
 shipment_result boxberry_shipment(const outbound_response& r);
+/// ListStatuses: [{Date, Name, Comment}] (oldest first), or {err} / [{err}].
+tracking_result boxberry_tracking(const outbound_response& r);
 
 quote_result russian_post_quote(const outbound_response& r, const std::string& service);
 shipment_result russian_post_shipment(const outbound_response& r);

@@ -42,6 +42,13 @@ std::string json_text(const rapidjson::Value& object, const char* name) {
   return "";
 }
 
+std::string lower_case(std::string text) {
+  for (auto& ch : text)
+    if (ch >= 'A' && ch <= 'Z')
+      ch = static_cast<char>(ch - 'A' + 'a');
+  return text;
+}
+
 bool usable_answer(const outbound_response& r, rapidjson::Document& doc, gateway_outcome& outcome, std::string& detail) {
   outcome = gateway_outcome::gateway_error;
   if (r.failure == outbound_failure::timeout) {
@@ -251,6 +258,9 @@ std::string email_text(const email_message& m) {
     return "Your order" + order + " is on its way.";
   if (m.template_name == "order_created")
     return "We have received your order" + order + ".";
+  if (m.template_name == "abandoned_cart")
+    return "You left " + (m.data.count("units") ? m.data.at("units") : std::string{"some"}) +
+           " item(s) in your cart. They are waiting for you.";
   if (m.template_name == "verify_email")
     return "Please confirm your e-mail address with this code: " + (m.data.count("token") ? m.data.at("token") : "");
   return m.subject;

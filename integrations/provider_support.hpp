@@ -24,6 +24,9 @@ namespace commerce::integrations {
 /// 12345 -> "123.45".
 std::string money_text(int64_t minor);
 
+/// ASCII lower case (carriers' status words).
+std::string lower_case(std::string text);
+
 /// A member as text: strings as they are, numbers written out; "" when absent or another type.
 std::string json_text(const rapidjson::Value& object, const char* name);
 

@@ -71,12 +71,43 @@ struct shipment_result {
   std::string detail;
 };
 
+/// A booked shipment, as the carrier knows it.
+struct tracking_request {
+  int64_t shipment_id = 0;  ///< ours (logs only)
+  std::string provider_shipment_id;
+  std::string tracking_number;
+};
+
+/// One step of the parcel's way, as the carrier reports it.
+struct tracking_event {
+  std::string status;    ///< lower case (CDEK's codes are lowered)
+  std::string time;      ///< as the carrier wrote it (ISO-8601 where it uses it)
+  std::string location;  ///< city or office, when given
+};
+
+struct tracking_result {
+  gateway_outcome outcome = gateway_outcome::gateway_error;  ///< succeeded, failed (unknown to the carrier) or why not
+  bool unsupported = false;  ///< the carrier has no tracking API we speak: never asked
+  std::string status;        ///< the latest status, lower case
+  std::string tracking_number;  ///< when the carrier assigned one meanwhile
+  std::vector<tracking_event> events;  ///< oldest first
+  std::string detail;
+};
+
 class shipping_gateway {
 public:
   virtual ~shipping_gateway() = default;
   virtual const std::string& provider() const = 0;
   virtual quote_result quote(const quote_request& request) = 0;
   virtual shipment_result create(const shipment_request& request) = 0;
+  /// The shipment's status and events from the carrier's tracking API. Carriers without one
+  /// (or one we do not speak) answer `unsupported`, and the tracking job skips them.
+  virtual tracking_result track(const tracking_request& request) {
+    tracking_result out;
+    out.unsupported = true;
+    out.detail = provider() + " has no tracking API we speak";
+    return out;
+  }
 };
 
 /// What the carriers other than `generic` need to know about our account and where we ship from.

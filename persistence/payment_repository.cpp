@@ -320,15 +320,17 @@ unsettled_attempts unsettled_attempts_of(pg::connection& c, int64_t order_id) {
   return out;
 }
 
-std::vector<int64_t> orders_with_unsettled_attempts(pg::connection& c, int64_t limit) {
+std::vector<int64_t> orders_with_unsettled_attempts(pg::connection& c, int64_t limit, int64_t min_age_seconds) {
   auto r = c.exec("SELECT order_id FROM ("
                   "  SELECT order_id, updated_at AS since FROM payments WHERE status = $3 OR "
                   "    (status = $2 AND in_flight_until <= now()) "
                   "  UNION ALL SELECT order_id, created_at FROM refunds WHERE status = $5 OR "
                   "    (status = $4 AND in_flight_until <= now())"
-                  ") unsettled GROUP BY order_id ORDER BY min(since) LIMIT $1::bigint",
+                  ") unsettled GROUP BY order_id HAVING min(since) <= now() - make_interval(secs => $6::bigint) "
+                  "ORDER BY min(since) LIMIT $1::bigint",
                   {std::to_string(limit), to_string(charge_status::processing), to_string(charge_status::unknown),
-                   to_string(refund_attempt::processing), to_string(refund_attempt::unknown)});
+                   to_string(refund_attempt::processing), to_string(refund_attempt::unknown),
+                   std::to_string(min_age_seconds)});
   std::vector<int64_t> out;
   for (int i = 0; i < r.rows(); ++i)
     out.push_back(r.row(i).int64());

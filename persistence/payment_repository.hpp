@@ -112,8 +112,9 @@ struct unsettled_attempts {
 unsettled_attempts unsettled_attempts_of(pg::connection& c, int64_t order_id);
 
 /// Orders with unknown charge or refund attempts, oldest first: for a reconciliation job, which
-/// settles each through its order actor (settle_unknown).
-std::vector<int64_t> orders_with_unsettled_attempts(pg::connection& c, int64_t limit);
+/// settles each through its order actor (settle_unknown). `min_age_seconds`: only attempts
+/// unknown at least that long (the buyer's own retry settles fresh ones first).
+std::vector<int64_t> orders_with_unsettled_attempts(pg::connection& c, int64_t limit, int64_t min_age_seconds = 0);
 
 std::optional<payment_record> find_payment(pg::connection& c, int64_t id);
 

@@ -8,12 +8,12 @@ namespace {
 
 constexpr const char* shipment_columns =
   "s.id, s.order_id, o.user_id, s.service, s.status, s.provider, s.provider_shipment_id, s.tracking_number, "
-  "api_time(s.created_at)";
+  "api_time(s.created_at), s.tracking_events::text";
 
 shipment_record read_shipment(const pg::result& r) {
   auto in = r.row(0);
   return shipment_record{in.int64(), in.int64(),   in.int64(),   in.str(), in.str(),
-                         in.str(),   in.opt_str(), in.opt_str(), in.str()};
+                         in.str(),   in.opt_str(), in.opt_str(), in.str(), in.str()};
 }
 
 /// The status of a claimed shipment, before the carrier is called.

@@ -21,6 +21,7 @@ struct shipment_record {
   std::optional<std::string> provider_shipment_id;
   std::optional<std::string> tracking_number;
   std::string created_at;
+  std::string events_json = "[]";  ///< the carrier's events [{status, time, location}], oldest first (tracking job)
 };
 
 struct shipment_item {

@@ -3,6 +3,7 @@
 //   GET  {base}?token&method=DeliveryCosts&weight(g)&zip&ordersum&deliverysum&paysum[&height&width&depth]
 //        -> {price, price_base, price_service, delivery_period}
 //   POST {base}  form token, method=ParselCreate, sdata=<JSON order>  -> {track, label}
+//   GET  {base}?token&method=ListStatuses&ImId=<track>  -> [{Date, Name, Comment}]  (tracking)
 // Errors come as HTTP 200 with {"err": "..."} (or [{"err": ...}]).
 // Boxberry has one courier service (vid 2, to the door by postal code): `express` is quoted
 // and booked as that service, and the quote says so (service "standard").
@@ -80,6 +81,38 @@ shipment_result answers::boxberry_shipment(const outbound_response& r) {
   return out;
 }
 
+tracking_result answers::boxberry_tracking(const outbound_response& r) {
+  tracking_result out;
+  rapidjson::Document d;
+  if (!r.ok()) {
+    usable_answer(r, d, out.outcome, out.detail);
+    return out;
+  }
+  if (!parse_untrusted_json(r.body, d).ok()) {
+    out.detail = "Boxberry answered a body that is not JSON";
+    return out;
+  }
+  if (auto error = boxberry_error(d); !error.empty()) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = "Boxberry: " + error;
+    return out;
+  }
+  if (!d.IsArray() || d.Empty()) {
+    out.detail = "Boxberry answered no statuses";
+    return out;
+  }
+  for (const auto& st : d.GetArray())
+    if (st.IsObject() && !json_text(st, "Name").empty())
+      out.events.push_back({lower_case(json_text(st, "Name")), json_text(st, "Date"), json_text(st, "Comment")});
+  if (out.events.empty()) {
+    out.detail = "Boxberry answered no statuses";
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.status = out.events.back().status;
+  return out;
+}
+
 namespace {
 
 class boxberry final : public shipping_gateway {
@@ -88,6 +121,20 @@ public:
     : base_(std::move(base_url)), client_(std::move(client)), credentials_(std::move(credentials)) {}
 
   const std::string& provider() const override { return name_; }
+
+  tracking_result track(const tracking_request& t) override {
+    const auto& track = t.tracking_number.empty() ? t.provider_shipment_id : t.tracking_number;
+    if (track.empty()) {
+      tracking_result out;
+      out.outcome = gateway_outcome::failed;
+      out.detail = "no Boxberry track number";
+      return out;
+    }
+    auto r = client_->call({name_, "track_shipment", "GET",
+                            base_ + "?" + form_encode({{"token", credentials_.secret}, {"method", "ListStatuses"}, {"ImId", track}}),
+                            {}, "", true});
+    return answers::boxberry_tracking(r);
+  }
 
   quote_result quote(const quote_request& q) override {
     // DeliveryCosts prices one parcel: the parcels travel as one, with their total weight.

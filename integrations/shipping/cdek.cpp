@@ -3,6 +3,8 @@
 //   POST {base}/calculator/tariff    {tariff_code, from_location, to_location, packages} -> total_sum, period_max
 //   POST {base}/orders               {number, tariff_code, recipient, from_location, to_location, packages}
 //                                    -> 202 {entity:{uuid}, requests:[{state, errors}]}
+//   GET  {base}/orders/{uuid}        (or ?cdek_number=) -> {entity:{uuid, cdek_number,
+//                                    statuses:[{code, name, date_time, city}]}}  (tracking)
 // Both services are door to door, so a parcel leaves from SHIPPING_ORIGIN_POSTAL_CODE and
 // arrives at the recipient's address: standard is tariff 139 (parcel), express 480 (express).
 // Weights are grams and sides centimetres, as CDEK counts them. The CDEK number and track are
@@ -15,6 +17,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/url.hpp"
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <mutex>
@@ -135,6 +140,41 @@ shipment_result answers::cdek_shipment(const outbound_response& r) {
   return out;
 }
 
+tracking_result answers::cdek_tracking(const outbound_response& r) {
+  tracking_result out;
+  rapidjson::Document d;
+  if (r.failure == outbound_failure::none && r.status == 404) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = "CDEK does not know this order";
+    return out;
+  }
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  auto entity = d.FindMember("entity");
+  if (entity == d.MemberEnd() || !entity->value.IsObject()) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = "CDEK answered no order: " + cdek_errors(d);
+    return out;
+  }
+  out.tracking_number = json_text(entity->value, "cdek_number");
+  auto statuses = entity->value.FindMember("statuses");
+  if (statuses != entity->value.MemberEnd() && statuses->value.IsArray())
+    for (const auto& st : statuses->value.GetArray())
+      if (st.IsObject() && !json_text(st, "code").empty())
+        out.events.push_back({lower_case(json_text(st, "code")), json_text(st, "date_time"), json_text(st, "city")});
+  // CDEK lists the newest first; events read oldest first.
+  std::stable_sort(out.events.begin(), out.events.end(),
+                   [](const tracking_event& a, const tracking_event& b) { return a.time < b.time; });
+  if (out.events.empty()) {
+    out.outcome = gateway_outcome::gateway_error;
+    out.detail = "CDEK answered no status yet";
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.status = out.events.back().status;
+  return out;
+}
+
 namespace {
 
 class cdek final : public shipping_gateway {
@@ -233,6 +273,24 @@ public:
     if (!r)
       return out;
     return answers::cdek_shipment(*r);
+  }
+
+  tracking_result track(const tracking_request& t) override {
+    tracking_result out;
+    std::string path;
+    if (!t.provider_shipment_id.empty())
+      path = "/orders/" + common::percent_encode(t.provider_shipment_id);
+    else if (!t.tracking_number.empty())
+      path = "/orders?cdek_number=" + common::percent_encode(t.tracking_number);
+    else {
+      out.outcome = gateway_outcome::failed;
+      out.detail = "no CDEK uuid or number to track by";
+      return out;
+    }
+    auto r = authorized_call("track_shipment", "GET", path, "", true, out.outcome, out.detail);
+    if (!r)
+      return out;
+    return answers::cdek_tracking(*r);
   }
 
 private:

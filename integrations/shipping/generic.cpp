@@ -1,9 +1,13 @@
 // The `generic` carrier: the document's mock API (API.md §6):
 //   POST {base}/api/v1/shipping/calculate  {destination, packages, service}
 //   POST {base}/api/v1/shipping/orders     {order_id, service, recipient, items:[{sku, quantity}]}
+//   GET  {base}/api/v1/shipping/orders/{id}  (ours, GATEWAYS.md §0)
+//        -> {id, tracking_number, status, events:[{status, time, location}]}
 #include "integrations/provider_answers.hpp"
 #include "integrations/provider_support.hpp"
 #include "integrations/shipping_gateway.hpp"
+
+#include "common/url.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -43,6 +47,32 @@ shipment_result answers::generic_shipment(const outbound_response& r) {
   out.status = json_text(d, "status");
   if (out.status.empty())
     out.status = "created";
+  return out;
+}
+
+tracking_result answers::generic_tracking(const outbound_response& r) {
+  tracking_result out;
+  rapidjson::Document d;
+  if (r.failure == outbound_failure::none && r.status == 404) {
+    out.outcome = gateway_outcome::failed;
+    out.detail = "the carrier does not know this shipment";
+    return out;
+  }
+  if (!usable_answer(r, d, out.outcome, out.detail))
+    return out;
+  out.status = lower_case(json_text(d, "status"));
+  if (out.status.empty()) {
+    out.outcome = gateway_outcome::gateway_error;
+    out.detail = "carrier answered no status";
+    return out;
+  }
+  out.outcome = gateway_outcome::succeeded;
+  out.tracking_number = json_text(d, "tracking_number");
+  auto events = d.FindMember("events");
+  if (events != d.MemberEnd() && events->value.IsArray())
+    for (const auto& e : events->value.GetArray())
+      if (e.IsObject() && !json_text(e, "status").empty())
+        out.events.push_back({lower_case(json_text(e, "status")), json_text(e, "time"), json_text(e, "location")});
   return out;
 }
 
@@ -97,6 +127,20 @@ public:
     auto r = client_->call({name_, "create_shipment", "POST", base_ + "/api/v1/shipping/orders",
                             {"Content-Type: application/json"}, buf.GetString(), false});
     return answers::generic_shipment(r);
+  }
+
+  tracking_result track(const tracking_request& t) override {
+    if (t.provider_shipment_id.empty()) {
+      tracking_result out;
+      out.outcome = gateway_outcome::failed;
+      out.detail = "no carrier id to track by";
+      return out;
+    }
+    // A read: safe to retry.
+    auto r = client_->call({name_, "track_shipment", "GET",
+                            base_ + "/api/v1/shipping/orders/" + common::percent_encode(t.provider_shipment_id), {}, "",
+                            true});
+    return answers::generic_tracking(r);
   }
 
 private:

@@ -5,6 +5,8 @@
 //   POST {base}/1.0/tariff        {index-from, index-to, mail-category, mail-type, mass(g), dimension?, fragile}
 //                                 -> {total-rate, total-vat (kopecks), delivery-time{max-days}}
 //   PUT  {base}/1.0/user/backlog  [order] -> {"result-ids":[id], "errors":[{error-codes:[{code, description}]}]}
+// Tracking is not here: Russian Post tracks through a separate SOAP service (getOperationHistory,
+// own credentials), which we do not speak, so track() keeps the base class's "unsupported".
 // standard is an ordinary parcel (POSTAL_PARCEL), express is EMS. A new backlog order has no
 // barcode yet (it gets one when a batch is formed), so the booking keeps the backlog id.
 #include "integrations/payment_gateway.hpp"

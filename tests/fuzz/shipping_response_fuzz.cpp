@@ -1,5 +1,5 @@
 // Every carrier's answer readers (generic, CDEK with its OAuth token, Boxberry, Russian Post:
-// quotes and bookings), the first byte choosing which.
+// quotes, bookings and tracking), the first byte choosing which.
 #include "integrations/provider_answers.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
@@ -8,7 +8,7 @@ using namespace commerce::integrations;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::input in{data, size};
-  auto choice = in.byte() % 9;
+  auto choice = in.byte() % 12;
   auto service = in.byte() % 2 ? "express" : "standard";
   auto r = fuzz::exchange(in);
   gateway_outcome outcome;
@@ -22,7 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 5: answers::boxberry_quote(r); break;
     case 6: answers::boxberry_shipment(r); break;
     case 7: answers::russian_post_quote(r, service); break;
-    default: answers::russian_post_shipment(r); break;
+    case 8: answers::russian_post_shipment(r); break;
+    case 9: answers::generic_tracking(r); break;
+    case 10: answers::cdek_tracking(r); break;
+    default: answers::boxberry_tracking(r); break;
   }
   return 0;
 }

@@ -18,6 +18,7 @@ BOOST_AUTO_TEST_CASE(unpaid_orders_expire_and_release_their_stock) {
   server_process::options o;
   o.env["RESERVATION_TTL"] = "1";
   o.env["RESERVATION_SWEEP_SECONDS"] = "1";
+  o.env["BEAT_SCHEDULE"] = "reservations.release@every:1s";  // the beat raises the sweep
   o.env["CACHE_TTL_MS"] = "60000";
   server_process s{o};
   client c{s.base_url()};

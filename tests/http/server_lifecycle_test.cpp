@@ -205,6 +205,21 @@ BOOST_AUTO_TEST_CASE(bad_port_fails_fast_with_exit_code_2) {
   BOOST_TEST(flag.err.find("--no-such-flag") != std::string::npos, flag.err);
 }
 
+BOOST_AUTO_TEST_CASE(a_bad_beat_schedule_fails_fast_with_one_line) {
+  // A syntax error (settings) and a job type the beat cannot raise (the beat's own check).
+  for (const auto& [schedule, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"sweep=reservations.release@cron:61 * * * *", "minute field '61'"},
+                                                        {"sweep=reservations.release@every:5w", "unknown unit 'w'"},
+                                                        {"x=order.process@every:1m", "not a periodic job type"}}) {
+    auto r = run_server_to_exit({{"BEAT_SCHEDULE", schedule}}, {}, 5s);
+    BOOST_TEST((!r.timed_out && r.exit_code == std::optional<int>{2}),
+               schedule << ": " << (r.timed_out ? "timed out" : "exit") << "; stderr: " << r.err);
+    BOOST_TEST(count_lines(r.err) == 1u, schedule << ": expected one line on stderr, got:\n" << r.err);
+    BOOST_TEST(r.err.find("BEAT_SCHEDULE") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find(expected) != std::string::npos, r.err);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(unreachable_database_fails_fast) {
   auto r = run_server_to_exit({{"DATABASE_URL", "postgresql://postgres@/commerce_test?host=/nonexistent-http-tests-dir&port=5433"},
                                {"PORT", std::to_string(free_port())}},

@@ -18,7 +18,8 @@ namespace {
 struct two_step_env : payment_suite_env {
   static constexpr const char* what = "the two-step server";
 
-  two_step_env() : payment_suite_env("twostep", "tsstranger", "TwoStep ", {{"RESERVATION_SWEEP_SECONDS", std::string{"1"}}}) {}
+  two_step_env() : payment_suite_env("twostep", "tsstranger", "TwoStep ", {{"RESERVATION_SWEEP_SECONDS", std::string{"1"}},
+                                                                            {"BEAT_SCHEDULE", std::string{"reservations.release@every:1s"}}}) {}
 };
 
 /// A POST /api/payments/create/ body; add() the members a case needs.

@@ -282,6 +282,12 @@ std::map<std::string, std::string> server_process::base_environment() {
   env["ADMIN_PASSWORD"] = admin_password;
   env["HOST"] = "127.0.0.1";
   env["LOG_LEVEL"] = "info";
+  // Every server runs a beat, all on one database and Redis, as one cluster would: by default
+  // none has periodic jobs (so the shared server never holds the lead, and no job settles,
+  // polls or tracks another suite's leftovers against the current suite's mocks); the suites
+  // that rely on one set BEAT_SCHEDULE. A SIGKILLed leader's lock expires soon.
+  env["BEAT_SCHEDULE"] = "none";
+  env["BEAT_LOCK_TTL_MS"] = "2000";
   // The suites log in and register far faster than people do, all from 127.0.0.1 and on one
   // shared Redis: the rate-limit tests set their own limits.
   for (const auto* limit : {"AUTH_ADDRESS_RATE_PER_MINUTE", "AUTH_ADDRESS_BURST", "AUTH_ACCOUNT_RATE_PER_MINUTE",
