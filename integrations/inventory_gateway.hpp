@@ -40,6 +40,10 @@ struct inventory_page {
   std::string detail;                                        ///< why the page is unusable
 };
 
+/// A feed's calls go out (and are recorded) as provider "inventory-<name>": its circuit breaker is
+/// its own even when the feed shares a host with another `generic` gateway (the mock, in tests).
+inline std::string feed_call_name(const std::string& provider) { return "inventory-" + provider; }
+
 class inventory_gateway {
 public:
   virtual ~inventory_gateway() = default;

@@ -95,13 +95,14 @@ public:
 
   inventory_page page(int64_t number) override {
     // A read changes nothing at the warehouse: safe to retry.
-    auto r = client_->call({name_, "inventory_page", "GET", base_ + "/api/v1/inventory?page=" + std::to_string(number),
+    auto r = client_->call({call_name_, "inventory_page", "GET", base_ + "/api/v1/inventory?page=" + std::to_string(number),
                             {"Accept: application/json"}, "", true});
     return answers::generic_inventory_page(r, number);
   }
 
 private:
   std::string name_ = "generic";
+  std::string call_name_ = feed_call_name(name_);
   std::string base_;
   std::shared_ptr<gateway_client> client_;
 };
