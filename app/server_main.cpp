@@ -17,6 +17,7 @@
 #include "persistence/embedded_postgres.hpp"
 #include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
+#include "integrations/inventory_gateway.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
 #include "integrations/sms_gateway.hpp"
@@ -127,6 +128,9 @@ int run(const config::settings& s) {
   if (!s.sms_provider.empty())
     sms = integrations::make_sms_gateway(s.sms_provider, s.sms_service_url, gateways,
                                          {s.sms_account_id, s.sms_secret, s.sms_sender});
+  std::shared_ptr<integrations::inventory_gateway> inventory_feed;  // none: the sync reconciles the ledger
+  if (!s.inventory_provider.empty())
+    inventory_feed = integrations::make_inventory_gateway(s.inventory_provider, s.inventory_service_url, gateways);
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", s.actor_threads);
@@ -138,7 +142,7 @@ int run(const config::settings& s) {
     auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers), "crypto");
     // One integration actor per gateway kind, each with GATEWAY_WORKERS threads of its own.
     auto integration_actors =
-      actors::spawn_gateway_actors(sys, {payments, shipping, email, sms}, static_cast<size_t>(s.gateway_workers), gateways);
+      actors::spawn_gateway_actors(sys, {payments, shipping, email, sms, inventory_feed}, static_cast<size_t>(s.gateway_workers), gateways);
     // A whole gateway job: a create plus a status check, each within GATEWAY_TIMEOUT_MS.
     auto gateway_job_timeout = std::chrono::milliseconds(4 * s.gateway_timeout_ms + 1000);
 
@@ -188,6 +192,7 @@ int run(const config::settings& s) {
     http::add_order_routes(*routes);
     http::add_payment_routes(*routes);
     http::add_shipping_routes(*routes);
+    http::add_inventory_routes(*routes);
 
     http::front_door door{app, routes};
     door.start();

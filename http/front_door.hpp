@@ -5,6 +5,7 @@
 
 #include "actors/cart_messages.hpp"
 #include "actors/catalog_messages.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/payment_messages.hpp"
 #include "actors/user_messages.hpp"
@@ -43,6 +44,7 @@ struct app_context {
   actors::cart_api carts;       ///< the cart supervisor
   actors::order_api orders;     ///< the order supervisor
   actors::payment_desk_api payment_desk;  ///< payment reads, webhooks, notifications, Idempotency-Key claims
+  actors::job_desk_api jobs;  ///< the job desk: queues background jobs, answers task reads
   caf::actor probe;    ///< the health probe
   caf::actor limiter;  ///< rate limits of the auth endpoints (actors/rate_limiter.hpp)
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
@@ -82,6 +84,7 @@ void add_cart_routes(router& r);
 void add_order_routes(router& r);
 void add_payment_routes(router& r);
 void add_shipping_routes(router& r);
+void add_inventory_routes(router& r);
 
 class front_door {
 public:
