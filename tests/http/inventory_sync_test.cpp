@@ -52,6 +52,13 @@ BOOST_AUTO_TEST_CASE(staff_read_the_status) {
   BOOST_TEST(int_of(r.json, "products_synced").value_or(-1) >= 0, r.describe());
 }
 
+BOOST_AUTO_TEST_CASE(a_wrong_feed_setting_stops_the_start) {
+  check_refused_at_start({{"INVENTORY_PROVIDER", std::string{"sap"}}, {"INVENTORY_SERVICE_URL", std::string{"http://127.0.0.1:9"}}},
+                         "INVENTORY_PROVIDER", "an unknown inventory provider");
+  check_refused_at_start({{"INVENTORY_PROVIDER", std::string{"generic"}}}, "INVENTORY_SERVICE_URL",
+                         "an inventory provider without a URL");
+}
+
 // The document's test_inventory_sync_integration, resolved as API.md §7.3/§7.4 say: the feed is
 // on commerce-mock (two pages), the server runs with INVENTORY_PROVIDER=generic. Needs the job
 // desk and workers (the core slice of issue 10).
