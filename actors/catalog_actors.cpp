@@ -150,6 +150,13 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
   self->state.listings.pages = listing_cache{static_cast<size_t>(d.listing_cache_bytes)};
   auto [idle, stats, crash] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
   auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d); };
+  /// Stock or prices of `ids` changed behind the product actors' backs: drop their cached rows.
+  auto forget = [self](const std::vector<int64_t>& ids) {
+    self->state.listings.pages.clear();
+    for (auto id : ids)
+      if (auto child = self->state.products.find(id))
+        caf::anon_send(child, invalidate_atom::value);  // typed actors send() only to typed ones
+  };
   return {
     [=](create_product& cmd) -> caf::result<product_reply> {
       if (auto bad = catalog_rules::check_product(cmd.fields, true); !bad.empty())
@@ -213,11 +220,36 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
       self->state.listings.pages.clear();
       return delegate_to<catalog_api>(self, product(cmd.id), cmd);
     },
-    [=](const invalidate_products& cmd) {
-      self->state.listings.pages.clear();
-      for (auto id : cmd.ids)
-        if (auto child = self->state.products.find(id))
-          caf::anon_send(child, invalidate_atom::value);  // typed actors send() only to typed ones
+    [=](const invalidate_products& cmd) { forget(cmd.ids); },
+    // The sync's batches run on the database pool while the supervisor serves others; the
+    // products whose stock moved drop their cached rows when the batch has committed.
+    [=](const sync_stock_levels& cmd) -> caf::result<stock_sync_reply> {
+      auto counts = cmd.counts;
+      auto job_id = cmd.job_id;
+      return reply_from_db<stock_sync_reply>(self, d.db, [counts, job_id](pg::connection& c) {
+        return stock_sync_reply{problem::none(), persistence::apply_warehouse_counts(c, counts, job_id)};
+      }, [forget](stock_sync_reply& r) { forget(r.batch.changed); });
+    },
+    [=](const reconcile_stock_levels& cmd) -> caf::result<reconcile_reply> {
+      auto job = cmd;
+      return reply_from_db<reconcile_reply>(self, d.db, [job](pg::connection& c) {
+        return reconcile_reply{problem::none(), persistence::reconcile_stock(c, job.after_id, job.limit, job.job_id)};
+      });
+    },
+    [=](const save_inventory_sync& cmd) -> caf::result<inventory_status_reply> {
+      auto run = cmd;
+      return reply_from_db<inventory_status_reply>(self, d.db, [run](pg::connection& c) {
+        if (run.completed)
+          persistence::record_inventory_sync(c, *run.completed);
+        else
+          persistence::record_inventory_sync_failure(c, run.job_id, run.failure);
+        return inventory_status_reply{problem::none(), persistence::read_inventory_sync_status(c)};
+      });
+    },
+    [=](const get_inventory_status&) -> caf::result<inventory_status_reply> {
+      return reply_from_db<inventory_status_reply>(self, d.db, [](pg::connection& c) {
+        return inventory_status_reply{problem::none(), persistence::read_inventory_sync_status(c)};
+      });
     },
     idle,
     stats,

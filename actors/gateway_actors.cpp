@@ -42,10 +42,16 @@ integrations::payment_result charge(integrations::payment_gateway& gateway, cons
 
 /// What every worker of a kind knows besides its provider: for the admin console.
 struct status_source {
+  status_source(std::string kind, std::string provider, std::shared_ptr<integrations::gateway_client> client,
+                std::string calls_as = {})
+    : kind(std::move(kind)), provider(std::move(provider)), client(std::move(client)), calls_as(std::move(calls_as)) {}
   std::string kind;
   std::string provider;
   std::shared_ptr<integrations::gateway_client> client;
-  gateway_status operator()(stats_atom) const { return {kind, provider, client->breakers(provider)}; }
+  std::string calls_as;  ///< the provider name its calls carry (the breakers' key); empty: `provider`
+  gateway_status operator()(stats_atom) const {
+    return {kind, provider, client->breakers(calls_as.empty() ? provider : calls_as)};
+  }
 };
 
 caf::behavior payment_worker(caf::event_based_actor*, std::shared_ptr<integrations::payment_gateway> gateway,
@@ -121,6 +127,14 @@ caf::behavior sms_worker(caf::event_based_actor*, std::shared_ptr<integrations::
   };
 }
 
+caf::behavior inventory_worker(caf::event_based_actor*, std::shared_ptr<integrations::inventory_gateway> feed,
+                               status_source status) {
+  return {
+    status,
+    [feed](const fetch_inventory_page& cmd) { return guarded("inventory", [&] { return feed->page(cmd.page); }); },
+  };
+}
+
 template <class Behavior, class Provider>
 caf::actor spawn_pool(caf::actor_system& sys, size_t workers, Behavior behavior, std::shared_ptr<Provider> provider,
                       status_source status) {
@@ -134,6 +148,8 @@ std::vector<caf::actor> gateway_actors::all() const {
   std::vector<caf::actor> out{payments, shipping, email};
   if (sms)
     out.push_back(sms);
+  if (inventory)
+    out.push_back(inventory);
   return out;
 }
 
@@ -149,6 +165,12 @@ gateway_actors spawn_gateway_actors(caf::actor_system& sys, const gateway_provid
   if (providers.sms) {
     out.sms_provider = providers.sms->provider();
     out.sms = spawn_pool(sys, workers, sms_worker, providers.sms, {"sms", out.sms_provider, client});
+  }
+  if (providers.inventory) {
+    out.inventory_provider = providers.inventory->provider();
+    out.inventory = spawn_pool(sys, workers, inventory_worker, providers.inventory,
+                               {"inventory", out.inventory_provider, client,
+                                integrations::feed_call_name(out.inventory_provider)});
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include "actors/supervision_messages.hpp"
 #include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
+#include "integrations/inventory_gateway.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
 #include "integrations/sms_gateway.hpp"
@@ -55,9 +56,14 @@ struct webhook_verdict {
   std::string ack;  ///< the body the provider expects in our 200
 };
 
+/// One page (1 first) of the warehouse's stock feed. Replies integrations::inventory_page.
+struct fetch_inventory_page {
+  int64_t page = 1;
+};
+
 /// What an integration actor answers to stats_atom (the admin console).
 struct gateway_status {
-  std::string kind;  ///< payment, shipping, email, sms
+  std::string kind;  ///< payment, shipping, email, sms, inventory
   std::string provider;
   std::vector<integrations::breaker_report> breakers;
 };
@@ -82,3 +88,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::tracking_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::email_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::send_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::sms_message)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::fetch_inventory_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::integrations::inventory_page)

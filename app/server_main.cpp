@@ -14,6 +14,7 @@
 #include "actors/orders.hpp"
 #include "actors/payment_desk.hpp"
 #include "actors/periodic_jobs.hpp"
+#include "actors/inventory_jobs.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
@@ -24,6 +25,7 @@
 #include "persistence/job_queue.hpp"
 #include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
+#include "integrations/inventory_gateway.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
 #include "integrations/sms_gateway.hpp"
@@ -134,6 +136,9 @@ int run(const config::settings& s) {
   if (!s.sms_provider.empty())
     sms = integrations::make_sms_gateway(s.sms_provider, s.sms_service_url, gateways,
                                          {s.sms_account_id, s.sms_secret, s.sms_sender});
+  std::shared_ptr<integrations::inventory_gateway> inventory_feed;  // none: the sync reconciles the ledger
+  if (!s.inventory_provider.empty())
+    inventory_feed = integrations::make_inventory_gateway(s.inventory_provider, s.inventory_service_url, gateways);
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", s.actor_threads);
@@ -145,7 +150,7 @@ int run(const config::settings& s) {
     auto crypto_workers = actors::spawn_blocking_pool(sys, static_cast<size_t>(s.crypto_workers), "crypto");
     // One integration actor per gateway kind, each with GATEWAY_WORKERS threads of its own.
     auto integration_actors =
-      actors::spawn_gateway_actors(sys, {payments, shipping, email, sms}, static_cast<size_t>(s.gateway_workers), gateways);
+      actors::spawn_gateway_actors(sys, {payments, shipping, email, sms, inventory_feed}, static_cast<size_t>(s.gateway_workers), gateways);
     // A whole gateway job: a create plus a status check, each within GATEWAY_TIMEOUT_MS.
     auto gateway_job_timeout = std::chrono::milliseconds(4 * s.gateway_timeout_ms + 1000);
 
@@ -203,6 +208,7 @@ int run(const config::settings& s) {
     periodic.call_timeout = gateway_job_timeout;
     periodic.cart_reminder_after = std::chrono::seconds(s.cart_reminder_after_seconds);
     actors::add_periodic_jobs(*handlers, periodic);
+    actors::add_inventory_jobs(*handlers, {app->catalog, integration_actors.inventory, 3 * call_timeout, gateway_job_timeout});
     actors::job_worker_settings worker_settings;
     worker_settings.concurrency = s.worker_concurrency;
     worker_settings.max_attempts = s.job_max_attempts;
@@ -234,6 +240,7 @@ int run(const config::settings& s) {
     http::add_payment_routes(*routes);
     http::add_shipping_routes(*routes);
     http::add_task_routes(*routes);
+    http::add_inventory_routes(*routes);
 
     http::front_door door{app, routes};
     if (runs_http) {

@@ -167,6 +167,12 @@ const std::vector<setting_spec>& specs() {
     text("SMS_ACCOUNT_ID", nullptr, "Twilio AccountSid", &settings::sms_account_id),
     text("SMS_SECRET", nullptr, "Twilio auth token or SMS.ru api_id", &settings::sms_secret, true),
     text("SMS_SENDER", nullptr, "Twilio From number or SMS.ru sender name", &settings::sms_sender),
+    text("INVENTORY_PROVIDER", nullptr,
+         "warehouse stock feed: generic (GET {url}/api/v1/inventory?page=N); unset = no feed, unless "
+         "INVENTORY_SERVICE_URL is set (then generic)",
+         &settings::inventory_provider),
+    text("INVENTORY_SERVICE_URL", nullptr, "warehouse feed base URL; the inventory sync pulls it when set",
+         &settings::inventory_service_url),
     text("EMAIL_ACCOUNT_ID", nullptr, "Mailgun sending domain, or the SMTP user name", &settings::email_account_id),
     text("EMAIL_SECRET", nullptr, "SendGrid/Mailgun API key, or the SMTP password", &settings::email_secret, true),
     text("EMAIL_FROM", nullptr, "sender address of our e-mails", &settings::email_from),
@@ -470,7 +476,17 @@ settings load(const command_line& cli, const std::map<std::string, std::string>&
       throw config_error("SMS_PROVIDER " + s.sms_provider + " needs SMS_SECRET" +
                          (s.sms_provider == "twilio" ? ", SMS_ACCOUNT_ID and SMS_SENDER" : ""));
   }
-  for (auto* url : {&s.payment_service_url, &s.shipping_service_url, &s.email_service_url, &s.sms_service_url})
+  // API.md §3.7: a feed URL alone means the generic feed; a provider without a URL is a mistake.
+  if (s.inventory_provider.empty() && !s.inventory_service_url.empty())
+    s.inventory_provider = "generic";
+  if (!s.inventory_provider.empty()) {
+    if (s.inventory_provider != "generic")
+      throw config_error("INVENTORY_PROVIDER '" + s.inventory_provider + "' is not available (available: generic)");
+    if (s.inventory_service_url.rfind("http://", 0) != 0 && s.inventory_service_url.rfind("https://", 0) != 0)
+      throw config_error("INVENTORY_SERVICE_URL must be an http:// or https:// URL when INVENTORY_PROVIDER is set");
+  }
+  for (auto* url : {&s.payment_service_url, &s.shipping_service_url, &s.email_service_url, &s.sms_service_url,
+                    &s.inventory_service_url})
     while (!url->empty() && url->back() == '/')
       url->pop_back();
   for (const auto& [name, list] : {std::pair{"PAYMENT_WEBHOOK_ALLOWED_IPS", s.payment_webhook_allowed_ips},

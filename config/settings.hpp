@@ -73,6 +73,8 @@ struct settings {
   std::string sms_account_id;
   std::string sms_secret;
   std::string sms_sender;
+  std::string inventory_provider;     ///< empty: no warehouse feed (the sync reconciles the ledger)
+  std::string inventory_service_url;  ///< the feed's base URL
   int64_t gateway_timeout_ms = 5000;
   int gateway_workers = 4;
   int gateway_breaker_failures = 5;

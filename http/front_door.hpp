@@ -4,8 +4,8 @@
 #pragma once
 
 #include "actors/cart_messages.hpp"
-#include "actors/job_messages.hpp"
 #include "actors/catalog_messages.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/order_messages.hpp"
 #include "actors/payment_messages.hpp"
 #include "actors/user_messages.hpp"
@@ -85,6 +85,7 @@ void add_order_routes(router& r);
 void add_payment_routes(router& r);
 void add_shipping_routes(router& r);
 void add_task_routes(router& r);
+void add_inventory_routes(router& r);
 
 class front_door {
 public:

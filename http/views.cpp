@@ -11,6 +11,7 @@
 #include "http/pagination.hpp"
 #include "persistence/cart_repository.hpp"
 #include "persistence/catalog_repository.hpp"
+#include "persistence/inventory_repository.hpp"
 #include "persistence/order_repository.hpp"
 #include "persistence/payment_repository.hpp"
 #include "persistence/shipment_repository.hpp"
@@ -202,6 +203,36 @@ std::string stock_change(const persistence::product_record& p, const std::string
     f("product_id", p.id);
     f("operation", operation);
     f("quantity", p.quantity);
+  });
+}
+
+std::string inventory_status(const persistence::inventory_sync_status& s) {
+  return render([&](json::writer& w) {
+    object_writer f{w};
+    f("last_sync", s.last_sync);
+    f("products_synced", s.products_synced);
+    f("total_products", s.total_products);
+    f("errors", s.errors);
+    f.key("error_messages");
+    w.StartArray();
+    for (const auto& m : s.error_messages)
+      w.String(m.c_str(), static_cast<rapidjson::SizeType>(m.size()));
+    w.EndArray();
+    f("source", s.source);
+    f("last_attempt_at", s.last_attempt_at);
+    f.key("last_attempt_ok");
+    if (s.last_attempt_ok)
+      w.Bool(*s.last_attempt_ok);
+    else
+      w.Null();
+  });
+}
+
+std::string task_accepted(const std::string& task_id, const std::string& status) {
+  return render([&](json::writer& w) {
+    object_writer f{w};
+    f("task_id", task_id);
+    f("status", status);
   });
 }
 

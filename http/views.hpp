@@ -16,6 +16,7 @@ struct notification_record;
 struct order_page;
 struct order_record;
 struct payment_record;
+struct inventory_sync_status;
 struct product_page;
 struct product_record;
 struct refund_record;
@@ -63,6 +64,11 @@ std::string product(const persistence::product_record& p);
 std::string product_page(const request_context& ctx, const page_request& page, const persistence::product_page& p);
 /// The answer to an inventory change: {product_id, operation, quantity}.
 std::string stock_change(const persistence::product_record& p, const std::string& operation);
+/// GET /api/inventory/status/ (§3.7): {last_sync, products_synced, total_products, errors,
+/// error_messages, source, last_attempt_at, last_attempt_ok}.
+std::string inventory_status(const persistence::inventory_sync_status& s);
+/// A queued job's answer (202): {task_id, status}.
+std::string task_accepted(const std::string& task_id, const std::string& status);
 
 // Cart (§3.3).
 std::string cart_line(const persistence::cart_line& l);

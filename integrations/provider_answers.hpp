@@ -8,6 +8,7 @@
 
 #include "integrations/email_gateway.hpp"
 #include "integrations/gateway_client.hpp"
+#include "integrations/inventory_gateway.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
 
@@ -50,5 +51,10 @@ shipment_result russian_post_shipment(const outbound_response& r);
 /// Whether the SMS provider accepted the message (SMS.ru answers per number: `to` without '+').
 bool twilio_accepted(const outbound_response& r);
 bool sms_ru_accepted(const outbound_response& r, const std::string& to);
+
+/// Page `number` of the generic inventory feed: its well-formed lines, the others counted as
+/// rejected (with why, for the first few), and the next page; unusable (gateway_error) when
+/// the body has no items array or its next_page does not name a later page.
+inventory_page generic_inventory_page(const outbound_response& r, int64_t number);
 
 }  // namespace commerce::integrations::answers

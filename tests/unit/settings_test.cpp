@@ -60,6 +60,13 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(s.data_dir == "var");
   BOOST_TEST(s.database_url.empty());
   BOOST_TEST(s.max_body_bytes == 1 << 20);
+  BOOST_TEST(s.inventory_provider.empty());  // no warehouse feed unless configured
+}
+
+BOOST_AUTO_TEST_CASE(an_inventory_feed_url_alone_means_the_generic_feed) {
+  auto s = load(command_line{}, {{"INVENTORY_SERVICE_URL", "http://wms.internal:8080/"}});
+  BOOST_TEST(s.inventory_provider == "generic");
+  BOOST_TEST(s.inventory_service_url == "http://wms.internal:8080");
 }
 
 BOOST_AUTO_TEST_CASE(environment_beats_file_and_flags_beat_both) {
@@ -98,6 +105,9 @@ BOOST_AUTO_TEST_CASE(wrong_values_fail_with_the_setting_named) {
   fails_with({{"TRUSTED_PROXIES", "10.0.0.1, proxy.local"}}, "TRUSTED_PROXIES");
   fails_with({{"SHIPPING_PROVIDER", "cdek"}, {"SHIPPING_ACCOUNT_ID", "id"}, {"SHIPPING_SECRET", "s"}},
              "SHIPPING_ORIGIN_POSTAL_CODE");
+  fails_with({{"INVENTORY_PROVIDER", "1c"}, {"INVENTORY_SERVICE_URL", "http://wms"}}, "INVENTORY_PROVIDER");
+  fails_with({{"INVENTORY_PROVIDER", "generic"}}, "INVENTORY_SERVICE_URL");
+  fails_with({{"INVENTORY_SERVICE_URL", "ftp://wms"}}, "INVENTORY_SERVICE_URL");
   BOOST_CHECK_THROW(parse_command_line({"--bogus"}), config_error);
   BOOST_CHECK_THROW(parse_command_line({"--port"}), config_error);
   BOOST_CHECK_THROW(load(parse_command_line({"--config", "/nonexistent/file.env"}), {}), config_error);
