@@ -1,5 +1,6 @@
 // commerce-server: configuration, the database (embedded or DATABASE_URL), migrations, the
 // actor system and the HTTP front door, then a wait for SIGINT/SIGTERM and an orderly stop.
+#include "actors/analytics.hpp"
 #include "actors/blocking_pool.hpp"
 #include "actors/cart.hpp"
 #include "actors/catalog.hpp"
@@ -172,6 +173,9 @@ int run(const config::settings& s) {
     app->payment_desk = actors::spawn_payment_desk(
       sys, actors::payment_desk_deps{db_access, integration_actors, gateway_job_timeout, app->orders});
     app->gateways = integration_actors.all();
+    app->analytics = actors::spawn_analytics_writer(
+      sys, actors::analytics_deps{db_access, std::chrono::milliseconds(s.analytics_flush_ms),
+                                  static_cast<size_t>(s.analytics_batch_events), static_cast<size_t>(s.analytics_buffer_events)});
     app->probe = actors::spawn_system_probe(sys, actors::probe_deps{db, db_workers, s.redis_url});
     actors::rate_limiter_deps limiter_deps;
     limiter_deps.redis_url = s.redis_url;
@@ -188,6 +192,7 @@ int run(const config::settings& s) {
     http::add_order_routes(*routes);
     http::add_payment_routes(*routes);
     http::add_shipping_routes(*routes);
+    http::add_analytics_routes(*routes);
 
     http::front_door door{app, routes};
     door.start();
@@ -198,10 +203,12 @@ int run(const config::settings& s) {
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     door.stop(std::chrono::seconds(10));
+    // Every event answered 200 is in the writer: write them before the db pool stops.
+    actors::stop_analytics_writer(sys, app->analytics, std::chrono::milliseconds(s.analytics_shutdown_ms));
     std::vector<caf::actor> everyone{app->probe, app->limiter, watch, notifier, db_workers, crypto_workers};
     for (const auto& typed : {caf::actor_cast<caf::actor>(app->users), caf::actor_cast<caf::actor>(app->catalog),
                               caf::actor_cast<caf::actor>(app->carts), caf::actor_cast<caf::actor>(app->orders),
-                              caf::actor_cast<caf::actor>(app->payment_desk)})
+                              caf::actor_cast<caf::actor>(app->payment_desk), caf::actor_cast<caf::actor>(app->analytics)})
       everyone.push_back(typed);
     for (const auto& a : integration_actors.all())
       everyone.push_back(a);

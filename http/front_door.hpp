@@ -3,6 +3,7 @@
 // callback. No Pistache thread ever waits for an actor.
 #pragma once
 
+#include "actors/analytics_messages.hpp"
 #include "actors/cart_messages.hpp"
 #include "actors/catalog_messages.hpp"
 #include "actors/order_messages.hpp"
@@ -43,6 +44,7 @@ struct app_context {
   actors::cart_api carts;       ///< the cart supervisor
   actors::order_api orders;     ///< the order supervisor
   actors::payment_desk_api payment_desk;  ///< payment reads, webhooks, notifications, Idempotency-Key claims
+  actors::analytics_api analytics;        ///< the analytics writer (batches events into PostgreSQL)
   caf::actor probe;    ///< the health probe
   caf::actor limiter;  ///< rate limits of the auth endpoints (actors/rate_limiter.hpp)
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
@@ -82,6 +84,7 @@ void add_cart_routes(router& r);
 void add_order_routes(router& r);
 void add_payment_routes(router& r);
 void add_shipping_routes(router& r);
+void add_analytics_routes(router& r);
 
 class front_door {
 public:

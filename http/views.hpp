@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace commerce::persistence {
+struct analytics_counts;
 struct cart_line;
 struct notification_record;
 struct order_page;
@@ -79,6 +80,15 @@ std::string quote(const integrations::quote_result& q);
 std::string shipment(const persistence::shipment_record& s);
 /// The tracking answer: with the carrier's events (none recorded yet) instead.
 std::string shipment_tracking(const persistence::shipment_record& s);
+
+// Analytics (§3.7).
+/// {status:"tracked", id}.
+std::string tracked_event(int64_t id);
+/// {page_views, add_to_cart, purchases, total_events, revenue, conversion_rate, funnel, from, to}:
+/// the funnel is page_view -> add_to_cart -> purchase, each step's count and its rate against the
+/// step before (the first step's rate is 1; 0 after an empty step).
+std::string analytics_stats(const persistence::analytics_counts& c, const std::optional<std::string>& from,
+                            const std::optional<std::string>& to);
 
 // System: health and the admin console.
 std::string health(const actors::health_report& h);

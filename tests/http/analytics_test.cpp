@@ -39,7 +39,7 @@ std::string boundary() {
   return t;
 }
 
-int64_t track_ok(client& c, const json_object& event, const std::string& bearer = "") {
+int64_t track_ok(client& c, const json_value& event, const std::string& bearer = "") {
   auto r = c.post("/api/analytics/track/", event, bearer);
   REQUIRE_STATUS(r, 200);
   BOOST_TEST(r.str("status") == "tracked", r.describe());
@@ -96,13 +96,13 @@ BOOST_AUTO_TEST_CASE(track_answers_status_and_id_and_keeps_the_event_as_received
   BOOST_TEST(poll_until([&] { return db_int("SELECT count(*) FROM analytics_events WHERE id = $1::bigint",
                                             {std::to_string(*id)}) == 1; },
                         10s));
-  BOOST_TEST(db_value("SELECT type FROM analytics_events WHERE id = $1::bigint", {std::to_string(*id)}) ==
-             std::optional<std::string>{"product_view"});
+  BOOST_TEST((db_value("SELECT type FROM analytics_events WHERE id = $1::bigint", {std::to_string(*id)}) ==
+              std::optional<std::string>{"product_view"}));
   BOOST_TEST(db_int("SELECT user_id FROM analytics_events WHERE id = $1::bigint", {std::to_string(*id)}) == user.id);
-  BOOST_TEST(db_value("SELECT data->'nested'->'list'->>1 FROM analytics_events WHERE id = $1::bigint",
-                      {std::to_string(*id)}) == std::optional<std::string>{"two"});
-  BOOST_TEST(db_value("SELECT data->>'product_id' FROM analytics_events WHERE id = $1::bigint",
-                      {std::to_string(*id)}) == std::optional<std::string>{"sku-42"});
+  BOOST_TEST((db_value("SELECT data->'nested'->'list'->>1 FROM analytics_events WHERE id = $1::bigint",
+                       {std::to_string(*id)}) == std::optional<std::string>{"two"}));
+  BOOST_TEST((db_value("SELECT data->>'product_id' FROM analytics_events WHERE id = $1::bigint",
+                       {std::to_string(*id)}) == std::optional<std::string>{"sku-42"}));
   BOOST_TEST(poll_until([&] { return db_int("SELECT count(*) FROM analytics_events WHERE id = $1::bigint",
                                             {std::to_string(anonymous)}) == 1; },
                         10s));
