@@ -34,8 +34,10 @@ using clock = std::chrono::system_clock;
 
 constexpr std::chrono::milliseconds max_backoff{5000};
 
-/// Ids reserved per round trip: enough for several batches, so a burst rarely waits for one.
-int id_block_size(const analytics_deps& d) { return static_cast<int>(std::clamp<size_t>(4 * d.batch_events, 1000, 50000)); }
+/// Ids reserved per round trip at first: enough for many batches, so a burst rarely waits for
+/// one. Each time the ids run out the block doubles (up to max_id_block).
+int id_block_size(const analytics_deps& d) { return static_cast<int>(std::clamp<size_t>(20 * d.batch_events, 10000, 100000)); }
+constexpr int max_id_block = 400000;
 
 int64_t now_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(clock::now().time_since_epoch()).count();
@@ -47,7 +49,9 @@ struct writer_state {
   std::shared_ptr<const std::vector<row>> batch;   ///< being written (kept until it succeeds)
   bool writing = false;
   std::deque<int64_t> ids;
+  int id_block = 0;  ///< reserved per round trip; grows when the ids ran out
   bool reserving = false;
+  bool starved = false;  ///< the ids ran out since the last reservation arrived
   analytics_counters counters;
   std::chrono::milliseconds backoff{0};
   /// Statistics questions waiting until every event accepted before them is settled.
@@ -63,7 +67,7 @@ problem unavailable(const char* why) { return problem::of(error_code::service_un
 
 void reserve_ids(writer_ptr self, const analytics_deps& d) {
   auto& st = self->state;
-  auto block = id_block_size(d);
+  auto block = st.id_block;
   if (st.reserving || st.stopping || st.ids.size() >= static_cast<size_t>(block / 2))
     return;
   st.reserving = true;
@@ -73,6 +77,7 @@ void reserve_ids(writer_ptr self, const analytics_deps& d) {
     .then(
       [self](id_block& b) {
         self->state.reserving = false;
+        self->state.starved = false;
         self->state.ids.insert(self->state.ids.end(), b.ids.begin(), b.ids.end());
       },
       [self](caf::error& e) {
@@ -151,6 +156,7 @@ void flush(writer_ptr self, const analytics_deps& d) {
 
 analytics_api::behavior_type analytics_writer(writer_ptr self, analytics_deps d, std::vector<int64_t> first_ids) {
   self->state.ids.assign(first_ids.begin(), first_ids.end());
+  self->state.id_block = id_block_size(d);
   reserve_ids(self, d);
   self->delayed_send(self, d.flush_interval, analytics_flush_tick{});
   return {
@@ -163,6 +169,10 @@ analytics_api::behavior_type analytics_writer(writer_ptr self, analytics_deps d,
       if (st.held() >= d.buffer_events)
         return {unavailable("too many analytics events are waiting to be written; retry shortly"), 0};
       if (st.ids.empty()) {
+        if (!st.starved) {  // once per reservation: the next block is twice as large
+          st.starved = true;
+          st.id_block = std::min(max_id_block, 2 * st.id_block);
+        }
         reserve_ids(self, d);
         return {unavailable("no event ids are available yet; retry shortly"), 0};
       }
