@@ -1,6 +1,7 @@
 // commerce-server: configuration, the database (embedded or DATABASE_URL), migrations, the
 // actor system and the HTTP front door, then a wait for SIGINT/SIGTERM and an orderly stop.
 #include "actors/beat.hpp"
+#include "actors/analytics.hpp"
 #include "actors/blocking_pool.hpp"
 #include "actors/cart.hpp"
 #include "actors/catalog.hpp"
@@ -192,6 +193,9 @@ int run(const config::settings& s) {
     app->payment_desk = actors::spawn_payment_desk(
       sys, actors::payment_desk_deps{db_access, integration_actors, gateway_job_timeout, app->orders, app->jobs});
     app->gateways = integration_actors.all();
+    app->analytics = actors::spawn_analytics_writer(
+      sys, actors::analytics_deps{db_access, std::chrono::milliseconds(s.analytics_flush_ms),
+                                  static_cast<size_t>(s.analytics_batch_events), static_cast<size_t>(s.analytics_buffer_events)});
     // Background jobs: every role has the job desk (handlers and beat queue jobs too); workers
     // run on role worker or all, the HTTP front door on api or all, beat on beat or all.
     const bool runs_http = s.role == "api" || s.role == "all";
@@ -241,6 +245,7 @@ int run(const config::settings& s) {
     http::add_shipping_routes(*routes);
     http::add_task_routes(*routes);
     http::add_inventory_routes(*routes);
+    http::add_analytics_routes(*routes);
 
     http::front_door door{app, routes};
     if (runs_http) {
@@ -267,6 +272,8 @@ int run(const config::settings& s) {
     spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     if (runs_http)
       door.stop(std::chrono::seconds(10));
+    // Every event answered 200 is in the writer: write them before the db pool stops.
+    actors::stop_analytics_writer(sys, app->analytics, std::chrono::milliseconds(s.analytics_shutdown_ms));
     if (beat)
       caf::anon_send_exit(beat, caf::exit_reason::user_shutdown);  // releases the leader lock
     workers.stop();  // each running job finishes; the rest stays queued
@@ -274,7 +281,7 @@ int run(const config::settings& s) {
                                      caf::actor_cast<caf::actor>(app->jobs)};
     for (const auto& typed : {caf::actor_cast<caf::actor>(app->users), caf::actor_cast<caf::actor>(app->catalog),
                               caf::actor_cast<caf::actor>(app->carts), caf::actor_cast<caf::actor>(app->orders),
-                              caf::actor_cast<caf::actor>(app->payment_desk)})
+                              caf::actor_cast<caf::actor>(app->payment_desk), caf::actor_cast<caf::actor>(app->analytics)})
       everyone.push_back(typed);
     for (const auto& a : integration_actors.all())
       everyone.push_back(a);

@@ -47,6 +47,11 @@ struct settings {
   int64_t reservation_sweep_seconds = 30;  ///< the beat's default interval of reservations.release
   int64_t cache_ttl_ms = 1000;
   int64_t listing_cache_bytes = 8 << 20;  ///< product listing pages kept in memory, at most
+  // Analytics: the writer batching POST /api/analytics/track/ events into PostgreSQL.
+  int64_t analytics_flush_ms = 200;         ///< a batch is written at least this often
+  int64_t analytics_batch_events = 500;     ///< rows per INSERT at most; a full batch is written at once
+  int64_t analytics_buffer_events = 20000;  ///< events waiting or being written; more get 503
+  int64_t analytics_shutdown_ms = 10000;    ///< how long a clean stop may take to write what is left
   std::string payment_provider = "generic";
   std::string payment_service_url = "http://localhost:1080";
   std::string payment_account_id;  ///< YooKassa shopId, CloudPayments PublicId (not secret)

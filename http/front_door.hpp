@@ -3,6 +3,7 @@
 // callback. No Pistache thread ever waits for an actor.
 #pragma once
 
+#include "actors/analytics_messages.hpp"
 #include "actors/cart_messages.hpp"
 #include "actors/catalog_messages.hpp"
 #include "actors/job_messages.hpp"
@@ -45,6 +46,7 @@ struct app_context {
   actors::order_api orders;     ///< the order supervisor
   actors::payment_desk_api payment_desk;  ///< payment reads, webhooks, notifications, Idempotency-Key claims
   actors::job_desk_api jobs;  ///< queues background jobs, answers task reads
+  actors::analytics_api analytics;        ///< the analytics writer (batches events into PostgreSQL)
   caf::actor probe;    ///< the health probe
   caf::actor limiter;  ///< rate limits of the auth endpoints (actors/rate_limiter.hpp)
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
@@ -86,6 +88,7 @@ void add_payment_routes(router& r);
 void add_shipping_routes(router& r);
 void add_task_routes(router& r);
 void add_inventory_routes(router& r);
+void add_analytics_routes(router& r);
 
 class front_door {
 public:

@@ -19,7 +19,7 @@ void sync(caf::event_based_actor* self, const ctx_ptr& ctx) {
     return ctx->out->problem(actors::problem::unavailable());  // this node runs no job desk
   actors::enqueue_job cmd{actors::job_types::sync_inventory, "{}", ctx->user->id};
   ask(self, ctx->app->jobs, ctx, cmd, [ctx](const auto& r) {
-    ctx->out->json(202, views::task_accepted(r.task.id, actors::to_string(r.task.status)));
+    ctx->out->json(202, views::task_accepted(r.task));
   });
 }
 

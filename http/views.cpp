@@ -9,6 +9,7 @@
 #include "domain/task_status.hpp"
 #include "http/json.hpp"
 #include "http/pagination.hpp"
+#include "persistence/analytics_repository.hpp"
 #include "persistence/cart_repository.hpp"
 #include "persistence/catalog_repository.hpp"
 #include "persistence/inventory_repository.hpp"
@@ -228,11 +229,41 @@ std::string inventory_status(const persistence::inventory_sync_status& s) {
   });
 }
 
-std::string task_accepted(const std::string& task_id, const std::string& status) {
+std::string tracked_event(int64_t id) {
   return render([&](json::writer& w) {
     object_writer f{w};
-    f("task_id", task_id);
-    f("status", status);
+    f("status", "tracked");
+    f("id", id);
+  });
+}
+
+std::string analytics_stats(const persistence::analytics_counts& c, const std::optional<std::string>& from,
+                            const std::optional<std::string>& to) {
+  auto ratio = [](int64_t part, int64_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; };
+  return render([&](json::writer& w) {
+    object_writer f{w};
+    f("page_views", c.page_views);
+    f("add_to_cart", c.add_to_cart);
+    f("purchases", c.purchases);
+    f("total_events", c.total_events);
+    f.money("revenue", c.revenue_minor);
+    f.key("conversion_rate").Double(ratio(c.purchases, c.page_views));
+    f.key("funnel").StartArray();
+    struct step {
+      const char* name;
+      int64_t count;
+      double rate;
+    };
+    for (const auto& s : {step{"page_view", c.page_views, 1.0}, step{"add_to_cart", c.add_to_cart, ratio(c.add_to_cart, c.page_views)},
+                          step{"purchase", c.purchases, ratio(c.purchases, c.add_to_cart)}}) {
+      object_writer g{w};
+      g("step", s.name);
+      g("count", s.count);
+      g.key("rate").Double(s.rate);
+    }
+    w.EndArray();
+    f("from", from);
+    f("to", to);
   });
 }
 

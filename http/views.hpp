@@ -11,6 +11,7 @@
 #include <vector>
 
 namespace commerce::persistence {
+struct analytics_counts;
 struct cart_line;
 struct notification_record;
 struct order_page;
@@ -67,8 +68,6 @@ std::string stock_change(const persistence::product_record& p, const std::string
 /// GET /api/inventory/status/ (§3.7): {last_sync, products_synced, total_products, errors,
 /// error_messages, source, last_attempt_at, last_attempt_ok}.
 std::string inventory_status(const persistence::inventory_sync_status& s);
-/// A queued job's answer (202): {task_id, status}.
-std::string task_accepted(const std::string& task_id, const std::string& status);
 
 // Cart (§3.3).
 std::string cart_line(const persistence::cart_line& l);
@@ -95,6 +94,15 @@ std::string task_status(const domain::task_record& t);
 std::string task_accepted(const domain::task_record& t);
 /// An order's task (/process/): with `order_id` too.
 std::string task_accepted(const domain::task_record& t, int64_t order_id);
+
+// Analytics (§3.7).
+/// {status:"tracked", id}.
+std::string tracked_event(int64_t id);
+/// {page_views, add_to_cart, purchases, total_events, revenue, conversion_rate, funnel, from, to}:
+/// the funnel is page_view -> add_to_cart -> purchase, each step's count and its rate against the
+/// step before (the first step's rate is 1; 0 after an empty step).
+std::string analytics_stats(const persistence::analytics_counts& c, const std::optional<std::string>& from,
+                            const std::optional<std::string>& to);
 
 // System: health and the admin console.
 std::string health(const actors::health_report& h);
