@@ -71,7 +71,10 @@ BOOST_AUTO_TEST_CASE(a_staff_sync_pulls_the_feed_and_updates_stock) {
            {"INVENTORY_SERVICE_URL", feed.base_url()},
            {"EMAIL_SERVICE_URL", mail.base_url()},
            {"EMAIL_MOCK_URL", std::nullopt},
-           {"GATEWAY_TIMEOUT_MS", std::string{"1000"}}};
+           {"GATEWAY_TIMEOUT_MS", std::string{"1000"}},
+           // Its own job stream: other suites' servers share the test Redis, and their workers
+           // (no feed configured) must not take this sync.
+           {"JOB_STREAM", "jobs:inventory_sync:" + unique_tag()}};
   server_process server{o};
   client c{server.base_url()};
   auto staff = staff_account(c);
