@@ -207,6 +207,8 @@ void job_workers::process(persistence::job_queue& queue, persistence::task_cache
         cache.put(*done);
       queue.ack(taken);
       ++succeeded_;
+      // One line per finished job, as Celery's worker logs "succeeded": which node ran what.
+      spdlog::info("job {} ({}) attempt {} succeeded", id, j.type, j.attempt);
       return;
     }
     case job_outcome::kind::retry: {
