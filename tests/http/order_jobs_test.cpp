@@ -65,6 +65,9 @@ struct jobs_case {
     env.ship.expect(mock_answer("POST", "/api/v1/shipping/orders", 201, ship_order_reply));
   }
 
+  /// The e-mail gateway accepts every e-mail (the notification cases install their own answers).
+  void accept_emails() { env.mail.expect(email_queued_expectation()); }
+
   int64_t new_order(const account& who) {
     auto r = c.post("/api/orders/", order_body({{env.product, 2}}), who.access);
     REQUIRE_STATUS(r, 201);
@@ -123,6 +126,7 @@ BOOST_FIXTURE_TEST_SUITE(order_jobs, jobs_case, *boost::unit_test::fixture<suite
 
 // test_order_processing_workflow, with every effect checked.
 BOOST_AUTO_TEST_CASE(processing_an_unpaid_order_reserves_charges_ships_and_moves_it_to_processing) {
+  accept_emails();
   auto id = new_order(env.owner);
   auto task = start_processing(id, env.owner);
 
@@ -157,6 +161,7 @@ BOOST_AUTO_TEST_CASE(processing_an_unpaid_order_reserves_charges_ships_and_moves
 }
 
 BOOST_AUTO_TEST_CASE(processing_a_paid_order_charges_nothing_and_a_token_in_the_body_is_the_one_charged) {
+  accept_emails();
   // Paid first through /api/payments/process/: the task only ships and moves it on.
   auto paid = new_order(env.owner);
   REQUIRE_STATUS(c.post("/api/payments/process/", process_body(paid, "tok_paid_before"), env.owner.access), 200);
@@ -177,6 +182,7 @@ BOOST_AUTO_TEST_CASE(processing_a_paid_order_charges_nothing_and_a_token_in_the_
 }
 
 BOOST_AUTO_TEST_CASE(a_declined_charge_fails_the_task_and_the_order_stays_unpaid) {
+  accept_emails();
   env.pay.reset();
   env.pay.expect(doc_create_expectation());
   env.pay.expect(doc_status_expectation(doc_canceled_reply));
@@ -190,6 +196,7 @@ BOOST_AUTO_TEST_CASE(a_declined_charge_fails_the_task_and_the_order_stays_unpaid
 }
 
 BOOST_AUTO_TEST_CASE(process_is_refused_for_other_users_unknown_and_cancelled_orders) {
+  accept_emails();
   auto id = new_order(env.owner);
   auto path = "/api/orders/" + std::to_string(id) + "/process/";
   CHECK_ERROR(c.post(path, ""), 401, "not_authenticated");
