@@ -45,6 +45,9 @@ struct jobs_env {
     return gateway_server("PAYMENT", pay.base_url(), mail.base_url(),
                           {{"SHIPPING_SERVICE_URL", ship.base_url()},
                            {"SHIPPING_MOCK_URL", std::nullopt},
+                           // Its own stream: other suites' servers share the test Redis, and their
+                           // workers (other gateways, other settings) must not take these jobs.
+                           {"JOB_STREAM", "jobs:order_jobs:" + unique_tag()},
                            {"JOB_MAX_ATTEMPTS", std::string{"3"}},
                            {"JOB_RETRY_BASE_MS", std::string{"100"}},
                            {"JOB_RETRY_MAX_MS", std::string{"400"}}});
