@@ -7,23 +7,6 @@ using namespace commerce;
 using namespace commerce::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-persistence::postal_address address() { return {"Ann", "Lee", "Tverskaya 1", "Moscow", "101000", "RU"}; }
-
-actors::place_order order_for(int64_t user_id, std::vector<persistence::order_line_request> items = {}) {
-  actors::place_order cmd;
-  cmd.order.user_id = user_id;
-  cmd.order.items = std::move(items);
-  cmd.order.shipping_address = address();
-  cmd.order.billing_address = address();
-  cmd.order.payment_method = "card";
-  cmd.order.shipping_method = "standard";
-  return cmd;
-}
-
-}  // namespace
-
 BOOST_FIXTURE_TEST_SUITE(commerce_actors, actor_fixture)
 
 BOOST_AUTO_TEST_CASE(cart_operations) {

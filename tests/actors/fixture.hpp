@@ -6,6 +6,7 @@
 #include "actors/cart.hpp"
 #include "actors/catalog.hpp"
 #include "actors/crypto.hpp"
+#include "actors/order_messages.hpp"
 #include "actors/orders.hpp"
 #include "actors/user_messages.hpp"
 #include "actors/user_supervisor.hpp"
@@ -174,5 +175,27 @@ struct actor_fixture {
     return persistence::ledger_sum(*c, product_id);
   }
 };
+
+/// The address every test order ships and bills to.
+inline persistence::postal_address test_address() {
+  return {"Ann", "Lee", "Tverskaya 1", "Moscow", "101000", "RU"};
+}
+
+/// A card-paid, standard-shipped order of `items` (none: from the user's cart).
+inline actors::place_order order_for(int64_t user_id, std::vector<persistence::order_line_request> items = {}) {
+  actors::place_order cmd;
+  cmd.order.user_id = user_id;
+  cmd.order.items = std::move(items);
+  cmd.order.shipping_address = test_address();
+  cmd.order.billing_address = test_address();
+  cmd.order.payment_method = "card";
+  cmd.order.shipping_method = "standard";
+  return cmd;
+}
+
+/// The same order of `quantity` units of one product.
+inline actors::place_order order_for(int64_t user_id, int64_t product, int32_t quantity = 1) {
+  return order_for(user_id, std::vector<persistence::order_line_request>{{product, quantity}});
+}
 
 }  // namespace commerce::testing

@@ -16,19 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-persistence::postal_address address() { return {"Ann", "Lee", "Tverskaya 1", "Moscow", "101000", "RU"}; }
-
-actors::place_order order_for(int64_t user_id, int64_t product, int32_t quantity = 1) {
-  actors::place_order cmd;
-  cmd.order.user_id = user_id;
-  cmd.order.items = {{product, quantity}};
-  cmd.order.shipping_address = address();
-  cmd.order.billing_address = address();
-  cmd.order.payment_method = "card";
-  cmd.order.shipping_method = "standard";
-  return cmd;
-}
-
 std::string tag(const std::string& what) {
   static std::atomic<int> n{0};
   return what + "-" + std::to_string(getpid()) + "-" + std::to_string(n++) + "-" +

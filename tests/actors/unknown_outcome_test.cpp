@@ -15,19 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-persistence::postal_address address() { return {"Ann", "Lee", "Tverskaya 1", "Moscow", "101000", "RU"}; }
-
-actors::place_order order_for(int64_t user_id, int64_t product) {
-  actors::place_order cmd;
-  cmd.order.user_id = user_id;
-  cmd.order.items = {{product, 1}};
-  cmd.order.shipping_address = address();
-  cmd.order.billing_address = address();
-  cmd.order.payment_method = "card";
-  cmd.order.shipping_method = "standard";
-  return cmd;
-}
-
 /// What the scripted provider was asked: the idempotency keys of charges and refunds.
 struct provider_log {
   std::mutex mtx;
