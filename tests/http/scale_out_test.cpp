@@ -66,18 +66,6 @@ size_t occurrences(const std::string& text, const std::string& needle) {
   return n;
 }
 
-/// Waits until `pred` holds or `limit` passes; whether it held.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(scale_out)
@@ -155,7 +143,7 @@ BOOST_AUTO_TEST_CASE(two_apis_two_workers_two_beats_share_one_database_and_redis
                        json_object{{"order_id", order_id}, {"notification_type", "order_refunded"}}, owner.access);
   REQUIRE_STATUS(queued, 202);
   auto task_id = queued.str("task_id");
-  BOOST_REQUIRE(eventually([&] { return b.get("/api/tasks/" + task_id + "/status/", owner.access).str("status") == "STARTED"; }, 10s));
+  BOOST_REQUIRE(poll_until([&] { return b.get("/api/tasks/" + task_id + "/status/", owner.access).str("status") == "STARTED"; }, 10s));
   worker_2 = std::make_unique<headless_server>("worker", env, dir);
   std::this_thread::sleep_for(500ms);
   kill(worker_1->process->pid(), SIGKILL);
@@ -173,14 +161,14 @@ BOOST_AUTO_TEST_CASE(two_apis_two_workers_two_beats_share_one_database_and_redis
   headless_server beat_1{"beat", env, dir};
   headless_server beat_2{"beat", env, dir};
   const std::string raised = "beat: " + tag + " raised noop";
-  BOOST_REQUIRE(eventually([&] { return beat_1.log().find(raised) != std::string::npos ||
+  BOOST_REQUIRE(poll_until([&] { return beat_1.log().find(raised) != std::string::npos ||
                                         beat_2.log().find(raised) != std::string::npos; }, 15s));
   bool first_leads = beat_1.log().find(raised) != std::string::npos;
   auto& leader = first_leads ? beat_1 : beat_2;
   auto& follower = first_leads ? beat_2 : beat_1;
   BOOST_TEST(follower.log().find(raised) == std::string::npos, "only the leader fires");
   kill(leader.process->pid(), SIGKILL);
-  BOOST_TEST(eventually([&] { return follower.log().find(raised) != std::string::npos; }, 8s),
+  BOOST_TEST(poll_until([&] { return follower.log().find(raised) != std::string::npos; }, 8s),
              "the other beat fires after the leader died: " << tail_lines(follower.log(), 10));
 }
 
