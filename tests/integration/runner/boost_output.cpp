@@ -234,9 +234,9 @@ void hrf_progress::feed_line(const std::string& raw) {
     running_->messages.push_back(std::move(message));
   } else if (std::regex_search(line, m, skipped)) {
     test_result result;
-    result.name = m[1];
-    const std::string prefix = current_suite_path(false);
-    result.path = prefix.empty() ? result.name : prefix + "/" + result.name;
+    // Boost names the case by its full path here (without the master suite).
+    result.path = m[1];
+    result.name = result.path.substr(result.path.rfind('/') + 1);
     result.suite_path = current_suite_path(true);
     result.status = test_status::skipped;
     result.skip_reason = m[2];

@@ -105,7 +105,8 @@ std::vector<point_coverage> compute_coverage(const integration_matrix& matrix,
     bool selected_test = false;
     for (const auto& category : categories)
       for (const auto& test : category.tests)
-        if (std::find(test.labels.begin(), test.labels.end(), point.key) != test.labels.end()) {
+        if (test.status != test_status::skipped &&  // a disabled or skipped test exercises nothing
+            std::find(test.labels.begin(), test.labels.end(), point.key) != test.labels.end()) {
           entry.tests.push_back({category.name, test.path, test.status});
           selected_test = true;
         }

@@ -169,11 +169,14 @@ category_result run_category(const category_listing& listing, const options& opt
   fs::remove(xml_log, ignored);
   std::size_t done = 0;
   hrf_progress progress([&](const test_result& test) {
+    if (test.status == test_status::skipped) {
+      std::cout << "  ⏭  " << test.path << " (skipped: " << test.skip_reason << ")" << std::endl;
+      return;
+    }
     ++done;
-    const char* mark = test.status == test_status::passed ? "✅" : test.status == test_status::skipped ? "⏭ " : "❌";
-    std::cout << "  " << mark << " [" << done << "/" << enabled << "] " << test.path;
-    if (test.status == test_status::skipped) std::cout << " (skipped: " << test.skip_reason << ")";
-    else std::cout << " (" << std::fixed << std::setprecision(2) << test.duration_seconds << " s)";
+    const char* mark = test.status == test_status::passed ? "✅" : "❌";
+    std::cout << "  " << mark << " [" << done << "/" << enabled << "] " << test.path << " (" << std::fixed
+              << std::setprecision(2) << test.duration_seconds << " s)";
     if (test.failing()) std::cout << ": " << first_failure_line(test);
     std::cout << std::endl;
   });
