@@ -48,7 +48,7 @@ pre{white-space:pre-wrap;word-break:break-word;margin:4px 0;font:12px/1.4 ui-mon
 .matrix-cell.passed{background:#1e7d3a}.matrix-cell.failed{background:#b3261e}
 .matrix-cell.uncovered{background:#8a5a00}.matrix-cell.not_run{background:#6b7280}
 .matrix-cell .key{font-weight:600}.matrix-cell .count{font-size:12px;opacity:.9}
-.matrix-cell ul{margin:4px 0 0;padding-left:16px;font-size:11px}
+.matrix-cell ul{margin:4px 0 0;padding-left:16px;font-size:11px;overflow-wrap:anywhere}
 .legend span{margin-right:12px}
 .filters button{margin-right:6px;border:1px solid #c7ccd4;background:#fff;border-radius:4px;padding:2px 10px;cursor:pointer}
 .filters button.active{background:#1d2430;color:#fff}
