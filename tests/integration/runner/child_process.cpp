@@ -69,7 +69,15 @@ class interrupt_watch {
     ::pthread_sigmask(SIG_BLOCK, &set, &previous_);
     fd_ = file_descriptor(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   }
-  ~interrupt_watch() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  ~interrupt_watch() {
+    consume();  // one that came while the child was being stopped
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  void consume() {
+    signalfd_siginfo info;
+    while (::read(fd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    }
+  }
   int fd() const { return fd_.get(); }
   const sigset_t& previous_mask() const { return previous_; }
 
@@ -182,6 +190,7 @@ child_outcome run_child(const child_spec& spec) {
     const int ready = ::poll(fds, 3, static_cast<int>(std::min<long long>(wait_ms + 1, 200)));
     if (ready < 0 && errno != EINTR) break;
     if (fds[2].revents & POLLIN) {
+      interrupts.consume();  // read it, or it would be delivered (and kill us) when the mask is restored
       outcome.interrupted = true;
       break;
     }
