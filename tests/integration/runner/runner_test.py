@@ -278,6 +278,26 @@ def test_uncovered_and_unknown(work):
         health.close()
 
 
+def test_crash(work):
+    print("crash: a program killed mid-run (no XML log) is reported from its HRF log")
+    health = HealthServer()
+    reports = os.path.join(work, "crash", "reports")
+    try:
+        r = run_runner(["--tests-dir", tests_dir(work, "crash", ["crashing"] * 4), "--only", "user_flows",
+                        "--matrix", os.path.join(HERE, "fakes", "matrix_green.yml"), "--reports-dir", reports,
+                        "--app-url", health.url])
+    finally:
+        health.close()
+    report = load_json_report(reports)
+    category = report.get("test_results", {}).get("user_flows", {})
+    tests = {t["name"]: t["status"] for t in category.get("tests", [])}
+    check(r.returncode == 1 and category.get("status") == "FAILED" and "signal 9" in category.get("error", ""),
+          "FAILED, killed by signal 9 (%d, %s)" % (r.returncode, category.get("error")))
+    check(tests == {"before_the_crash": "passed", "gets_killed": "error", "after_the_crash": "not_run"},
+          "before / during / after the crash: %s" % tests)
+    validate_junit(reports, ["user_flows"])
+
+
 def test_health(work):
     print("health: waits for every value true, on APP_URL and APP_URL_PROVIDERS_*")
     app = HealthServer(503, {"status": "ok", "database": True, "worker": False})
@@ -316,7 +336,7 @@ def main():
     shutil.rmtree(ARGS.work_dir, ignore_errors=True)
     os.makedirs(ARGS.work_dir)
     for test in (test_flags, test_green, test_mixed, test_rate_and_missing_program, test_uncovered_and_unknown,
-                 test_health):
+                 test_crash, test_health):
         test(ARGS.work_dir)
     if FAILURES:
         print("\n%d check(s) failed:\n  %s" % (len(FAILURES), "\n  ".join(FAILURES)))
