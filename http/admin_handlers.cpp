@@ -9,7 +9,10 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdlib>
 #include <ctime>
 
 namespace commerce::http {
