@@ -73,6 +73,10 @@ caf::behavior cart_actor(caf::event_based_actor* self, caf::actor supervisor, in
     },
     [=](stop_atom) { self->quit(); },
     [=](crash_atom) { injected_crash("cart", user_id); },
+    [=](inspect_atom) {
+      // A cart keeps nothing in memory: its lines live in PostgreSQL.
+      return entity_probe{own_mailbox_size(self), "cart of user " + std::to_string(user_id) + "; lines in PostgreSQL"};
+    },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, user_id); },
   };
 }
@@ -85,7 +89,7 @@ using cart_supervisor_ptr = cart_api::stateful_pointer<cart_supervisor_state>;
 
 cart_api::behavior_type cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
   self->state.carts = entity_registry{"cart", d.restarts};
-  auto [idle, stats, crash] = supervise(self, [](cart_supervisor_ptr s) -> entity_registry& { return s->state.carts; });
+  auto [idle, stats, crash, list, lookup] = supervise(self, [](cart_supervisor_ptr s) -> entity_registry& { return s->state.carts; });
   auto cart = [=](int64_t user_id) { return child_for(self, self->state.carts, user_id, cart_actor, d); };
   return {
     [=](const get_cart& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
@@ -96,6 +100,8 @@ cart_api::behavior_type cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
     idle,
     stats,
     crash,
+    list,
+    lookup,
   };
 }
 

@@ -117,6 +117,11 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
     [=](invalidate_atom) { self->state.cached.reset(); },
     [=](stop_atom) { self->quit(); },
     [=](crash_atom) { injected_crash("product", id); },
+    [=](inspect_atom) {
+      const auto& p = self->state.cached;
+      return entity_probe{own_mailbox_size(self), p ? "product " + std::to_string(id) + " \"" + p->name + "\" cached"
+                                                    : "product " + std::to_string(id) + ", not cached"};
+    },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };
 }
@@ -148,7 +153,7 @@ using catalog_ptr = catalog_api::stateful_pointer<catalog_state>;
 catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) {
   self->state.products = entity_registry{"product", d.restarts};
   self->state.listings.pages = listing_cache{static_cast<size_t>(d.listing_cache_bytes)};
-  auto [idle, stats, crash] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
+  auto [idle, stats, crash, list, lookup] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
   auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d); };
   /// Stock or prices of `ids` changed behind the product actors' backs: drop their cached rows.
   auto forget = [self](const std::vector<int64_t>& ids) {
@@ -254,6 +259,8 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
     idle,
     stats,
     crash,
+    list,
+    lookup,
   };
 }
 

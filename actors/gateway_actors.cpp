@@ -49,8 +49,19 @@ struct status_source {
   std::string provider;
   std::shared_ptr<integrations::gateway_client> client;
   std::string calls_as;  ///< the provider name its calls carry (the breakers' key); empty: `provider`
+  const std::string& call_name() const { return calls_as.empty() ? provider : calls_as; }
   gateway_status operator()(stats_atom) const {
-    return {kind, provider, client->breakers(calls_as.empty() ? provider : calls_as)};
+    return {kind, provider, client->breakers(call_name()), client->call_stats(call_name()), 0};
+  }
+  /// The handler of breaker_command every worker includes.
+  auto control() const {
+    return [status = *this](const breaker_command& cmd) {
+      auto changed = status.client->force_breakers(status.call_name(), cmd.open);
+      spdlog::warn("{} gateway: an administrator {} {} breaker(s)", status.kind, cmd.open ? "tripped" : "reset", changed);
+      auto out = status(stats_atom::value);
+      out.breakers_changed = changed;
+      return out;
+    };
   }
 };
 
@@ -58,6 +69,7 @@ caf::behavior payment_worker(caf::event_based_actor*, std::shared_ptr<integratio
                              status_source status) {
   return {
     status,
+    status.control(),
     [gateway](const charge_payment& cmd) {
       return guarded("payment", [&] { return cmd.two_step ? gateway->create(cmd.request) : charge(*gateway, cmd.request); });
     },
@@ -96,6 +108,7 @@ caf::behavior shipping_worker(caf::event_based_actor*, std::shared_ptr<integrati
                               status_source status) {
   return {
     status,
+    status.control(),
     [carrier](const integrations::quote_request& request) {
       return guarded("shipping", [&] { return carrier->quote(request); });
     },
@@ -112,6 +125,7 @@ caf::behavior email_worker(caf::event_based_actor*, std::shared_ptr<integrations
                            status_source status) {
   return {
     status,
+    status.control(),
     [mailer](const integrations::email_message& message) {
       return guarded("email", [&] { return mailer->send(message); });
     },
@@ -121,6 +135,7 @@ caf::behavior email_worker(caf::event_based_actor*, std::shared_ptr<integrations
 caf::behavior sms_worker(caf::event_based_actor*, std::shared_ptr<integrations::sms_gateway> sms, status_source status) {
   return {
     status,
+    status.control(),
     [sms](const integrations::sms_message& message) {
       return guarded("sms", [&] { return integrations::send_result{sms->send(message), ""}; });
     },
@@ -131,6 +146,7 @@ caf::behavior inventory_worker(caf::event_based_actor*, std::shared_ptr<integrat
                                status_source status) {
   return {
     status,
+    status.control(),
     [feed](const fetch_inventory_page& cmd) { return guarded("inventory", [&] { return feed->page(cmd.page); }); },
   };
 }

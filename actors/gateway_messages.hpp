@@ -66,11 +66,19 @@ struct gateway_status {
   std::string kind;  ///< payment, shipping, email, sms, inventory
   std::string provider;
   std::vector<integrations::breaker_report> breakers;
+  integrations::gateway_call_stats calls;
+  size_t breakers_changed = 0;  ///< in the answer to a breaker_command: how many it opened or closed
+};
+
+/// An administrator trips (`open`) or resets every breaker of the gateway. Replies gateway_status.
+struct breaker_command {
+  bool open = false;
 };
 
 }  // namespace commerce::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::gateway_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::breaker_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::charge_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::fetch_payment)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::settle_charge)

@@ -245,6 +245,13 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
     },
     [=](stop_atom) { self->quit(); },
     [=](crash_atom) { injected_crash("order", id); },
+    [=](inspect_atom) {
+      const auto& o = self->state.cached;
+      return entity_probe{own_mailbox_size(self),
+                          o ? "order " + std::to_string(id) + ": " + to_string(o->status) + ", payment " +
+                                to_string(o->payment_status)
+                            : "order " + std::to_string(id) + ", not cached"};
+    },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };
 }

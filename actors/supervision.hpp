@@ -16,6 +16,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -33,6 +34,8 @@ public:
 
   /// The live child for `id`, or an invalid handle.
   caf::actor find(int64_t id) const;
+  /// find(), counting a message routed to the child (the console's messages and last activity).
+  caf::actor route(int64_t id);
   void add(int64_t id, caf::actor child);
   /// Stops routing to the child (it reported idle) and returns it, so it can be told to stop.
   caf::actor retire(int64_t id);
@@ -44,14 +47,31 @@ public:
   exit_kind on_exit(const caf::actor_addr& source, const caf::error& reason);
 
   supervisor_stats stats() const;
+  /// Counters and the restart budget left in the current window.
+  supervisor_summary summary();
+  /// Up to `limit` children with entity ids above `after`, in id order.
+  children_page page(int64_t after, int64_t limit);
+  /// The routable child with CAF actor id `actor_id`, if there is one.
+  std::optional<child_summary> by_actor(uint64_t actor_id) const;
   const std::string& domain() const { return domain_; }
   const restart_policy& policy() const { return policy_; }
 
 private:
   std::string domain_;
   restart_policy policy_;
-  std::unordered_map<int64_t, caf::actor> children_;  ///< routable
+  struct child_record {
+    caf::actor handle;
+    int64_t messages = 0;
+    int64_t activated_at_ms = 0;
+    int64_t last_activity_ms = 0;
+  };
+  child_summary summary_of(int64_t id, const child_record& r) const;
+  void prune_crashes(std::chrono::steady_clock::time_point now);
+
+  std::map<int64_t, child_record> children_;  ///< routable, ordered by id for the console's pages
+  std::unordered_map<caf::actor_id, int64_t> by_actor_;  ///< routable children's CAF ids
   std::map<caf::actor_addr, int64_t> ids_;            ///< every linked child, stopping ones included
+  std::unordered_map<int64_t, int64_t> restarts_;     ///< crashes per entity id (bounded, see on_exit)
   std::deque<std::chrono::steady_clock::time_point> crash_times_;
   supervisor_stats stats_;
 };
@@ -60,11 +80,11 @@ private:
 /// `self` when there is none.
 template <class Self, class Fn, class... Ts>
 caf::actor child_for(Self* self, entity_registry& registry, int64_t id, Fn fn, const Ts&... args) {
-  if (auto child = registry.find(id))
+  if (auto child = registry.route(id))
     return child;
   auto child = self->template spawn<caf::linked>(fn, caf::actor_cast<caf::actor>(self), id, args...);
   registry.add(id, child);
-  return child;
+  return registry.route(id);
 }
 
 /// An entity actor whose row does not exist asks its supervisor to passivate it at once (the
@@ -79,13 +99,20 @@ void passivate_missing(Self* self, const caf::actor& supervisor, int64_t id) {
 /// its supervisor sees a crash (CAF would print to stderr instead).
 void log_unhandled_exceptions(caf::scheduled_actor* self, std::string domain, int64_t id);
 
+/// The mailbox size of an entity actor, read from inside it (CAF's inbox is not safe to read
+/// from another thread).
+template <class Self>
+int64_t own_mailbox_size(Self* self) {
+  return static_cast<int64_t>(self->mailbox().size());
+}
+
 /// The handler of crash_atom every entity actor includes.
 [[noreturn]] void injected_crash(const std::string& domain, int64_t id);
 
 /// Installs the supervisor's exit handler (children crash or passivate; an exit from anyone
 /// else is our own shutdown) and returns the handlers of supervision_api: idle reports, stats
-/// and crash_entity, as a tuple for the domain's typed behaviour
-/// (`auto [idle, stats, crash] = supervise(...); return {..., idle, stats, crash};`).
+/// crash_entity and the console's list_children and find_child, as a tuple for the domain's typed behaviour
+/// (`auto [idle, stats, crash, list, lookup] = supervise(...); return {..., idle, stats, crash, list, lookup};`).
 /// `registry_of(self)` returns the registry inside the actor's state.
 template <class Self, class RegistryOf>
 auto supervise(Self* self, RegistryOf registry_of);

@@ -47,6 +47,21 @@ auto supervise(Self* self, RegistryOf registry_of) {
     [=](const crash_entity& cmd) {
       if (auto child = registry_of(self).find(cmd.id))
         caf::anon_send(child, crash_atom::value);
+    },
+    [=](const list_children& q) { return registry_of(self).page(q.after, q.limit); },
+    [=](const find_child& q) {
+      auto& registry = registry_of(self);
+      child_lookup out;
+      if (auto found = registry.by_actor(q.actor_id)) {
+        out.found = true;
+        out.child = *found;
+        if (q.passivate) {
+          // As an idle report does: stop routing first, then let it drain its mailbox and stop.
+          spdlog::info("{} actor {} passivated by an administrator", registry.domain(), found->entity_id);
+          caf::anon_send(registry.retire(found->entity_id), stop_atom::value);
+        }
+      }
+      return out;
     });
 }
 

@@ -239,6 +239,12 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
     },
     [=](stale_atom) { self->state.loaded_at = {}; },
     [=](crash_atom) { injected_crash("user", id); },
+    [=](inspect_atom) {
+      const auto& u = self->state.record;
+      return entity_probe{own_mailbox_size(self), u ? "user " + std::to_string(id) + (u->is_staff ? " (staff)" : "") +
+                                                        (u->is_active ? ", active" : ", inactive")
+                                                    : "user " + std::to_string(id) + ", not loaded"};
+    },
     [=](stop_atom) { self->quit(); },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };

@@ -73,7 +73,7 @@ caf::behavior user_change_listener(caf::stateful_actor<listener_state>* self, ca
 
 user_api::behavior_type user_supervisor(supervisor_ptr self, user_domain_deps d) {
   self->state.users = entity_registry{"user", {d.max_restarts, d.restart_window}};
-  auto [idle, stats, crash] = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
+  auto [idle, stats, crash, list, lookup] = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
   return {
     [=](register_user& cmd) {
       auto rp = self->make_response_promise<user_reply>();
@@ -174,6 +174,8 @@ user_api::behavior_type user_supervisor(supervisor_ptr self, user_domain_deps d)
     idle,
     stats,
     crash,
+    list,
+    lookup,
   };
 }
 

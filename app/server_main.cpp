@@ -1,5 +1,6 @@
 // commerce-server: configuration, the database (embedded or DATABASE_URL), migrations, the
 // actor system and the HTTP front door, then a wait for SIGINT/SIGTERM and an orderly stop.
+#include "actors/admin_desk.hpp"
 #include "actors/beat.hpp"
 #include "actors/analytics.hpp"
 #include "actors/blocking_pool.hpp"
@@ -39,6 +40,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
 #include <csignal>
 #include <iostream>
 #include <optional>
@@ -221,6 +223,22 @@ int run(const config::settings& s) {
     worker_settings.visibility_timeout = std::chrono::milliseconds(s.job_visibility_timeout_ms);
     worker_settings.task_retention = std::chrono::hours(s.task_retention_hours);
     actors::job_workers workers{sys, actors::job_worker_deps{db, job_queue, handlers, s.redis_url}, worker_settings};
+    actors::admin_desk_deps admin_deps{db_access, job_queue, s.redis_url};
+    // The desk may still run while `workers` goes out of scope: it reads the stats through a
+    // pointer cleared (under the lock) once the workers have stopped.
+    struct workers_view {
+      std::mutex mtx;
+      actors::job_workers* workers = nullptr;
+    };
+    auto admin_workers = std::make_shared<workers_view>();
+    if (runs_workers) {
+      admin_workers->workers = &workers;
+      admin_deps.worker_stats = [admin_workers] {
+        std::lock_guard<std::mutex> lock{admin_workers->mtx};
+        return admin_workers->workers ? admin_workers->workers->stats() : actors::job_worker_stats{};
+      };
+    }
+    app->admin_desk = actors::spawn_admin_desk(sys, admin_deps);
 
     actors::probe_deps probe;
     probe.db = db;
@@ -246,6 +264,7 @@ int run(const config::settings& s) {
     http::add_task_routes(*routes);
     http::add_inventory_routes(*routes);
     http::add_analytics_routes(*routes);
+    http::add_admin_routes(*routes);
 
     http::front_door door{app, routes};
     if (runs_http) {
@@ -264,6 +283,7 @@ int run(const config::settings& s) {
       beat_deps.schedule = actors::beat_schedule_of(s.beat_schedule, s.reservation_sweep_seconds);
       beat_deps.lock_ttl = std::chrono::milliseconds(s.beat_lock_ttl_ms);
       beat = actors::spawn_beat(sys, beat_deps);
+      caf::anon_send(app->admin_desk, actors::beat_atom::value, beat);
     }
     spdlog::info("commerce-server running as role {}", s.role);
 
@@ -277,7 +297,11 @@ int run(const config::settings& s) {
     if (beat)
       caf::anon_send_exit(beat, caf::exit_reason::user_shutdown);  // releases the leader lock
     workers.stop();  // each running job finishes; the rest stays queued
-    std::vector<caf::actor> everyone{app->probe, app->limiter, watch, notifier, db_workers, crypto_workers,
+    {
+      std::lock_guard<std::mutex> lock{admin_workers->mtx};
+      admin_workers->workers = nullptr;
+    }
+    std::vector<caf::actor> everyone{app->probe, app->limiter, app->admin_desk, watch, notifier, db_workers, crypto_workers,
                                      caf::actor_cast<caf::actor>(app->jobs)};
     for (const auto& typed : {caf::actor_cast<caf::actor>(app->users), caf::actor_cast<caf::actor>(app->catalog),
                               caf::actor_cast<caf::actor>(app->carts), caf::actor_cast<caf::actor>(app->orders),

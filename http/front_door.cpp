@@ -283,6 +283,7 @@ public:
       // the client is already gone; the reply below just fails to send
     }
     app->in_flight.fetch_add(1);
+    app->requests_total.fetch_add(1, std::memory_order_relaxed);
     auto request_id = request_id_of(req);
     request_line line{std::string{Http::methodString(req.method())}, req.resource(), request_id,
                       needs_keep_alive_fix(req),

@@ -50,7 +50,9 @@ struct app_context {
   caf::actor probe;    ///< the health probe
   caf::actor limiter;  ///< rate limits of the auth endpoints (actors/rate_limiter.hpp)
   std::vector<caf::actor> gateways;  ///< the integration actors (the admin console asks their status)
+  caf::actor admin_desk;  ///< the console's jobs view, job retries and audit (actors/admin_desk.hpp)
   std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> requests_total{0};  ///< requests received, ever (the console's request rate)
   std::atomic<int64_t> open_connections{0};  ///< client connections Pistache holds (MAX_CONNECTIONS)
   std::atomic<int64_t> refused_connections{0};  ///< connections refused over MAX_CONNECTIONS, ever
   std::atomic<bool> draining{false};
@@ -89,6 +91,7 @@ void add_shipping_routes(router& r);
 void add_task_routes(router& r);
 void add_inventory_routes(router& r);
 void add_analytics_routes(router& r);
+void add_admin_routes(router& r);
 
 class front_door {
 public:

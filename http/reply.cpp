@@ -27,6 +27,12 @@ void reply::json(int status, const std::string& body, const header_list& headers
   finish(status, body, true, headers);
 }
 
+void reply::typed(int status, const std::string& body, const std::string& media_type, const header_list& headers) {
+  if (!sent_.load())
+    media_type_ = media_type;
+  finish(status, body, true, headers);
+}
+
 void reply::problem(const actors::problem& p, int status, header_list headers) {
   int code = status ? status : status_for(p.code);
   if (code == 401)
@@ -48,7 +54,9 @@ void reply::finish(int status, const std::string& body, bool has_body, const hea
   static const auto json_type = Http::Mime::MediaType::fromString("application/json; charset=utf-8");
   auto code = static_cast<Http::Code>(status);
   try {
-    if (has_body)
+    if (has_body && !media_type_.empty())
+      writer_.send(code, body, Http::Mime::MediaType::fromString(media_type_));
+    else if (has_body)
       writer_.send(code, body, json_type);
     else
       writer_.send(code);

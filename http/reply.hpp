@@ -36,6 +36,8 @@ public:
   reply& operator=(const reply&) = delete;
 
   void json(int status, const std::string& body, const header_list& headers = {});
+  /// A body of another media type (the admin console's page: text/html).
+  void typed(int status, const std::string& body, const std::string& media_type, const header_list& headers = {});
   /// A problem at its mapped status (or `status` when given), with WWW-Authenticate on 401.
   void problem(const actors::problem& p, int status = 0, header_list headers = {});
   void no_content();
@@ -49,6 +51,7 @@ private:
   std::function<void()> on_done_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> sent_{false};
+  std::string media_type_;  ///< empty: JSON
 };
 
 }  // namespace commerce::http

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -83,6 +85,80 @@ void circuit_breaker::record(bool success, std::chrono::steady_clock::time_point
     open_ = true;
     opened_at_ = now;
   }
+}
+
+void circuit_breaker::trip(std::chrono::steady_clock::time_point now) {
+  open_ = true;
+  opened_at_ = now;
+  failures_ = std::max(failures_, threshold_);
+  trial_in_flight_ = false;
+}
+
+void circuit_breaker::reset() {
+  open_ = false;
+  failures_ = 0;
+  trial_in_flight_ = false;
+}
+
+size_t gateway_client::force_breakers(const std::string& provider, bool open) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  size_t n = 0;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [key, breaker] : breakers_) {
+    if (key.rfind(provider + "@", 0) != 0)
+      continue;
+    if (open)
+      breaker.trip(now);
+    else
+      breaker.reset();
+    ++n;
+  }
+  return n;
+}
+
+void gateway_client::count_call(const std::string& provider, const outbound_response& out) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& w = call_windows_[provider];
+  ++w.calls;
+  if (w.latencies_ms.size() < gateway_call_stats::latency_window)
+    w.latencies_ms.push_back(out.latency.count());
+  else
+    w.latencies_ms[w.next] = out.latency.count();
+  w.next = (w.next + 1) % gateway_call_stats::latency_window;
+  if (out.failure != outbound_failure::none || out.status >= 500) {
+    ++w.errors;
+    w.last_error = out.failure != outbound_failure::none ? out.error : "HTTP " + std::to_string(out.status);
+    w.last_error_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+}
+
+gateway_call_stats gateway_client::call_stats(const std::string& provider) {
+  std::vector<int64_t> sorted;
+  gateway_call_stats out;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto it = call_windows_.find(provider);
+    if (it == call_windows_.end())
+      return out;
+    out.calls = it->second.calls;
+    out.errors = it->second.errors;
+    out.last_error = it->second.last_error;
+    out.last_error_at_ms = it->second.last_error_at_ms;
+    sorted = it->second.latencies_ms;
+  }
+  std::sort(sorted.begin(), sorted.end());
+  // Nearest-rank percentiles over the window.
+  auto rank = [&](double q) {
+    auto i = static_cast<size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+    return sorted[std::min(sorted.size() - 1, i == 0 ? 0 : i - 1)];
+  };
+  if (!sorted.empty()) {
+    out.p50_ms = rank(0.50);
+    out.p90_ms = rank(0.90);
+    out.p99_ms = rank(0.99);
+  }
+  return out;
 }
 
 /// libcurl handles keep their connections (and TLS sessions) open between transfers, so calls
@@ -186,6 +262,7 @@ outbound_response gateway_client::send_mail(const smtp_request& request) {
                              std::chrono::steady_clock::now());
   }
   out.latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  count_call(request.provider, out);
   if (record_)
     record_(call_record{request.provider, "send_email", "SMTP", origin_of(request.url), out.status, out.failure, 1,
                         out.latency});
@@ -300,6 +377,7 @@ outbound_response gateway_client::call(const outbound_request& request) {
     std::this_thread::sleep_for(base + std::chrono::milliseconds(spread(jitter)));
   }
   out.latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  count_call(request.provider, out);
   if (record_)
     record_(call_record{request.provider, request.operation, request.method, path_of(request.url), out.status,
                         out.failure, out.attempts, out.latency});

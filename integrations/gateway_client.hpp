@@ -83,6 +83,10 @@ public:
   void record(bool success, std::chrono::steady_clock::time_point now);
   bool open() const { return open_; }
   int failures() const { return failures_; }
+  /// An operator's trip: open now, as if the threshold had been reached (half-open after the pause).
+  void trip(std::chrono::steady_clock::time_point now);
+  /// An operator's reset: closed, failures forgotten.
+  void reset();
 
 private:
   int threshold_;
@@ -98,6 +102,17 @@ struct breaker_report {
   std::string origin;  ///< scheme://host[:port], without credentials
   bool open = false;
   int consecutive_failures = 0;
+};
+
+/// A provider's calls as the admin console shows them: counters since start, latency
+/// percentiles over the last `latency_window` calls, and the last failure.
+struct gateway_call_stats {
+  static constexpr size_t latency_window = 256;
+  int64_t calls = 0;
+  int64_t errors = 0;  ///< no answer, or a 5xx (a 4xx is the gateway answering)
+  int64_t p50_ms = 0, p90_ms = 0, p99_ms = 0;
+  std::string last_error;  ///< empty: none yet
+  int64_t last_error_at_ms = 0;  ///< unix milliseconds
 };
 
 class gateway_client {
@@ -122,7 +137,22 @@ public:
   /// The breakers of `provider`, one per remote origin it has called.
   std::vector<breaker_report> breakers(const std::string& provider);
 
+  /// Opens (trip) or closes (reset) every breaker of `provider`; returns how many it has (one
+  /// per origin it has called: none before its first call).
+  size_t force_breakers(const std::string& provider, bool open);
+
+  gateway_call_stats call_stats(const std::string& provider);
+
 private:
+  struct call_window {
+    int64_t calls = 0, errors = 0;
+    std::vector<int64_t> latencies_ms;  ///< ring of the last latency_window calls
+    size_t next = 0;
+    std::string last_error;
+    int64_t last_error_at_ms = 0;
+  };
+  void count_call(const std::string& provider, const outbound_response& out);
+
   struct handle_pool;
 
   outbound_response attempt(const outbound_request& request);
@@ -132,6 +162,7 @@ private:
   recorder record_;
   std::mutex mtx_;
   std::map<std::string, circuit_breaker> breakers_;
+  std::map<std::string, call_window> call_windows_;  ///< by provider
 };
 
 /// curl_global_init, once, before any thread calls a gateway.

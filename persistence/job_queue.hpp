@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace commerce::persistence {
@@ -64,6 +65,12 @@ public:
   virtual job_queue_stats stats() = 0;
   /// True when some consumer took or waited for jobs within the visibility timeout.
   virtual bool consumers_alive() = 0;
+  /// Jobs each consumer holds unacknowledged (Redis: XPENDING's summary). The PostgreSQL queue
+  /// answers empty: its leases are read from the tasks table (admin_repository).
+  virtual std::vector<std::pair<std::string, int64_t>> pending_by_consumer() { return {}; }
+  /// Removes the job from the dead letter (an administrator retries it). The PostgreSQL queue's
+  /// dead letter is a flag on the task row, cleared with the task itself.
+  virtual void forget_dead(const std::string& job_id) { (void)job_id; }
 };
 
 struct job_queue_settings {

@@ -57,6 +57,21 @@ redis.call('XADD', KEYS[2], '*', 'id', ARGV[3], 'type', ARGV[4], 'payload', ARGV
 return 1
 )lua";
 
+// KEYS: dead. ARGV: job id. Deletes the job's dead-letter entries (the dead letter is short:
+// what failed for good, until someone retries or trims it).
+constexpr const char* forget_dead_script = R"lua(
+local n = 0
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local f = e[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'id' and f[i + 1] == ARGV[1] then
+      n = n + redis.call('XDEL', KEYS[1], e[1])
+    end
+  end
+end
+return n
+)lua";
+
 // KEYS: consumers, stream. ARGV: window ms, group. Forgets consumers silent for a day (from the
 // group too, once they hold nothing: every restart names new ones); counts the live ones.
 const std::string alive_script = std::string{now_ms_lua} + R"lua(
@@ -160,6 +175,23 @@ public:
       st.dead = check(r.command({"XLEN", dead_})).integer;
     });
     return st;
+  }
+
+  std::vector<std::pair<std::string, int64_t>> pending_by_consumer() override {
+    std::vector<std::pair<std::string, int64_t>> out;
+    call([&](redis_client& r) {
+      auto pending = check(r.command({"XPENDING", s_.stream, s_.group}));
+      if (!pending.is_array() || pending.elements.size() < 4 || !pending.elements[3].is_array())
+        return;
+      for (const auto& c : pending.elements[3].elements)
+        if (c.is_array() && c.elements.size() == 2)
+          out.emplace_back(c.elements[0].text, std::stoll(c.elements[1].text));
+    });
+    return out;
+  }
+
+  void forget_dead(const std::string& job_id) override {
+    call([&](redis_client& r) { r.eval(forget_dead_script, {dead_}, {job_id}); });
   }
 
   bool consumers_alive() override {
