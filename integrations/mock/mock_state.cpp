@@ -100,12 +100,30 @@ std::string log_timestamp(std::chrono::system_clock::time_point at) {
   return std::string{text, n} + ms;
 }
 
-/// The filter selects an expectation when it would accept the expectation's own method and path
-/// (MockServer matches the filter against the expectation's request definition).
+/// The filter selects an expectation when it would accept the expectation's request matcher taken
+/// as a request (MockServer matches the filter against the expectation's request definition):
+/// its method, path, headers, query parameters and body as written.
 bool selects_expectation(const request_matcher& filter, const expectation& e) {
-  std::string method = e.request.method ? e.request.method->value : "";
-  std::string path = e.request.path ? e.request.path->value : "";
-  return (!filter.path || filter.path->matches(path)) && (!filter.method || filter.method->matches(method));
+  const auto& m = e.request;
+  recorded_request probe;
+  probe.method = m.method ? m.method->value : "";
+  probe.path = m.path ? m.path->value : "";
+  auto values_of = [](const auto& entries) {
+    multi_map out;
+    for (const auto& [name, values] : entries) {
+      std::vector<std::string> plain;
+      for (const auto& v : values)
+        plain.push_back(v.value);
+      out.emplace_back(name.value, std::move(plain));
+    }
+    return out;
+  };
+  probe.headers = values_of(m.headers);
+  probe.query = values_of(m.query);
+  probe.body = m.body.json ? to_json(*m.body.json) : m.body.text;
+  // Blank filter fields accept anything, so an expectation without a method or path is still
+  // selected by a filter that names neither.
+  return filter.matches(probe);
 }
 
 }  // namespace

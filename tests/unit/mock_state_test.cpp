@@ -270,6 +270,24 @@ BOOST_AUTO_TEST_CASE(clear_by_id_also_clears_the_log_of_what_that_expectation_ma
   BOOST_TEST(retrieve(s, retrieve_type::requests).Size() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_filter_selects_expectations_by_their_whole_request_matcher) {
+  mock_state s;
+  upsert(s, R"([{"id":"json","httpRequest":{"method":"POST","path":"/pay","headers":{"X-Shop":["a"]},"body":{"amount":1}},"httpResponse":{}},
+                {"id":"plain","httpRequest":{"method":"POST","path":"/pay","headers":{"X-Shop":["b"]}},"httpResponse":{}}])");
+  auto ids_for = [&](const std::string& filter) {
+    std::string out;
+    for (const auto& e : retrieve(s, retrieve_type::active_expectations, filter).GetArray())
+      out += (out.empty() ? "" : ",") + std::string{e["id"].GetString()};
+    return out;
+  };
+  BOOST_TEST(ids_for(R"({"path":"/pay"})") == "json,plain");
+  BOOST_TEST(ids_for(R"({"path":"/pay","headers":{"X-Shop":["b"]}})") == "plain");
+  BOOST_TEST(ids_for(R"({"body":{"amount":1}})") == "json");
+  BOOST_TEST(ids_for(R"({"method":"GET"})") == "");
+  s.clear(parse_clear_target(doc(R"({"headers":{"X-Shop":["a"]}})")), clear_type::expectations);
+  BOOST_TEST(ids_for("") == "plain");
+}
+
 BOOST_AUTO_TEST_CASE(control_parsers_accept_mockservers_forms_and_refuse_the_rest) {
   BOOST_TEST((parse_retrieve_type("") == retrieve_type::requests));
   BOOST_TEST((parse_retrieve_type("REQUEST_RESPONSES") == retrieve_type::request_responses));
