@@ -276,7 +276,8 @@ BOOST_AUTO_TEST_CASE(a_filter_selects_expectations_by_their_whole_request_matche
                 {"id":"plain","httpRequest":{"method":"POST","path":"/pay","headers":{"X-Shop":["b"]}},"httpResponse":{}}])");
   auto ids_for = [&](const std::string& filter) {
     std::string out;
-    for (const auto& e : retrieve(s, retrieve_type::active_expectations, filter).GetArray())
+    auto active = retrieve(s, retrieve_type::active_expectations, filter);
+    for (const auto& e : active.GetArray())
       out += (out.empty() ? "" : ",") + std::string{e["id"].GetString()};
     return out;
   };
