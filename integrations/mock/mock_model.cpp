@@ -12,6 +12,8 @@ std::string lower(std::string s) {
   return s;
 }
 
+bool is_blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
 std::string string_of(const rapidjson::Value& v, const char* what) {
   if (!v.IsString())
     throw bad_request(std::string{what} + " must be a string");
@@ -140,8 +142,10 @@ bool is_typed_body(const rapidjson::Value& v) {
 body_matcher parse_body_matcher(const rapidjson::Value& v) {
   body_matcher m;
   if (v.IsString()) {
-    m.type = body_matcher::kind::exact;
     m.text = string_of(v, "body");
+    // A blank string matcher matches any body in MockServer (ExactStringMatcher); the JS
+    // client's mockSimpleResponse sends "body": "".
+    m.type = is_blank(m.text) ? body_matcher::kind::any : body_matcher::kind::exact;
     return m;
   }
   if (!is_typed_body(v)) {  // a plain JSON object or array
@@ -154,7 +158,7 @@ body_matcher parse_body_matcher(const rapidjson::Value& v) {
   if (type == "STRING") {
     m.text = v.HasMember("string") ? string_of(v["string"], "body.string") : "";
     bool sub = v.HasMember("subString") && v["subString"].IsBool() && v["subString"].GetBool();
-    m.type = sub ? body_matcher::kind::substring : body_matcher::kind::exact;
+    m.type = is_blank(m.text) ? body_matcher::kind::any : sub ? body_matcher::kind::substring : body_matcher::kind::exact;
   } else if (type == "REGEX") {
     if (!v.HasMember("regex"))
       throw bad_request("body of type REGEX needs \"regex\"");
@@ -490,8 +494,11 @@ expectation parse_expectation(const rapidjson::Value& v) {
   if (v.HasMember("timeToLive")) {
     const auto& t = v["timeToLive"];
     bool unlimited = t.IsObject() && t.HasMember("unlimited") && t["unlimited"].IsBool() && t["unlimited"].GetBool();
-    if (!unlimited)
+    if (!unlimited) {
       e.expires_at = std::chrono::steady_clock::now() + parse_duration(t, "timeToLive", "timeToLive");
+      e.time_to_live.emplace(t.HasMember("timeUnit") ? string_of(t["timeUnit"], "timeUnit") : "MILLISECONDS",
+                             t["timeToLive"].GetInt64());
+    }
   }
   return e;
 }
@@ -548,6 +555,125 @@ void write_request(rapidjson::Writer<rapidjson::StringBuffer>& w, const recorded
   w.Key("secure");
   w.Bool(false);
   w.EndObject();
+}
+
+
+multi_map effective_headers(const response_action& r) {
+  multi_map out;
+  bool typed = false;
+  for (const auto& [name, values] : r.headers) {
+    auto key = lower(name);
+    if (key == "content-length")
+      continue;  // the HTTP layer computes it
+    typed = typed || key == "content-type";
+    out.emplace_back(name, values);
+  }
+  if (!typed && !r.content_type.empty())
+    out.emplace_back("Content-Type", std::vector<std::string>{r.content_type});
+  else if (!typed && r.json_body)
+    out.emplace_back("Content-Type", std::vector<std::string>{"application/json; charset=utf-8"});
+  return out;
+}
+
+std::string reason_phrase(int status) {
+  static const std::map<int, const char*> phrases = {
+    {100, "Continue"}, {101, "Switching Protocols"}, {200, "OK"}, {201, "Created"}, {202, "Accepted"},
+    {203, "Non-Authoritative Information"}, {204, "No Content"}, {205, "Reset Content"}, {206, "Partial Content"},
+    {300, "Multiple Choices"}, {301, "Moved Permanently"}, {302, "Found"}, {303, "See Other"}, {304, "Not Modified"},
+    {307, "Temporary Redirect"}, {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
+    {402, "Payment Required"}, {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"},
+    {406, "Not Acceptable"}, {408, "Request Timeout"}, {409, "Conflict"}, {410, "Gone"}, {411, "Length Required"},
+    {412, "Precondition Failed"}, {413, "Request Entity Too Large"}, {415, "Unsupported Media Type"},
+    {422, "Unprocessable Entity"}, {429, "Too Many Requests"}, {500, "Internal Server Error"},
+    {501, "Not Implemented"}, {502, "Bad Gateway"}, {503, "Service Unavailable"}, {504, "Gateway Timeout"}};
+  auto it = phrases.find(status);
+  return it == phrases.end() ? "" : it->second;
+}
+
+namespace {
+
+void write_string(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& s) {
+  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+}  // namespace
+
+void write_response(rapidjson::Writer<rapidjson::StringBuffer>& w, const response_action& r) {
+  w.StartObject();
+  w.Key("statusCode");
+  w.Int(r.status);
+  auto phrase = reason_phrase(r.status);
+  if (!phrase.empty()) {
+    w.Key("reasonPhrase");
+    write_string(w, phrase);
+  }
+  auto headers = effective_headers(r);
+  if (!headers.empty()) {
+    w.Key("headers");
+    w.StartObject();
+    for (const auto& [name, values] : headers) {
+      write_string(w, name);
+      w.StartArray();
+      for (const auto& v : values)
+        write_string(w, v);
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  if (!r.body.empty()) {
+    w.Key("body");
+    rapidjson::Document d;
+    if (r.json_body && parse_bounded_json(r.body, d) == json_parse_status::ok)
+      d.Accept(w);  // bounded by the parse: Accept's recursion stays within max_json_depth
+    else
+      write_string(w, r.body);
+  }
+  w.EndObject();
+}
+
+std::string render_expectation(const expectation& e) {
+  rapidjson::Document submitted;
+  parse_bounded_json(e.json, submitted);  // our own rendering of a checked expectation: it parses
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  w.Key("id");
+  write_string(w, e.id);
+  w.Key("priority");
+  w.Int(e.priority);
+  if (submitted.IsObject()) {
+    for (auto it = submitted.MemberBegin(); it != submitted.MemberEnd(); ++it) {
+      std::string_view name{it->name.GetString(), it->name.GetStringLength()};
+      if (name == "id" || name == "priority" || name == "times" || name == "timeToLive")
+        continue;
+      w.Key(it->name.GetString(), it->name.GetStringLength());
+      it->value.Accept(w);
+    }
+  }
+  w.Key("times");
+  w.StartObject();
+  if (e.remaining) {
+    w.Key("remainingTimes");
+    w.Int64(*e.remaining);
+  } else {
+    w.Key("unlimited");
+    w.Bool(true);
+  }
+  w.EndObject();
+  w.Key("timeToLive");
+  w.StartObject();
+  if (e.time_to_live) {
+    w.Key("timeUnit");
+    write_string(w, e.time_to_live->first);
+    w.Key("timeToLive");
+    w.Int64(e.time_to_live->second);
+  } else {
+    w.Key("unlimited");
+    w.Bool(true);
+  }
+  w.EndObject();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
 }
 
 }  // namespace commerce::mock

@@ -98,7 +98,9 @@ struct expectation {
   std::optional<error_action> error;
   std::optional<int64_t> remaining;  ///< nullopt: unlimited
   std::optional<std::chrono::steady_clock::time_point> expires_at;
-  std::string json;  ///< as submitted, id filled in (what retrieve/201 return)
+  /// timeToLive as given (unit, amount), rendered back as MockServer does; nullopt: unlimited.
+  std::optional<std::pair<std::string, int64_t>> time_to_live;
+  std::string json;  ///< as submitted, id filled in (render_expectation normalises it)
 };
 
 /// Untrusted JSON text (a control request, a stubs file) as a document; throws bad_request when it
@@ -122,6 +124,19 @@ bool json_strict(const rapidjson::Value& expected, const rapidjson::Value& actua
 /// The request as MockServer's retrieve renders it; a JSON body deeper than max_json_depth is
 /// rendered as text.
 void write_request(rapidjson::Writer<rapidjson::StringBuffer>& w, const recorded_request& r);
+
+/// The headers a response is sent with: its own, plus the Content-Type its body implies when it
+/// gives none (Content-Length is left to the HTTP layer).
+multi_map effective_headers(const response_action& r);
+/// The reason phrase of an HTTP status, as Netty (MockServer) names it; "" when unknown.
+std::string reason_phrase(int status);
+/// The response as MockServer renders one in retrieve: statusCode, reasonPhrase, headers, body
+/// (a JSON body as JSON).
+void write_response(rapidjson::Writer<rapidjson::StringBuffer>& w, const response_action& r);
+/// The expectation as MockServer renders it (201 answer, ACTIVE_EXPECTATIONS): id, priority, the
+/// request matcher and action as submitted, times {remainingTimes: left | unlimited: true},
+/// timeToLive {timeUnit, timeToLive | unlimited: true}.
+std::string render_expectation(const expectation& e);
 
 /// Compact JSON text. RapidJSON's writer recurses: only for values at most max_json_depth deep.
 std::string to_json(const rapidjson::Value& v);

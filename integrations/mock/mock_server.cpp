@@ -1,5 +1,7 @@
 #include "integrations/mock/mock_server.hpp"
 
+#include "integrations/mock/mock_control.hpp"
+
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/peer.h>
@@ -149,60 +151,23 @@ private:
       auto body = parse_control_body(req.body(), false);
       send_text(rw, Http::Code::Created, state_->upsert(parse_expectations(body)), "application/json; charset=utf-8");
     } else if (what == "/verify") {
-      auto body = parse_control_body(req.body(), false);
-      if (!body.IsObject() || (!body.HasMember("httpRequest") && !body.HasMember("expectationId")))
-        throw bad_request("verify needs \"httpRequest\" or \"expectationId\"");
-      auto matcher = body.HasMember("httpRequest") ? parse_request_matcher(body["httpRequest"])
-                                                   : matcher_for_id(body["expectationId"]);
-      auto described = body.HasMember("httpRequest") ? to_json(body["httpRequest"]) : to_json(body["expectationId"]);
-      int64_t at_least = 1, at_most = 1;  // no times: exactly once
-      if (body.HasMember("times") && body["times"].IsObject()) {
-        const auto& t = body["times"];
-        at_least = t.HasMember("atLeast") && t["atLeast"].IsInt64() ? t["atLeast"].GetInt64() : -1;
-        at_most = t.HasMember("atMost") && t["atMost"].IsInt64() ? t["atMost"].GetInt64() : -1;
-        if (at_least < 0)
-          at_least = 0;
-      }
-      if (auto failure = state_->verify(matcher, described, at_least, at_most))
-        send_text(rw, Http::Code::Not_Acceptable, *failure);
-      else
-        rw.send(Http::Code::Accepted);
+      verdict(rw, state_->verify(parse_verification(parse_control_body(req.body(), false))));
     } else if (what == "/verifySequence") {
-      auto body = parse_control_body(req.body(), false);
-      const char* key = body.IsObject() && body.HasMember("expectationIds") ? "expectationIds" : "httpRequests";
-      if (!body.IsObject() || !body.HasMember(key) || !body[key].IsArray())
-        throw bad_request("verifySequence needs \"httpRequests\" or \"expectationIds\" as an array");
-      std::vector<request_matcher> matchers;
-      for (const auto& m : body[key].GetArray())
-        matchers.push_back(std::string{key} == "httpRequests" ? parse_request_matcher(m) : matcher_for_id(m));
-      if (auto failure = state_->verify_sequence(matchers, to_json(body[key])))
-        send_text(rw, Http::Code::Not_Acceptable, *failure);
-      else
-        rw.send(Http::Code::Accepted);
+      verdict(rw, state_->verify_sequence(parse_verification_sequence(parse_control_body(req.body(), false))));
     } else if (what == "/retrieve") {
-      auto type = lower(req.query().get("type").value_or("requests"));
-      auto format = lower(req.query().get("format").value_or("json"));
-      if (format != "json")
-        throw bad_request("format must be json");
-      auto filter = optional_filter(req.body());
-      if (type == "requests")
-        send_text(rw, Http::Code::Ok, state_->retrieve_requests(filter), "application/json; charset=utf-8");
-      else if (type == "active_expectations")
-        send_text(rw, Http::Code::Ok, state_->retrieve_expectations(filter), "application/json; charset=utf-8");
+      auto type = parse_retrieve_type(req.query().get("type").value_or(""));
+      auto format = req.query().get("format").value_or("");
+      if (!format.empty() && lower(format) != "json")
+        throw bad_request("format must be json (JAVA and LOG_ENTRIES are not supported)");
+      auto filter = parse_filter(parse_control_body(req.body(), true));
+      auto answer = state_->retrieve(type, filter);
+      if (type == retrieve_type::logs)
+        send_text(rw, Http::Code::Ok, answer, "text/plain; charset=utf-8");
       else
-        throw bad_request("type must be one of requests, active_expectations");
+        send_text(rw, Http::Code::Ok, answer, "application/json; charset=utf-8");
     } else if (what == "/clear") {
-      auto type = lower(req.query().get("type").value_or("all"));
-      if (type != "all" && type != "log" && type != "expectations")
-        throw bad_request("type must be one of all, log, expectations");
-      auto body = parse_control_body(req.body(), true);
-      std::optional<std::string> id;
-      std::optional<request_matcher> filter;
-      if (body.IsObject() && body.HasMember("id") && body["id"].IsString())
-        id = body["id"].GetString();
-      else if (body.IsObject())
-        filter = parse_request_matcher(body.HasMember("httpRequest") ? body["httpRequest"] : body);
-      state_->clear(filter, id, type != "log", type != "expectations");
+      auto type = parse_clear_type(req.query().get("type").value_or(""));
+      state_->clear(parse_clear_target(parse_control_body(req.body(), true)), type);
       rw.send(Http::Code::Ok);
     } else if (what == "/reset") {
       state_->reset();
@@ -212,21 +177,12 @@ private:
     }
   }
 
-  /// {"id": "..."} of an expectation upserted since the last reset.
-  request_matcher matcher_for_id(const rapidjson::Value& ref) {
-    if (!ref.IsObject() || !ref.HasMember("id") || !ref["id"].IsString())
-      throw bad_request("an expectation id must be {\"id\": \"...\"}");
-    auto matcher = state_->matcher_of(ref["id"].GetString());
-    if (!matcher)
-      throw bad_request(std::string{"no expectation with id "} + ref["id"].GetString());
-    return *matcher;
-  }
-
-  std::optional<request_matcher> optional_filter(const std::string& body) {
-    auto d = parse_control_body(body, true);
-    if (d.IsNull())
-      return std::nullopt;
-    return parse_request_matcher(d.IsObject() && d.HasMember("httpRequest") ? d["httpRequest"] : d);
+  /// MockServer's verify answers: 202 when it holds, 406 with the failure text otherwise.
+  static void verdict(Http::ResponseWriter& rw, const std::optional<std::string>& failure) {
+    if (failure)
+      send_text(rw, Http::Code::Not_Acceptable, *failure);
+    else
+      rw.send(Http::Code::Accepted);
   }
 
   void data_plane(const Http::Request& req, Http::ResponseWriter rw) {
@@ -246,21 +202,12 @@ private:
     }
     auto response = *action->response;
     auto send = [writer, response] {
-      bool typed = false;
-      for (const auto& [name, values] : response.headers) {
-        if (lower(name) == "content-type")
-          typed = true;
-        if (lower(name) == "content-length")
-          continue;  // Pistache computes it
+      for (const auto& [name, values] : effective_headers(response)) {
         std::string joined;
         for (const auto& v : values)
           joined += (joined.empty() ? "" : ", ") + v;
         writer->headers().add(std::make_shared<named_header>(name, joined));
       }
-      if (!typed && !response.content_type.empty())
-        writer->headers().add(std::make_shared<named_header>("Content-Type", response.content_type));
-      else if (!typed && response.json_body)
-        writer->headers().add(std::make_shared<named_header>("Content-Type", "application/json; charset=utf-8"));
       writer->send(static_cast<Http::Code>(response.status), response.body);
     };
     response.delay.count() ? delays_->after(response.delay, send) : send();

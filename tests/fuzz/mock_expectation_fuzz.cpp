@@ -1,6 +1,6 @@
 // commerce-mock's control plane and matcher: an expectation parsed from JSON (as PUT
 // /mockserver/expectation takes it), then a request matched against it and rendered as retrieve
-// does. Input: "<expectation JSON>\0<METHOD> <path>\n<header>: <value>\n...\n\n<body>".
+// does (the request, the expectation and its response). Input: "<expectation JSON>\0<METHOD> <path>\n<header>: <value>\n...\n\n<body>".
 // Kept to the public functions of mock_model.hpp.
 #include "integrations/mock/mock_model.hpp"
 #include "integrations/untrusted_json.hpp"
@@ -55,6 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       rapidjson::StringBuffer buf;
       rapidjson::Writer<rapidjson::StringBuffer> w{buf};
       mock::write_request(w, request);
+      mock::render_expectation(e);  // the 201 answer and ACTIVE_EXPECTATIONS
+      if (e.response)
+        mock::write_response(w, *e.response);  // REQUEST_RESPONSES and RECORDED_EXPECTATIONS
     }
   } catch (const mock::bad_request&) {
     // a 400 to the client

@@ -997,6 +997,34 @@ BOOST_AUTO_TEST_CASE(retrieve_active_expectations_by_priority_then_oldest) {
   BOOST_TEST(joined(ids_of(retrieve("active_expectations", R"({"path":"/o/.*"})"))) == "second,fifth,first,third,fourth");
 }
 
+BOOST_AUTO_TEST_CASE(retrieve_every_type_as_mockservers_clients_ask_for_it) {
+  expect(R"({"id":"pay","httpRequest":{"path":"/pay"},"httpResponse":{"statusCode":201,"body":{"status":"ok"}}})");
+  send("POST", "/pay", std::string{R"({"amount":1})"});
+  send("GET", "/unmatched");
+  // The JS client asks with upper-case types, format=JSON and a {} (or "") body.
+  BOOST_TEST(retrieve("REQUESTS&format=JSON", "{}").Size() == 2u);
+  BOOST_TEST(retrieve("ACTIVE_EXPECTATIONS&format=JSON", "\"\"").Size() == 1u);
+  auto pairs = retrieve("REQUEST_RESPONSES&format=JSON", "{}");
+  BOOST_REQUIRE(pairs.Size() == 2u);
+  BOOST_TEST(num(at(pairs[0], "httpResponse"), "statusCode") == 201.0);
+  BOOST_TEST(num(at(pairs[1], "httpResponse"), "statusCode") == 404.0);
+  auto recorded = retrieve("RECORDED_EXPECTATIONS&format=JSON", R"({"path":"/pay"})");
+  BOOST_REQUIRE(recorded.Size() == 1u);
+  BOOST_TEST(str_member(at(recorded[0], "httpRequest"), "path") == "/pay");
+  // LOGS is text, MockServer's messages between its separator lines.
+  auto logs = control("retrieve?type=LOGS", "{}");
+  CHECK_STATUS(logs, 200);
+  BOOST_TEST(contains(logs.header("Content-Type"), "text/plain"));
+  BOOST_TEST(contains(logs.body, "received request:"), logs.body);
+  BOOST_TEST(contains(logs.body, "\n------------------------------------\n"), logs.body);
+  // Anything else is a 400 that names the allowed values.
+  auto bad_type = control("retrieve?type=everything");
+  CHECK_STATUS(bad_type, 400);
+  BOOST_TEST(contains(bad_type.body, "request_responses"), bad_type.body);
+  CHECK_STATUS(control("retrieve?type=requests&format=java"), 400);
+  CHECK_STATUS(control("clear?type=some"), 400);
+}
+
 BOOST_AUTO_TEST_CASE(clear_with_a_matcher_clears_only_what_matches) {
   expect(R"({"id":"pay","httpRequest":{"path":"/api/v1/payments"},"httpResponse":{"body":"pay"}})");
   expect(R"({"id":"ship","httpRequest":{"path":"/api/v1/shipping/calculate"},"httpResponse":{"body":"ship"}})");
