@@ -185,7 +185,9 @@ job_outcome remind_abandoned_carts(const periodic_job_deps& d, caf::scoped_actor
     }
     integrations::email_message message{cart.email, "abandoned_cart", "Your cart is waiting", std::nullopt,
                                         {{"lines", std::to_string(cart.lines)}, {"units", std::to_string(cart.units)},
-                                         {"first_name", cart.first_name}}};
+                                         {"first_name", cart.first_name}},
+                                        // One reminder per cart change, also at the provider.
+                                        "cart-reminder:" + std::to_string(cart.user_id) + ":" + cart.changed_at};
     bool accepted = false;
     self->request(d.gateways.email, d.call_timeout, std::move(message))
       .receive([&](integrations::send_result& r) { accepted = r.accepted; },

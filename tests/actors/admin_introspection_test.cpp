@@ -14,19 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-persistence::postal_address address() { return {"Ann", "Lee", "Tverskaya 1", "Moscow", "101000", "RU"}; }
-
-actors::place_order order_for(int64_t user_id, std::vector<persistence::order_line_request> items) {
-  actors::place_order cmd;
-  cmd.order.user_id = user_id;
-  cmd.order.items = std::move(items);
-  cmd.order.shipping_address = address();
-  cmd.order.billing_address = address();
-  cmd.order.payment_method = "card";
-  cmd.order.shipping_method = "standard";
-  return cmd;
-}
-
 const actors::child_summary* child_of(const actors::children_page& page, int64_t entity_id) {
   auto it = std::find_if(page.children.begin(), page.children.end(),
                          [&](const actors::child_summary& c) { return c.entity_id == entity_id; });
