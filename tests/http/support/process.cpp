@@ -442,28 +442,24 @@ namespace {
 std::unique_ptr<server_process> shared;
 std::string shared_error;
 
-struct module_fixture {
-  module_fixture() = default;
-  void setup() {
-    // Fail the whole run at once when it is not started by scripts/test.
-    server_binary();
-    test_database_url();
-    test_redis_url();
-  }
-  void teardown() {
-    if (!shared)
-      return;
-    shared->stop();
-    BOOST_TEST((shared->exit_code() == std::optional<int>{0}),
-               "the shared server ended with " << shared->exit_description() << " after SIGTERM; log tail:\n"
-                                               << shared->log_tail(30));
-    shared.reset();
-  }
-};
-
 }  // namespace
 
-BOOST_TEST_GLOBAL_FIXTURE(module_fixture);
+void check_http_test_environment() {
+  // Fail the whole run at once when it is not started by scripts/test.
+  server_binary();
+  test_database_url();
+  test_redis_url();
+}
+
+void stop_shared_server() {
+  if (!shared)
+    return;
+  shared->stop();
+  BOOST_TEST((shared->exit_code() == std::optional<int>{0}),
+             "the shared server ended with " << shared->exit_description() << " after SIGTERM; log tail:\n"
+                                             << shared->log_tail(30));
+  shared.reset();
+}
 
 server_process& shared_server() {
   if (shared)
