@@ -133,12 +133,6 @@ std::map<std::string, std::string> inherited_environment();
 /// The server shared by the flow tests of this binary: started on first use, stopped when the
 /// test module ends. If it failed to start once, later calls fail at once with the same error.
 server_process& shared_server();
-/// For the http_tests program's global fixture (tests/http/main.cpp; the library registers no
-/// fixture, so programs that only reach running servers, like tests/integration, need none of
-/// this): fail at once unless COMMERCE_SERVER, TEST_DATABASE_URL and TEST_REDIS_URL are set...
-void check_http_test_environment();
-/// ...and at the end stop the shared server, checking that it exits 0.
-void stop_shared_server();
 
 /// The outcome of a binary run to its exit (start-up failures, --help).
 struct run_result {
