@@ -8,6 +8,9 @@
 #include "tests/integration/base/provider_stacks.hpp"
 
 #include "tests/http/support/mock_control.hpp"
+#include "tests/http/support/signing.hpp"
+
+#include <ctime>
 
 #include <boost/test/unit_test.hpp>
 
@@ -131,6 +134,60 @@ BOOST_FIXTURE_TEST_CASE(stripe_payment_3ds_confirm_and_refund_on_stack_a, stack_
   BOOST_TEST_REQUIRE(refunds.Size() == 1u);
   BOOST_TEST(has_form_pair(mock_request_text(refunds[0]), "amount=10000"), mock_request_text(refunds[0]));
   BOOST_TEST(mock_first_header(refunds[0], "Authorization") == "Bearer " + st.setting("PAYMENT_SECRET"));
+}
+
+// A payment awaiting 3-D Secure settles through Stripe's signed webhook: the stack's
+// PAYMENT_WEBHOOK_SECRET (config/integration-providers.env) signs it; a wrong signature is refused
+// without asking Stripe; a good one makes the server re-read the PaymentIntent, whose status (not the
+// event's) marks the order paid and sends the confirmation.
+BOOST_FIXTURE_TEST_CASE(stripe_signed_webhook_settles_the_payment_on_stack_a, stack_mocks,
+                        *boost::unit_test::label("service.stripe") * boost::unit_test::label("service.sendgrid") *
+                          boost::unit_test::label("module.orders_payments") *
+                          boost::unit_test::label("module.payments_notifications")) {
+  const auto st = stack('A');
+  const auto whsec = st.setting("PAYMENT_WEBHOOK_SECRET");
+  BOOST_TEST_REQUIRE(!whsec.empty(), "PROVIDERS_A_PAYMENT_WEBHOOK_SECRET is not set");
+  shop s{st.app_url, "stripehook", false, "75.00"};
+  const int64_t order = s.order(1);
+  const auto id = std::to_string(order);
+  const auto intent = "pi_" + integration::unique_tag("hook");
+  pay.expect(expectation("POST", "/v1/payment_intents", "metadata%5Border_id%5D=" + id + "&", 200,
+                         json_object{{"id", intent}, {"object", "payment_intent"}, {"status", "requires_action"},
+                                     {"next_action", json_object{{"type", "redirect_to_url"},
+                                                                 {"redirect_to_url", json_object{{"url", "https://hooks.stripe.com/3ds/" + intent}}}}}},
+                         1));
+  mail.expect(expectation("POST", "/v3/mail/send", s.buyer.user().email, 202, "{}"));
+  auto created = s.buyer.post("/api/payments/create/", json_object{{"order_id", order}, {"return_url", "https://shop.example/back"}});
+  BOOST_TEST_REQUIRE(created.status == 201, created.describe());
+  BOOST_TEST_REQUIRE(string_of(created.json, "status") == "pending", created.body);
+
+  const std::string event = json_object{
+    {"id", "evt_" + intent},
+    {"type", "payment_intent.succeeded"},
+    {"data", json_object{{"object", json_object{{"id", intent}, {"status", "succeeded"},
+                                                {"metadata", json_object{{"order_id", id}}}}}}}};
+  auto signature = [&](const std::string& key) {
+    auto t = std::to_string(std::time(nullptr));
+    return "Stripe-Signature: t=" + t + ",v1=" + http_test::hex_encode(http_test::hmac_sha256(key, t + "." + event));
+  };
+  session stripe{st.app_url};  // Stripe calls anonymously
+  auto forged = stripe.request("POST", "/api/payments/webhook/", event, {signature(whsec + "x")});
+  BOOST_TEST((forged.status == 400 && forged.error_code() == "invalid_signature"), forged.describe());
+  BOOST_TEST(pay.recorded(matcher("GET", "/v1/payment_intents/" + intent)).Size() == 0u, "a refused webhook asked Stripe");
+  BOOST_TEST(string_of(s.get_order(order).json, "payment_status") == "pending");
+
+  pay.expect(expectation("GET", "/v1/payment_intents/" + intent, "", 200,
+                         json_object{{"id", intent}, {"object", "payment_intent"}, {"status", "succeeded"}}));
+  auto signed_hook = stripe.request("POST", "/api/payments/webhook/", event, {signature(whsec)});
+  BOOST_TEST_REQUIRE(signed_hook.status == 200, signed_hook.describe());
+  auto gets = pay.recorded(matcher("GET", "/v1/payment_intents/" + intent));
+  BOOST_TEST_REQUIRE(gets.Size() == 1u, "the server re-reads the PaymentIntent from Stripe");
+  BOOST_TEST(mock_first_header(gets[0], "Authorization") == "Bearer " + st.setting("PAYMENT_SECRET"));
+  auto paid = s.get_order(order);
+  BOOST_TEST(string_of(paid.json, "payment_status") == "paid", paid.body);
+  BOOST_TEST(string_of(paid.json, "status") == "confirmed", paid.body);
+  auto list = s.notifications(order, 1);
+  BOOST_TEST(notification_in(list, "email", "order_confirmation") == "sendgrid/sent/" + s.buyer.user().email, list.body);
 }
 
 BOOST_FIXTURE_TEST_CASE(cloudpayments_token_charge_and_refund_on_stack_b, stack_mocks,
