@@ -276,6 +276,76 @@ BOOST_FIXTURE_TEST_CASE(cloudpayments_token_charge_and_refund_on_stack_b, stack_
   BOOST_TEST(same_money(number_of(partly.json, "refunded_amount"), 99.90), partly.body);
 }
 
+// CloudPayments' 3-D Secure: the charge answers Success:false with the bank's AcsUrl, so the payment
+// stays pending; CloudPayments' Pay notification (JSON), signed Content-HMAC with the stack's API secret,
+// makes the server ask /payments/get, whose Completed marks the order paid. A notification signed
+// with anything else is refused and asks nobody.
+BOOST_FIXTURE_TEST_CASE(cloudpayments_3ds_settled_by_signed_notification_on_stack_b, stack_mocks,
+                        *boost::unit_test::label("service.cloudpayments") * boost::unit_test::label("service.mailgun") *
+                          boost::unit_test::label("module.orders_payments") *
+                          boost::unit_test::label("module.payments_notifications")) {
+  const auto st = stack('B');
+  const auto secret = st.setting("PAYMENT_SECRET");
+  shop s{st.app_url, "cp3ds", false, "64.00"};
+  const auto email = s.buyer.user().email;
+  const int64_t order = s.order(1);
+  const auto cryptogram = "eyJUeXBlIjoiQ2xvdWRDYXJkIn0" + integration::unique_tag("c");
+  const int64_t transaction = unique_number();
+  const auto this_transaction = "\"TransactionId\":" + std::to_string(transaction);
+  pay.expect(expectation("POST", "/payments/cards/charge", R"("CardCryptogramPacket":")" + cryptogram + "\"", 200,
+                         json_object{{"Success", false}, {"Message", nullptr},
+                                     {"Model", json_object{{"TransactionId", transaction}, {"PaReq", "eJxVUdtugkAQ/RXD"},
+                                                           {"AcsUrl", "https://demo.cloudpayments.ru/acs"}}}},
+                         1));
+  pay.expect(expectation("POST", "/payments/get", this_transaction, 200,
+                         json_object{{"Success", true}, {"Model", json_object{{"TransactionId", transaction}, {"Status", "AwaitingAuthentication"}}}},
+                         1));
+  mail.expect(expectation("POST", "/v3/" + st.setting("EMAIL_ACCOUNT_ID") + "/messages", form_encoded(email), 200,
+                          R"({"id":"<int.3ds@mg.shop.test>","message":"Queued. Thank you."})"));
+
+  auto pending = s.buyer.post("/api/payments/process/", process_body(order, cryptogram));
+  BOOST_TEST_REQUIRE(pending.status == 200, pending.describe());
+  BOOST_TEST(string_of(pending.json, "status") == "pending", pending.body);
+  BOOST_TEST(string_of(pending.json, "confirmation_url") == "https://demo.cloudpayments.ru/acs", pending.body);
+  BOOST_TEST(string_of(s.get_order(order).json, "payment_status") == "pending");
+  auto charges = pay.recorded(matcher("POST", "/payments/cards/charge", R"("CardCryptogramPacket":")" + cryptogram + "\""));
+  BOOST_TEST_REQUIRE(charges.Size() == 1u);
+  BOOST_TEST(string_of(mock_request_body(charges[0]), "InvoiceId") == std::to_string(order), mock_request_text(charges[0]));
+
+  // The JSON form of a Pay notification (CloudPayments sends either form; HMAC over the raw body).
+  const std::string notification = json_object{{"TransactionId", transaction},
+                                               {"Amount", 64.00},
+                                               {"Currency", "RUB"},
+                                               {"InvoiceId", std::to_string(order)},
+                                               {"AccountId", std::to_string(s.buyer.user().id)},
+                                               {"Status", "Completed"},
+                                               {"OperationType", "Payment"}};
+  auto hmac = [&](const std::string& key) {
+    return "Content-HMAC: " + http_test::b64_encode(http_test::hmac_sha256(key, notification));
+  };
+  session cloudpayments{st.app_url};
+  const auto asked_before = pay.recorded(matcher("POST", "/payments/get", this_transaction)).Size();
+  auto forged = cloudpayments.request("POST", "/api/payments/webhook/", notification, {hmac(secret + "x")});
+  BOOST_TEST((forged.status == 400 && forged.error_code() == "invalid_signature"), forged.describe());
+  BOOST_TEST(pay.recorded(matcher("POST", "/payments/get", this_transaction)).Size() == asked_before,
+             "a refused notification asked CloudPayments");
+
+  pay.expect(expectation("POST", "/payments/get", this_transaction, 200,
+                         json_object{{"Success", true}, {"Model", json_object{{"TransactionId", transaction}, {"Status", "Completed"}}}}));
+  auto accepted = cloudpayments.request("POST", "/api/payments/webhook/", notification, {hmac(secret)});
+  BOOST_TEST_REQUIRE(accepted.status == 200, accepted.describe());
+  BOOST_TEST(int_of(accepted.json, "code") == std::optional<int64_t>{0}, "CloudPayments wants {\"code\":0}: " << accepted.body);
+  auto paid = s.get_order(order);
+  BOOST_TEST(string_of(paid.json, "payment_status") == "paid", paid.body);
+  BOOST_TEST(string_of(paid.json, "status") == "confirmed", paid.body);
+  auto checks = pay.recorded(matcher("POST", "/payments/get", this_transaction));
+  BOOST_TEST_REQUIRE(checks.Size() == asked_before + 1, "one status check after the signed notification");
+  BOOST_TEST(mock_first_header(checks[checks.Size() - 1], "Authorization") ==
+             basic_auth(st.setting("PAYMENT_ACCOUNT_ID"), secret));
+  auto list = s.notifications(order, 1);
+  BOOST_TEST(notification_in(list, "email", "order_confirmation") == "mailgun/sent/" + email, list.body);
+}
+
 BOOST_FIXTURE_TEST_CASE(yookassa_redirect_confirm_and_full_refund_on_stack_c, stack_mocks,
                         *boost::unit_test::label("service.yookassa") * boost::unit_test::label("service.smtp") *
                           boost::unit_test::label("module.orders_payments") *
