@@ -223,7 +223,10 @@ int run(const config::settings& s) {
     worker_settings.visibility_timeout = std::chrono::milliseconds(s.job_visibility_timeout_ms);
     worker_settings.task_retention = std::chrono::hours(s.task_retention_hours);
     actors::job_workers workers{sys, actors::job_worker_deps{db, job_queue, handlers, s.redis_url}, worker_settings};
-    actors::admin_desk_deps admin_deps{db_access, job_queue, s.redis_url};
+    actors::admin_desk_deps admin_deps;
+    admin_deps.db = db_access;
+    admin_deps.queue = job_queue;
+    admin_deps.redis_url = s.redis_url;
     // The desk may still run while `workers` goes out of scope: it reads the stats through a
     // pointer cleared (under the lock) once the workers have stopped.
     struct workers_view {
