@@ -49,6 +49,8 @@ public:
   const signed_in_user& sign_in(const std::string& email, const std::string& password);
   /// Replaces the access token (after a password change, or to act with an old one).
   void use_token(const std::string& access) { user_.access = access; }
+  /// Acts as `user`, signed in elsewhere (a token shared by a program's sessions).
+  void act_as(const signed_in_user& user) { user_ = user; }
   /// Forgets the token: later requests are anonymous.
   void sign_out() { user_ = {}; }
 
@@ -66,7 +68,9 @@ private:
 };
 
 /// A session signed in as the staff account (ADMIN_EMAIL / ADMIN_PASSWORD) at `base_url`
-/// (default APP_URL). Catalog writes, inventory and analytics stats are staff-only.
+/// (default APP_URL). Catalog writes, inventory and analytics stats are staff-only. It signs in
+/// once per server and program: the server allows an account 10 sign-ins a minute
+/// (AUTH_ACCOUNT_*), and the categories use staff at the same servers within a minute.
 session staff_session(const std::string& base_url = "");
 
 /// A run-unique tag of letters and digits (pid, counter, milliseconds): the stack's database

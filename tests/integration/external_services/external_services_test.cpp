@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(test_inventory_sync_integration, *boost::unit_test::label("
                                                         boost::unit_test::label("module.auth_products")) {
   // document bug: the product was created with no token at all and the fixed SKU INV_SYNC_TEST (409
   // on any rerun), and the result was never checked; staff, a unique SKU and 201 here (API.md §7.3).
-  auto admin = shared_staff_session();
+  auto admin = staff_session();
   session anonymous{app_url()};
   const auto sku = "INV_SYNC_TEST-" + integration::unique_tag();
   auto product_response =
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(test_inventory_sync_integration, *boost::unit_test::label("
 }
 
 BOOST_AUTO_TEST_CASE(test_analytics_integration, *boost::unit_test::label("flow.analytics_data")) {
-  auto admin = shared_staff_session();
+  auto admin = staff_session();
   // document bug: stats were read anonymously; they are staff-only (API.md §7.9). Other cases may
   // track events meanwhile, so the counts are compared as at least the events sent here.
   auto stats_before = admin.get("/api/analytics/stats/");
