@@ -26,11 +26,13 @@ void append_time(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest
 
 void append(spdlog::memory_buf_t& dest, std::string_view s) { dest.append(s.data(), s.data() + s.size()); }
 
-/// {"time","level", then either "message" (escaped) or the access fields the message already holds.
+constexpr std::string_view access_logger_name = "access";
+
+/// {"time","level", then either "message" (escaped) or, for the access logger's lines, the
+/// fields its message already holds. A formatter belongs to a sink in spdlog, and both loggers
+/// share one sink (whole lines, never interleaved), so the logger's name tells them apart.
 class json_formatter : public spdlog::formatter {
 public:
-  explicit json_formatter(bool message_is_fields) : fields_(message_is_fields) {}
-
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     append(dest, "{\"time\":\"");
     append_time(msg, dest);
@@ -38,7 +40,7 @@ public:
     auto level = spdlog::level::to_string_view(msg.level);
     append(dest, {level.data(), level.size()});
     std::string_view payload{msg.payload.data(), msg.payload.size()};
-    if (fields_) {
+    if (std::string_view{msg.logger_name.data(), msg.logger_name.size()} == access_logger_name) {
       append(dest, "\",");
       append(dest, payload);
     } else {
@@ -49,10 +51,7 @@ public:
     append(dest, "}\n");
   }
 
-  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<json_formatter>(fields_); }
-
-private:
-  bool fields_;
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<json_formatter>(); }
 };
 
 /// Length of the UTF-8 sequence starting at s[i], or 0 when it is not one.
@@ -115,11 +114,10 @@ std::shared_ptr<spdlog::logger> install_logging(log_format format, const std::st
   // No colours in JSON: escape codes are not JSON. One sink, so ordinary and access lines interleave whole.
   auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
   auto main = std::make_shared<spdlog::logger>("", sink);
-  main->set_formatter(std::make_unique<json_formatter>(false));
+  main->set_formatter(std::make_unique<json_formatter>());
   main->set_level(lvl);
   spdlog::set_default_logger(main);
-  auto access = std::make_shared<spdlog::logger>("access", sink);
-  access->set_formatter(std::make_unique<json_formatter>(true));
+  auto access = std::make_shared<spdlog::logger>(std::string{access_logger_name}, sink);
   access->set_level(lvl);
   return access;
 }

@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(series_follow_known_activity_and_parse) {
                          ",provider=generic,}") == 1u,
              text);
   // Raw paths are never labels: the unknown path and the ids do not show.
-  BOOST_TEST(text.find("999999999") == std::string::npos);
+  BOOST_TEST(text.find("/api/products/999999999") == std::string::npos);
   BOOST_TEST(text.find("/no/such/place") == std::string::npos);
 
   // The whole exposition through the reference parser, and the naming conventions checked there.
