@@ -182,4 +182,14 @@ BOOST_AUTO_TEST_CASE(metrics_disabled_is_not_routed) {
   CHECK_STATUS(c.get("/metrics"), 404);
 }
 
+BOOST_AUTO_TEST_CASE(openapi_document_is_served) {
+  client c{shared_server().base_url()};
+  auto r = c.get("/api/openapi.json");
+  REQUIRE_STATUS(r, 200);
+  BOOST_TEST_REQUIRE((r.is_json && r.json.IsObject() && r.json.HasMember("paths")), r.describe());
+  BOOST_TEST(r.str("openapi") == "3.1.0");
+  BOOST_TEST(r.json["paths"].HasMember("/api/orders/{id}/"));
+  BOOST_TEST(r.json["paths"].HasMember("/metrics"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
