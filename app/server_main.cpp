@@ -23,6 +23,8 @@
 #include "app/bootstrap.hpp"
 #include "config/settings.hpp"
 #include "http/front_door.hpp"
+#include "http/logging.hpp"
+#include "http/metrics.hpp"
 #include "persistence/embedded_postgres.hpp"
 #include "persistence/job_queue.hpp"
 #include "integrations/email_gateway.hpp"
@@ -76,7 +78,7 @@ caf::behavior escalation_watch(caf::event_based_actor* self, std::vector<caf::ac
   return {[](caf::unit_t) {}};
 }
 
-int run(const config::settings& s) {
+int run(const config::settings& s, std::shared_ptr<spdlog::logger> access_logger) {
   auto stop_signals = block_stop_signals();
   actors::crypto::init();
 
@@ -114,7 +116,24 @@ int run(const config::settings& s) {
   client_settings.max_attempts = 2;
   client_settings.breaker_failures = s.gateway_breaker_failures;
   client_settings.breaker_open_for = std::chrono::milliseconds(s.gateway_breaker_open_ms);
-  auto gateways = std::make_shared<integrations::gateway_client>(client_settings, [db](const integrations::call_record& r) {
+  // The route table comes first: the metrics' per-route series are made from it.
+  const bool metrics_on = s.metrics_enabled && (!s.metrics_token.empty() || s.app_env != "production");
+  if (s.metrics_enabled && !metrics_on)
+    spdlog::warn("GET /metrics is not served: APP_ENV=production needs METRICS_TOKEN (or METRICS_ENABLED=false)");
+  auto routes = std::make_shared<http::router>();
+  http::add_all_routes(*routes, metrics_on);
+  std::shared_ptr<http::metrics> metrics;
+  if (s.metrics_enabled) {  // recorded even when not served, so METRICS_ENABLED alone decides the cost
+    metrics = std::make_shared<http::metrics>(*routes);
+    db->observe_waits([metrics](std::chrono::nanoseconds waited, bool timed_out) { metrics->db_wait(waited, timed_out); });
+    std::weak_ptr<pg::pool> pool = db;  // the metrics must not keep the pool open
+    metrics->sources.db_pool_size = [pool] { auto p = pool.lock(); return p ? p->size() : 0; };
+    metrics->sources.db_pool_idle = [pool] { auto p = pool.lock(); return p ? p->idle() : 0; };
+  }
+
+  auto gateways = std::make_shared<integrations::gateway_client>(client_settings, [db, metrics](const integrations::call_record& r) {
+    if (metrics)
+      metrics->gateway_call(r);
     static const char* failures[] = {"none", "connect", "timeout", "breaker_open", "protocol"};
     try {
       auto c = db->acquire(std::chrono::milliseconds(500));
@@ -256,18 +275,18 @@ int run(const config::settings& s) {
                                         caf::actor_cast<caf::actor>(app->carts), caf::actor_cast<caf::actor>(app->orders)};
     auto watch = sys.spawn(escalation_watch, supervisors, failed);
 
-    auto routes = std::make_shared<http::router>();
-    http::add_system_routes(*routes);
-    http::add_auth_routes(*routes);
-    http::add_catalog_routes(*routes);
-    http::add_cart_routes(*routes);
-    http::add_order_routes(*routes);
-    http::add_payment_routes(*routes);
-    http::add_shipping_routes(*routes);
-    http::add_task_routes(*routes);
-    http::add_inventory_routes(*routes);
-    http::add_analytics_routes(*routes);
-    http::add_admin_routes(*routes);
+    if (metrics) {  // read only by /metrics scrapes, which end with the front door (before these go)
+      metrics->sources.job_queue = job_queue;
+      metrics->sources.blocking_pool = db_workers;
+      if (runs_workers)
+        metrics->sources.job_outcomes = [&workers] { return workers.stats(); };
+      metrics->in_flight = [a = app.get()] { return a->in_flight.load(); };
+      metrics->open_connections = [a = app.get()] { return a->open_connections.load(); };
+      metrics->refused_connections = [a = app.get()] { return a->refused_connections.load(); };
+    }
+    app->metrics = metrics;
+    app->access_logger = access_logger;
+    app->logs = s.log_format == "json" ? http::log_format::json : http::log_format::text;
 
     http::front_door door{app, routes};
     if (runs_http) {
@@ -347,10 +366,10 @@ int main(int argc, char** argv) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(s.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  auto access_logger =
+    http::install_logging(s.log_format == "json" ? http::log_format::json : http::log_format::text, s.log_level);
   try {
-    return run(s);
+    return run(s, access_logger);
   } catch (const config::config_error& e) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;

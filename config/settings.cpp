@@ -246,6 +246,25 @@ const std::vector<setting_spec>& specs() {
     {"ACCESS_LOG", nullptr, "one log line per request (true/false)",
      [](settings& s, const std::string& v) { s.access_log = to_bool("ACCESS_LOG", v); },
      [](const settings& s) { return std::string{s.access_log ? "true" : "false"}; }},
+    // Observability (issue 12).
+    {"LOG_FORMAT", nullptr, "text (for a terminal) or json (one object per line: time, level, request id, route, ...)",
+     [](settings& s, const std::string& v) {
+       if (v != "text" && v != "json")
+         throw config_error("LOG_FORMAT must be text or json; got '" + v + "'");
+       s.log_format = v;
+     },
+     [](const settings& s) { return s.log_format; }},
+    {"METRICS_ENABLED", nullptr, "serve GET /metrics (Prometheus text) and record per-request series (true/false)",
+     [](settings& s, const std::string& v) { s.metrics_enabled = to_bool("METRICS_ENABLED", v); },
+     [](const settings& s) { return std::string{s.metrics_enabled ? "true" : "false"}; }},
+    {"METRICS_TOKEN", nullptr,
+     "bearer token /metrics requires; unset = open (development, test) or not served (production)",
+     [](settings& s, const std::string& v) {
+       if (!v.empty() && v.size() < 16)
+         throw config_error("METRICS_TOKEN must be at least 16 characters");
+       s.metrics_token = v;
+     },
+     [](const settings& s) { return std::string{s.metrics_token.empty() ? "" : "(set)"}; }},
   };
   return all;
 }

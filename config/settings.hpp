@@ -101,6 +101,10 @@ struct settings {
   int64_t cart_reminder_after_seconds = 86400;  ///< a cart untouched this long gets one reminder
   std::string log_level = "info";
   bool access_log = true;
+  // Observability (issue 12): metrics and the log format.
+  std::string log_format = "text";  ///< text (people at a terminal) or json (one object per line)
+  bool metrics_enabled = true;      ///< GET /metrics; false: not routed, nothing recorded per request
+  std::string metrics_token;        ///< when set, /metrics wants `Authorization: Bearer <it>`
 };
 
 /// Wrong configuration: the message is one line saying which setting and why.

@@ -641,7 +641,7 @@ void audit(caf::event_based_actor* self, const ctx_ptr& ctx) {
 
 void console_page(caf::event_based_actor*, const ctx_ptr& ctx) {
   // The page holds no data: it asks /admin/api with the token the operator types in.
-  ctx->out->typed(200, admin_console_html(), "text/html; charset=utf-8",
+  ctx->out->text(200, admin_console_html(), "text/html; charset=utf-8",
                   {{"Cache-Control", "no-store"},
                    {"Content-Security-Policy",
                     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "

@@ -68,9 +68,12 @@ void within_rate_limits(caf::event_based_actor* self, const ctx_ptr& ctx, const 
       [=](actors::rate_verdict& v) mutable {
         if (v.allowed())
           next();
-        else
+        else {
+          if (ctx->app->metrics)
+            ctx->app->metrics->rate_limited();
           ctx->out->problem(actors::problem::of(error_code::rate_limited, "too many attempts, retry later"), 0,
                             {{"Retry-After", std::to_string(v.retry_after_seconds)}});
+        }
       },
       [=](caf::error&) { answer_problem(ctx, actors::problem::unavailable()); });
 }

@@ -287,8 +287,10 @@ public:
     auto request_id = request_id_of(req);
     request_line line{std::string{Http::methodString(req.method())}, req.resource(), request_id,
                       needs_keep_alive_fix(req),
-                      app->settings.access_log};
+                      app->settings.access_log, app->logs, app->access_logger};
     auto out = std::make_shared<reply>(std::move(writer), std::move(line), [app] { app->in_flight.fetch_sub(1); });
+    if (app->metrics)
+      out->routed(nullptr, app->metrics->unmatched());
 
     if (app->draining.load()) {
       out->problem(actors::problem::of(error_code::service_unavailable, "the server is shutting down"));
@@ -308,6 +310,7 @@ public:
       return;
     }
     const route* r = m.found;
+    out->routed(&r->pattern, app->metrics ? app->metrics->route(r->index) : nullptr);
     if (static_cast<int64_t>(req.body().size()) > app->settings.max_body_bytes) {
       out->problem(actors::problem::of(error_code::payload_too_large, "the request body exceeds " +
                                                               std::to_string(app->settings.max_body_bytes) + " bytes"));
@@ -368,7 +371,7 @@ public:
       ctx->host = host->host() + (host->port().toString() == "80" ? "" : ":" + host->port().toString());
     if (auto key = req.headers().tryGetRaw("Idempotency-Key"))
       ctx->idempotency_key = key->value();
-    if (r->provider_callback) {  // only where a handler reads them: not a map per request on the hot path
+    if (r->provider_callback || r->reads_headers) {  // only where a handler reads them: not a map per request on the hot path
       for (const auto& [name, raw] : req.headers().rawList()) {
         auto lower = name;
         std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });

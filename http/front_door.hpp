@@ -13,6 +13,7 @@
 #include "config/ip_ranges.hpp"
 #include "config/settings.hpp"
 #include "http/jwt.hpp"
+#include "http/metrics.hpp"
 #include "http/reply.hpp"
 #include "http/router.hpp"
 
@@ -56,6 +57,9 @@ struct app_context {
   std::atomic<int64_t> open_connections{0};  ///< client connections Pistache holds (MAX_CONNECTIONS)
   std::atomic<int64_t> refused_connections{0};  ///< connections refused over MAX_CONNECTIONS, ever
   std::atomic<bool> draining{false};
+  std::shared_ptr<http::metrics> metrics;         ///< null: METRICS_ENABLED=false (nothing recorded)
+  std::shared_ptr<spdlog::logger> access_logger;  ///< null: the default logger
+  log_format logs = log_format::text;
 };
 
 /// One request as handlers see it: copied out of Pistache's request, so it outlives onRequest.
@@ -92,6 +96,11 @@ void add_task_routes(router& r);
 void add_inventory_routes(router& r);
 void add_analytics_routes(router& r);
 void add_admin_routes(router& r);
+/// GET /metrics (Prometheus text) and GET /api/openapi.json.
+void add_observability_routes(router& r, bool metrics_enabled);
+/// The whole route table, in one place (the server's and the OpenAPI checks'); /metrics only
+/// when `metrics_served`.
+void add_all_routes(router& r, bool metrics_served);
 
 class front_door {
 public:

@@ -1,6 +1,7 @@
 #include "http/reply.hpp"
 
 #include "http/errors.hpp"
+#include "http/metrics.hpp"
 #include "http/pistache_compat.hpp"
 
 #include <spdlog/spdlog.h>
@@ -27,12 +28,6 @@ void reply::json(int status, const std::string& body, const header_list& headers
   finish(status, body, true, headers);
 }
 
-void reply::typed(int status, const std::string& body, const std::string& media_type, const header_list& headers) {
-  if (!sent_.load())
-    media_type_ = media_type;
-  finish(status, body, true, headers);
-}
-
 void reply::problem(const actors::problem& p, int status, header_list headers) {
   int code = status ? status : status_for(p.code);
   if (code == 401)
@@ -42,7 +37,13 @@ void reply::problem(const actors::problem& p, int status, header_list headers) {
 
 void reply::no_content() { finish(204, "", false, {}); }
 
-void reply::finish(int status, const std::string& body, bool has_body, const header_list& headers) {
+void reply::text(int status, const std::string& body, const std::string& media_type, const header_list& headers) {
+  auto type = Http::Mime::MediaType::fromString(media_type);
+  finish(status, body, true, headers, &type);
+}
+
+void reply::finish(int status, const std::string& body, bool has_body, const header_list& headers,
+                   const Http::Mime::MediaType* media_type) {
   if (sent_.exchange(true))
     return;  // one reply per request, whatever happens
   auto& out = writer_.headers();
@@ -54,20 +55,24 @@ void reply::finish(int status, const std::string& body, bool has_body, const hea
   static const auto json_type = Http::Mime::MediaType::fromString("application/json; charset=utf-8");
   auto code = static_cast<Http::Code>(status);
   try {
-    if (has_body && !media_type_.empty())
-      writer_.send(code, body, Http::Mime::MediaType::fromString(media_type_));
-    else if (has_body)
-      writer_.send(code, body, json_type);
+    if (has_body)
+      writer_.send(code, body, media_type ? *media_type : json_type);
     else
       writer_.send(code);
   } catch (const std::exception& e) {
     spdlog::warn("{}: sending the response failed: {}", line_.request_id, e.what());
   }
-  if (line_.access_log) {
-    auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
-    spdlog::info("access {} \"{} {}\" {} {}B {:.1f}ms", line_.request_id, line_.method, line_.path, status,
-                 body.size(), micros / 1000.0);
+  if (line_.access_log || series_) {
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (series_)
+      series_->observe(status, elapsed);
+    if (line_.access_log) {
+      static const std::string no_route = "unmatched";
+      auto& logger = line_.access_logger ? *line_.access_logger : *spdlog::default_logger_raw();
+      log_access(logger, line_.format,
+                 {line_.request_id, line_.method, line_.path, route_ ? *route_ : no_route, status,
+                  body.size(), elapsed * 1000.0});
+    }
   }
   if (on_done_)
     on_done_();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/problem.hpp"
+#include "http/logging.hpp"
 
 #include <pistache/http.h>
 
@@ -25,7 +26,11 @@ struct request_line {
   std::string request_id;
   bool add_keep_alive = false;  ///< HTTP/1.1 request without a Connection header
   bool access_log = true;
+  log_format format = log_format::text;
+  std::shared_ptr<spdlog::logger> access_logger;  ///< null: the default logger
 };
+
+class route_series;
 
 class reply {
 public:
@@ -36,22 +41,31 @@ public:
   reply& operator=(const reply&) = delete;
 
   void json(int status, const std::string& body, const header_list& headers = {});
-  /// A body of another media type (the admin console's page: text/html).
-  void typed(int status, const std::string& body, const std::string& media_type, const header_list& headers = {});
   /// A problem at its mapped status (or `status` when given), with WWW-Authenticate on 401.
   void problem(const actors::problem& p, int status = 0, header_list headers = {});
   void no_content();
+  /// A body of another media type (Prometheus text, the admin console's HTML).
+  void text(int status, const std::string& body, const std::string& media_type, const header_list& headers = {});
   bool sent() const { return sent_.load(); }
+  /// Set by the front door once the request is routed: the route template the access line
+  /// names (it outlives the reply: the router's), and where the response is counted (null:
+  /// metrics off).
+  void routed(const std::string* route_template, route_series* series) {
+    route_ = route_template;
+    series_ = series;
+  }
 
 private:
-  void finish(int status, const std::string& body, bool has_body, const header_list& headers);
+  void finish(int status, const std::string& body, bool has_body, const header_list& headers,
+              const Pistache::Http::Mime::MediaType* media_type = nullptr);
 
   Pistache::Http::ResponseWriter writer_;
   request_line line_;
   std::function<void()> on_done_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> sent_{false};
-  std::string media_type_;  ///< empty: JSON
+  const std::string* route_ = nullptr;
+  route_series* series_ = nullptr;
 };
 
 }  // namespace commerce::http

@@ -73,7 +73,13 @@ std::vector<std::string> split_path(std::string_view path) {
 
 void router::add(Pistache::Http::Method method, const std::string& pattern, access who, handler fn,
                  bool provider_callback) {
-  routes_.push_back(route{method, split_path(pattern), who, std::move(fn), provider_callback});
+  auto segments = split_path(pattern);
+  std::string normalised;  // "/api/tasks/{task_id}/": what OpenAPI and the metrics' route label show
+  for (const auto& s : segments)
+    normalised += "/" + (is_uuid_param(s) ? s.substr(0, s.size() - uuid_suffix.size()) + "}" : s);
+  normalised += "/";
+  routes_.push_back(route{method, std::move(segments), who, std::move(fn), provider_callback, std::move(normalised),
+                          routes_.size()});
 }
 
 router::match router::find(Pistache::Http::Method method, std::string_view path) const {

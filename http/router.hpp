@@ -35,6 +35,10 @@ struct route {
   /// A provider's callback (webhook): the handler reads untyped headers (signatures), and the
   /// body may be whatever media type the provider sends (the signature covers its bytes).
   bool provider_callback = false;
+  std::string pattern;  ///< the route template, "/api/orders/{id}/" (metrics label, OpenAPI path)
+  size_t index = 0;     ///< position in the table: per-route metrics are an array indexed by it
+  /// The handler reads untyped request headers (e.g. /metrics: its own bearer token, not a JWT).
+  bool reads_headers = false;
 };
 
 class router {
@@ -48,6 +52,9 @@ public:
     std::vector<Pistache::Http::Method> allowed;  ///< when the path exists under other methods
   };
   match find(Pistache::Http::Method method, std::string_view path) const;
+  /// Marks the route just added as one whose handler reads raw headers.
+  void reads_headers_of_last() { routes_.back().reads_headers = true; }
+  const std::vector<route>& routes() const { return routes_; }
 
 private:
   std::vector<route> routes_;

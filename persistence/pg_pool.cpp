@@ -12,12 +12,19 @@ std::shared_ptr<pool> pool::open(std::string conninfo, size_t size, std::chrono:
 }
 
 pool::lease pool::acquire(std::chrono::milliseconds timeout) {
+  auto started = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> guard{mtx_};
-  if (!available_.wait_for(guard, timeout, [this] { return !idle_.empty(); }))
-    throw error("database connection pool exhausted", "");
-  auto c = std::move(idle_.front());
-  idle_.pop_front();
+  bool got = available_.wait_for(guard, timeout, [this] { return !idle_.empty(); });
+  std::unique_ptr<connection> c;
+  if (got) {
+    c = std::move(idle_.front());
+    idle_.pop_front();
+  }
   guard.unlock();
+  if (on_wait_)  // outside the pool's lock
+    on_wait_(std::chrono::steady_clock::now() - started, !got);
+  if (!got)
+    throw error("database connection pool exhausted", "");
   if (!c->ok()) {
     c->reset();
     if (!c->ok()) {
@@ -26,6 +33,11 @@ pool::lease pool::acquire(std::chrono::milliseconds timeout) {
     }
   }
   return lease{shared_from_this(), std::move(c)};
+}
+
+size_t pool::idle() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return idle_.size();
 }
 
 void pool::give_back(std::unique_ptr<connection> c) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +40,12 @@ public:
   lease acquire(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   size_t size() const { return size_; }
+  /// Connections not leased right now.
+  size_t idle() const;
+  /// Called after every acquire with how long it waited and whether it gave up (metrics).
+  /// Set it before the pool is shared with other threads.
+  using wait_observer = std::function<void(std::chrono::nanoseconds waited, bool timed_out)>;
+  void observe_waits(wait_observer o) { on_wait_ = std::move(o); }
   const std::string& conninfo() const { return conninfo_; }
 
 private:
@@ -47,7 +54,8 @@ private:
 
   std::string conninfo_;
   size_t size_;
-  std::mutex mtx_;
+  wait_observer on_wait_;
+  mutable std::mutex mtx_;
   std::condition_variable available_;
   std::deque<std::unique_ptr<connection>> idle_;
 };

@@ -1,4 +1,5 @@
 #include "tests/http/support/http_client.hpp"
+#include "tests/http/support/openapi_contract.hpp"
 
 #include <curl/curl.h>
 
@@ -156,6 +157,7 @@ response client::request(const std::string& method, const std::string& path, con
     if (!res.is_json)
       res.json.SetNull();
   }
+  res.contract_violation = openapi_violation(method, path, res.status, res.is_json, res.json);
   transcript_.push_back(res.body);
   return res;
 }

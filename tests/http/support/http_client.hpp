@@ -28,6 +28,9 @@ struct response {
   std::string body;
   rapidjson::Document json;    ///< parsed body; json.IsNull() if it was not JSON
   bool is_json = false;
+  /// Empty, or how the response breaks docs/openapi.json (support/openapi_contract.hpp); the
+  /// status checks below fail on it.
+  std::string contract_violation;
 
   response() = default;
   response(response&&) = default;
@@ -97,13 +100,19 @@ response post_with_key(client& c, const std::string& path, const std::string& bo
     tool((condition), x_.request << " -> " << x_.describe() << " (expected " << what << ")");        \
   } while (false)
 
-#define CHECK_STATUS(r, expected) HTTP_TEST_EXPECT(BOOST_TEST, r, x_.status == (expected), "HTTP " << (expected))
-#define REQUIRE_STATUS(r, expected) \
-  HTTP_TEST_EXPECT(BOOST_TEST_REQUIRE, r, x_.status == (expected), "HTTP " << (expected))
+#define CHECK_STATUS(r, expected)                                                                        \
+  HTTP_TEST_EXPECT(BOOST_TEST, r, x_.status == (expected) && x_.contract_violation.empty(),               \
+                   "HTTP " << (expected) << " as docs/openapi.json says; " << x_.contract_violation)
+#define REQUIRE_STATUS(r, expected)                                                                      \
+  HTTP_TEST_EXPECT(BOOST_TEST_REQUIRE, r, x_.status == (expected) && x_.contract_violation.empty(),       \
+                   "HTTP " << (expected) << " as docs/openapi.json says; " << x_.contract_violation)
 /// Status and error.code of an error body.
 #define CHECK_ERROR(r, expected_status, expected_code)                                             \
-  HTTP_TEST_EXPECT(BOOST_TEST, r, x_.status == (expected_status) && x_.error_code() == (expected_code), \
-                   "HTTP " << (expected_status) << " with code " << (expected_code))
+  HTTP_TEST_EXPECT(BOOST_TEST, r,                                                                  \
+                   x_.status == (expected_status) && x_.error_code() == (expected_code) &&              \
+                     x_.contract_violation.empty(),                                                     \
+                   "HTTP " << (expected_status) << " with code " << (expected_code) << " "              \
+                           << x_.contract_violation)
 /// A validation error (400) that names `field` in error.fields.
 #define CHECK_FIELD_ERROR(r, field)                                                                              \
   HTTP_TEST_EXPECT(BOOST_TEST, r,                                                                               \
