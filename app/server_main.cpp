@@ -20,6 +20,7 @@
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
 #include "app/bootstrap.hpp"
+#include "config/logging.hpp"
 #include "config/settings.hpp"
 #include "http/front_door.hpp"
 #include "persistence/embedded_postgres.hpp"
@@ -320,8 +321,13 @@ int main(int argc, char** argv) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(s.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  try {  // the console at LOG_LEVEL, and LOG_FILE at LOG_FILE_LEVEL (config/logging.hpp)
+    spdlog::set_default_logger(config::make_logger(s));
+    spdlog::flush_every(std::chrono::seconds(1));
+  } catch (const config::config_error& e) {
+    std::cerr << "commerce-server: " << e.what() << "\n";
+    return 2;
+  }
   try {
     return run(s);
   } catch (const config::config_error& e) {

@@ -101,6 +101,10 @@ struct settings {
   int64_t cart_reminder_after_seconds = 86400;  ///< a cart untouched this long gets one reminder
   std::string log_level = "info";
   bool access_log = true;
+  // A log file besides the console (config/logging.hpp), each with its own level: the integration
+  // profile keeps DEBUG in the file and INFO on the console, as the document's LOGGING does.
+  std::string log_file;                 ///< LOG_FILE; empty: console only
+  std::string log_file_level = "debug";  ///< LOG_FILE_LEVEL
 };
 
 /// Wrong configuration: the message is one line saying which setting and why.
