@@ -109,7 +109,8 @@ stack_plan() {
 
   stack_free_port port
   stack_process smtp smtp started
-  stack_command smtp python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir/maildir"
+  # Debian's python3 (python3-aiosmtpd), whatever python3 comes first on PATH.
+  stack_command smtp /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir/maildir"
   stack_listen smtp "127.0.0.1:$port"
   STACK_URLS[SMTP_URL]="smtp://127.0.0.1:$port"
   STACK_URLS[SMTP_MAILDIR]="$dir/maildir"
@@ -136,8 +137,11 @@ stack_plan() {
       stack_after "$name" postgres service_healthy
       stack_after "$name" redis service_healthy
     else
+      # Not app's health: /health/ reports the workers, so it only turns healthy once a worker runs.
       stack_env "$name" LOG_FILE "$logs/integration_test.$name.log"
-      stack_after "$name" app service_healthy
+      stack_after "$name" postgres service_healthy
+      stack_after "$name" redis service_healthy
+      stack_after "$name" app service_started
     fi
   done
   STACK_URLS[APP_URL]="http://127.0.0.1:$app_port"
