@@ -434,51 +434,6 @@ std::string server_process::exit_description() const {
 std::string server_process::log() const { return read_file(log_path_); }
 std::string server_process::log_tail(size_t lines) const { return tail_lines(log(), lines); }
 
-// ---------------------------------------------------------------------------------------------
-// The shared server and the module fixture
-
-namespace {
-
-std::unique_ptr<server_process> shared;
-std::string shared_error;
-
-struct module_fixture {
-  module_fixture() = default;
-  void setup() {
-    // Fail the whole run at once when it is not started by scripts/test.
-    server_binary();
-    test_database_url();
-    test_redis_url();
-  }
-  void teardown() {
-    if (!shared)
-      return;
-    shared->stop();
-    BOOST_TEST((shared->exit_code() == std::optional<int>{0}),
-               "the shared server ended with " << shared->exit_description() << " after SIGTERM; log tail:\n"
-                                               << shared->log_tail(30));
-    shared.reset();
-  }
-};
-
-}  // namespace
-
-BOOST_TEST_GLOBAL_FIXTURE(module_fixture);
-
-server_process& shared_server() {
-  if (shared)
-    return *shared;
-  if (!shared_error.empty())
-    throw std::runtime_error("the shared server could not start earlier: " + shared_error);
-  try {
-    shared = std::make_unique<server_process>(server_process::options{});
-  } catch (const std::exception& e) {
-    shared_error = e.what();
-    throw;
-  }
-  return *shared;
-}
-
 run_result run_to_exit(const std::string& binary, const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env, std::chrono::milliseconds limit) {
   return run_image_to_exit(exec_image{binary, args, env}, limit);

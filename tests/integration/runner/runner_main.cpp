@@ -381,6 +381,8 @@ int run(const options& opts) {
 
   try {
     const std::string host = hostname();
+    // A JUnit file left by an earlier run of a category not run now would be read as this run's.
+    for (const auto& category : all_categories) fs::remove(reports_dir / junit_file_name(category), error);
     for (const auto& category : report.categories)
       write_file(reports_dir / junit_file_name(category.name), junit_xml(category, host));
     write_file(reports_dir / json_file_name(report), json_report(report));

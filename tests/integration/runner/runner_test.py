@@ -244,9 +244,11 @@ def test_rate_and_missing_program(work):
         shutil.rmtree(reports)
         r = run_runner(common + ["--min-success-rate", "75"])
         check(r.returncode == 0, "75%% with --min-success-rate 75: exit 0 (%d)" % r.returncode)
-        shutil.rmtree(reports)
+        os.remove(glob.glob(os.path.join(reports, "integration_test_*.json"))[0])
         r = run_runner(common + ["--only", "user_flows", "--only", "external_services"])
         report = load_json_report(reports)
+        check(sorted(os.path.basename(p) for p in glob.glob(os.path.join(reports, "*_results.xml"))) ==
+              ["external_services_results.xml", "user_flows_results.xml"], "JUnit files of this run only")
         check(r.returncode == 0 and list(report.get("test_results", {})) == ["user_flows", "external_services"] and
               report["integration_test_report"]["total_test_categories"] == 2, "--only twice runs those two")
     finally:
@@ -276,6 +278,26 @@ def test_uncovered_and_unknown(work):
               "an unknown point is an error before anything runs (%d: %s)" % (r.returncode, r.stderr.strip()))
     finally:
         health.close()
+
+
+def test_crash(work):
+    print("crash: a program killed mid-run (no XML log) is reported from its HRF log")
+    health = HealthServer()
+    reports = os.path.join(work, "crash", "reports")
+    try:
+        r = run_runner(["--tests-dir", tests_dir(work, "crash", ["crashing"] * 4), "--only", "user_flows",
+                        "--matrix", os.path.join(HERE, "fakes", "matrix_green.yml"), "--reports-dir", reports,
+                        "--app-url", health.url])
+    finally:
+        health.close()
+    report = load_json_report(reports)
+    category = report.get("test_results", {}).get("user_flows", {})
+    tests = {t["name"]: t["status"] for t in category.get("tests", [])}
+    check(r.returncode == 1 and category.get("status") == "FAILED" and "signal 9" in category.get("error", ""),
+          "FAILED, killed by signal 9 (%d, %s)" % (r.returncode, category.get("error")))
+    check(tests == {"before_the_crash": "passed", "gets_killed": "error", "after_the_crash": "not_run"},
+          "before / during / after the crash: %s" % tests)
+    validate_junit(reports, ["user_flows"])
 
 
 def test_health(work):
@@ -316,7 +338,7 @@ def main():
     shutil.rmtree(ARGS.work_dir, ignore_errors=True)
     os.makedirs(ARGS.work_dir)
     for test in (test_flags, test_green, test_mixed, test_rate_and_missing_program, test_uncovered_and_unknown,
-                 test_health):
+                 test_crash, test_health):
         test(ARGS.work_dir)
     if FAILURES:
         print("\n%d check(s) failed:\n  %s" % (len(FAILURES), "\n  ".join(FAILURES)))
