@@ -79,6 +79,15 @@ stack_substitute() {
 
 declare -A STACK_URLS
 
+# The value config/integration.env gives KEY (empty when it has none).
+stack_profile_value() {
+  local line
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line == "$1="* ]] && { echo "${line#*=}"; return 0; }
+  done <config/integration.env
+  return 0
+}
+
 # Declares the whole stack under DIR (the services' directory; SMTP_MAILDIR and the servers' data
 # directories go there too). BUILD_DIR names the build; LOGS_DIR the logs directory; BREAK_KIND, when
 # set, is the gateway kind whose mock answers 500 to everything.
@@ -180,6 +189,8 @@ stack_plan() {
   stack_env integration-tester ADMIN_EMAIL admin@example.com
   stack_env integration-tester ADMIN_PASSWORD admin12345
   stack_env integration-tester INTEGRATION_TASK_TIMEOUT_SECONDS "${INTEGRATION_TASK_TIMEOUT_SECONDS:-60}"
+  # The profile's reservation expiry, which the async tests wait for.
+  stack_env integration-tester RESERVATION_TTL "$(stack_profile_value RESERVATION_TTL)"
   stack_env integration-tester TEST_DATABASE_URL "postgresql://postgres@/commerce_test?host=$pg_host&port=$pg_port"
   for name in "${STACK_NAMES[@]}"; do
     case ${STACK_KIND[$name]} in
