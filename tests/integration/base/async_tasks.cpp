@@ -37,4 +37,17 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds lim
   return http_test::poll_until(done, limit, std::chrono::milliseconds(200));
 }
 
+http_test::response read_until(session& s, const std::string& path,
+                               const std::function<bool(const http_test::response&)>& holds,
+                               std::chrono::milliseconds limit) {
+  http_test::response last;
+  eventually(
+    [&] {
+      last = s.get(path);
+      return holds(last);
+    },
+    limit);
+  return last;
+}
+
 }  // namespace integration

@@ -22,4 +22,11 @@ std::string accepted_task_id(const http_test::response& r);
 /// whether it did.
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::milliseconds(0));
 
+/// GET `path` as `s` until `holds` accepts the answer or `limit` passes; the last answer. For
+/// state another process (the worker, the beat) wrote: the api node may serve its cached copy
+/// for up to CACHE_TTL_MS (1 s by default) after the write.
+http_test::response read_until(session& s, const std::string& path,
+                               const std::function<bool(const http_test::response&)>& holds,
+                               std::chrono::milliseconds limit = std::chrono::seconds(5));
+
 }  // namespace integration

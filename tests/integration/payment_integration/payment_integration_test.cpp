@@ -5,14 +5,20 @@
 // marked `// document bug: ...`.
 #include "tests/integration/base/provider_stacks.hpp"
 
-#include "tests/http/support/json_read.hpp"
 #include "tests/http/support/mock_control.hpp"
-#include "tests/http/support/waiting.hpp"
 
-#include <boost/test/unit_test.hpp>
-
-using namespace http_test;
 using namespace integration;
+using http_test::int_of;
+using http_test::json_array;
+using http_test::json_object;
+using http_test::json_raw;
+using http_test::mock_request_body;
+using http_test::mock_request_text;
+using http_test::number_of;
+using http_test::process_body;
+using http_test::response;
+using http_test::same_money;
+using http_test::string_of;
 
 namespace {
 
@@ -27,7 +33,7 @@ std::string doc_expectation(const std::string& id, const std::string& method, co
                      {"httpResponse", json_object{{"statusCode", status}, {"body", body_text}}}};
 }
 
-void setup_document_payment_mock(remote_mock& pay) {
+void setup_document_payment_mock(test_mock& pay) {
   pay.expect(doc_expectation("doc-payment-create", "POST", "/api/v1/payments", 201,
                              R"({"id": "pay_test_123", "status": "pending", "confirmation_url": "https://payment-test.com/confirm"})"));
   pay.expect(doc_expectation("doc-payment-status", "GET", "/api/v1/payments/.+", 200,
@@ -38,7 +44,7 @@ void setup_document_payment_mock(remote_mock& pay) {
 
 /// document bug: _setup_email_mock is called in every setUp but never defined, so MockServer answers
 /// 404 to /api/v1/emails/send and the server records a failed e-mail (API.md §7.6). Installed here.
-void setup_email_mock(remote_mock& mail) {
+void setup_email_mock(test_mock& mail) {
   mail.expect(doc_expectation("doc-email-send", "POST", "/api/v1/emails/send", 202,
                               R"({"id": "email_mock_1", "status": "queued"})"));
 }
@@ -46,8 +52,8 @@ void setup_email_mock(remote_mock& mail) {
 struct payment_integration_fixture {
   // document bug: `settings` and `requests` are never imported in test_payment_integration.py; the
   // mocks' URLs come from the environment (API.md §7.5).
-  remote_mock pay{required_env("PAYMENT_MOCK_URL")};
-  remote_mock mail{required_env("EMAIL_MOCK_URL")};
+  test_mock pay{"payment mock", payment_mock_url()};
+  test_mock mail{"e-mail mock", email_mock_url()};
   std::unique_ptr<shop> s;
 
   payment_integration_fixture() {
@@ -61,17 +67,17 @@ struct payment_integration_fixture {
   // document bug: _create_test_products(count=2) is not defined in this class; staff creates them
   // (catalog writes are staff-only, API.md §7.3).
   response create_test_order() {
-    s = std::make_unique<shop>(required_env("APP_URL"), "payint", false, "100.00");
-    int64_t second = create_product(*s->c, s->staff.access, unique_tag("payint second "), "25.50", 1000);
+    s = std::make_unique<shop>(app_url(), "payint", false, "100.00");
+    int64_t second = product_factory{s->staff}.create("payint second", "25.50", 1000).id;
     auto body = json_object{
-      {"items", json_array{json_object{{"product_id", s->product}, {"quantity", 1}},
+      {"items", json_array{json_object{{"product_id", s->product.id}, {"quantity", 1}},
                            json_object{{"product_id", second}, {"quantity", 2}}}},
       {"shipping_address", json_object{{"first_name", "Test"},
                                        {"last_name", "User"},
                                        {"street", "Test Street 123"},
                                        {"city", "Moscow"},
                                        {"postal_code", "123456"}}}};
-    auto r = s->c->post("/api/orders/", body, s->buyer.access);
+    auto r = s->buyer.post("/api/orders/", body);
     BOOST_TEST_REQUIRE(r.status == 201, r.request << " -> " << r.describe());
     BOOST_TEST(same_money(number_of(r.json, "total"), 151.00), "1 x 100.00 + 2 x 25.50: " << r.body);
     return r;
@@ -85,17 +91,17 @@ struct payment_integration_fixture {
     const auto verification = json_object{
       {"httpRequest", json_object{{"method", "POST"},
                                   {"path", "/api/v1/emails/send"},
-                                  {"body", json_object{{"to", s->buyer.email},
+                                  {"body", json_object{{"to", s->buyer.user().email},
                                                        {"template", notification_type},
                                                        {"order_id", order_id}}}}},
       {"times", json_object{{"atLeast", 1}}}};
     response last;
-    poll_until(
+    eventually(
       [&] {
         last = mail.verify(verification);
         return last.status == 202;
       },
-      std::chrono::seconds(10), std::chrono::milliseconds(200));
+      std::chrono::seconds(10));
     BOOST_TEST(last.status == 202, "Notification was not sent: " << last.describe());
   }
 };
@@ -116,7 +122,7 @@ BOOST_FIXTURE_TEST_CASE(test_payment_processing_flow, payment_integration_fixtur
                                   {"currency", "RUB"},
                                   {"payment_method", "card"},
                                   {"return_url", "http://localhost:8000/payment/return"}};
-  auto payment_response = s->c->post("/api/payments/create/", payment_data, s->buyer.access);
+  auto payment_response = s->buyer.post("/api/payments/create/", payment_data);
   BOOST_TEST_REQUIRE(payment_response.status == 201, payment_response.describe());
   BOOST_TEST(payment_response.json.HasMember("id"));
   BOOST_TEST(payment_response.json.HasMember("confirmation_url"));
@@ -135,7 +141,7 @@ BOOST_FIXTURE_TEST_CASE(test_payment_processing_flow, payment_integration_fixtur
 
   auto confirm_data = json_object{{"payment_id", int_of(payment_response.json, "id").value_or(0)},
                                   {"confirmation_token", "mock_confirmation_token"}};
-  auto confirm_response = s->c->post("/api/payments/confirm/", confirm_data, s->buyer.access);
+  auto confirm_response = s->buyer.post("/api/payments/confirm/", confirm_data);
   BOOST_TEST_REQUIRE(confirm_response.status == 200, confirm_response.describe());
   BOOST_TEST(string_of(confirm_response.json, "status") == "succeeded", confirm_response.body);
 
@@ -149,7 +155,7 @@ BOOST_FIXTURE_TEST_CASE(test_payment_processing_flow, payment_integration_fixtur
 
   verify_notification_sent("order_confirmation", order_id);
   auto list = s->notifications(order_id, 1);
-  BOOST_TEST(notification_in(list, "email", "order_confirmation") == "generic/sent/" + s->buyer.email, list.body);
+  BOOST_TEST(notification_in(list, "email", "order_confirmation") == "generic/sent/" + s->buyer.user().email, list.body);
 }
 
 BOOST_FIXTURE_TEST_CASE(test_payment_refund_flow, payment_integration_fixture,
@@ -160,7 +166,7 @@ BOOST_FIXTURE_TEST_CASE(test_payment_refund_flow, payment_integration_fixture,
   // status GET says succeeded).
   auto order = create_test_order();
   const int64_t order_id = int_of(order.json, "id").value_or(0);
-  auto paid = s->c->post("/api/payments/process/", process_body(order_id, "tok_payint_" + unique_tag()), s->buyer.access);
+  auto paid = s->buyer.post("/api/payments/process/", process_body(order_id, "tok_payint_" + integration::unique_tag()));
   BOOST_TEST_REQUIRE(paid.status == 200, paid.describe());
   BOOST_TEST_REQUIRE(string_of(paid.json, "status") == "succeeded", paid.body);
   const auto total = number_of(order.json, "total");
@@ -168,7 +174,7 @@ BOOST_FIXTURE_TEST_CASE(test_payment_refund_flow, payment_integration_fixture,
   auto refund_data = json_object{{"order_id", order_id},
                                  {"amount", json_raw(money_text(total))},
                                  {"reason", "customer_request"}};
-  auto refund_response = s->c->post("/api/payments/refund/", refund_data, s->buyer.access);
+  auto refund_response = s->buyer.post("/api/payments/refund/", refund_data);
   BOOST_TEST_REQUIRE(refund_response.status == 201, refund_response.describe());
   BOOST_TEST(string_of(refund_response.json, "status") == "pending", refund_response.body);
   BOOST_TEST(same_money(number_of(refund_response.json, "amount"), total), refund_response.body);
