@@ -70,6 +70,11 @@ std::string basic_auth(const std::string& user, const std::string& password);
 /// A number unique to this run (nine digits), for provider ids a test invents.
 int64_t unique_number();
 
+/// A session at `base_url` (APP_URL when empty) acting as the ADMIN_EMAIL staff user, with a token
+/// signed in once per server and program: the server allows an account 10 sign-ins a minute
+/// (AUTH_ACCOUNT_*), and the four categories sign staff in at the same servers within a minute.
+session shared_staff_session(const std::string& base_url = "");
+
 /// Staff, a buyer (with a unique phone when `with_phone`) and a product at `price` in the store at
 /// `base_url`, and the order helpers the provider flows need.
 struct shop {

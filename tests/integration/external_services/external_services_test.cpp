@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(test_inventory_sync_integration, *boost::unit_test::label("
                                                         boost::unit_test::label("module.auth_products")) {
   // document bug: the product was created with no token at all and the fixed SKU INV_SYNC_TEST (409
   // on any rerun), and the result was never checked; staff, a unique SKU and 201 here (API.md §7.3).
-  auto admin = staff_session();
+  auto admin = shared_staff_session();
   session anonymous{app_url()};
   const auto sku = "INV_SYNC_TEST-" + integration::unique_tag();
   auto product_response =
@@ -132,13 +132,12 @@ BOOST_AUTO_TEST_CASE(test_inventory_sync_integration, *boost::unit_test::label("
 
   // document bug: _verify_external_inventory_sync is never defined, and the document has no ERP/WMS
   // mock. Ours is the warehouse feed on INVENTORY_MOCK_URL (GATEWAYS.md §0): it counts 40 of this SKU
-  // (answered once, so other cases' syncs get their own feeds); a sync, run as staff, applies it, and
+  // (until this case ends, so a periodic sync of the beat meanwhile reads the same); a sync, run as staff, applies it, and
   // GET /api/inventory/status/ reports it (API.md §7.4).
   test_mock warehouse{"inventory mock", inventory_mock_url()};
   warehouse.expect(expectation("GET", "/api/v1/inventory", "", 200,
                                json_object{{"items", json_array{json_object{{"sku", sku}, {"quantity", 40}}}},
-                                           {"next_page", nullptr}},
-                               1));
+                                           {"next_page", nullptr}}));
   auto before = admin.get("/api/inventory/status/");
   BOOST_TEST_REQUIRE(before.status == 200, before.describe());
   auto sync = admin.post("/api/inventory/sync/", "{}");
@@ -163,7 +162,7 @@ BOOST_AUTO_TEST_CASE(test_inventory_sync_integration, *boost::unit_test::label("
 }
 
 BOOST_AUTO_TEST_CASE(test_analytics_integration, *boost::unit_test::label("flow.analytics_data")) {
-  auto admin = staff_session();
+  auto admin = shared_staff_session();
   // document bug: stats were read anonymously; they are staff-only (API.md §7.9). Other cases may
   // track events meanwhile, so the counts are compared as at least the events sent here.
   auto stats_before = admin.get("/api/analytics/stats/");

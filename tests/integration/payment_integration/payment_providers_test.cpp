@@ -8,6 +8,9 @@
 #include "tests/integration/base/provider_stacks.hpp"
 
 #include "tests/http/support/mock_control.hpp"
+#include "tests/http/support/signing.hpp"
+
+#include <ctime>
 
 #include <boost/test/unit_test.hpp>
 
@@ -133,6 +136,60 @@ BOOST_FIXTURE_TEST_CASE(stripe_payment_3ds_confirm_and_refund_on_stack_a, stack_
   BOOST_TEST(mock_first_header(refunds[0], "Authorization") == "Bearer " + st.setting("PAYMENT_SECRET"));
 }
 
+// A payment awaiting 3-D Secure settles through Stripe's signed webhook: the stack's
+// PAYMENT_WEBHOOK_SECRET (config/integration-providers.env) signs it; a wrong signature is refused
+// without asking Stripe; a good one makes the server re-read the PaymentIntent, whose status (not the
+// event's) marks the order paid and sends the confirmation.
+BOOST_FIXTURE_TEST_CASE(stripe_signed_webhook_settles_the_payment_on_stack_a, stack_mocks,
+                        *boost::unit_test::label("service.stripe") * boost::unit_test::label("service.sendgrid") *
+                          boost::unit_test::label("module.orders_payments") *
+                          boost::unit_test::label("module.payments_notifications")) {
+  const auto st = stack('A');
+  const auto whsec = st.setting("PAYMENT_WEBHOOK_SECRET");
+  BOOST_TEST_REQUIRE(!whsec.empty(), "PROVIDERS_A_PAYMENT_WEBHOOK_SECRET is not set");
+  shop s{st.app_url, "stripehook", false, "75.00"};
+  const int64_t order = s.order(1);
+  const auto id = std::to_string(order);
+  const auto intent = "pi_" + integration::unique_tag("hook");
+  pay.expect(expectation("POST", "/v1/payment_intents", "metadata%5Border_id%5D=" + id + "&", 200,
+                         json_object{{"id", intent}, {"object", "payment_intent"}, {"status", "requires_action"},
+                                     {"next_action", json_object{{"type", "redirect_to_url"},
+                                                                 {"redirect_to_url", json_object{{"url", "https://hooks.stripe.com/3ds/" + intent}}}}}},
+                         1));
+  mail.expect(expectation("POST", "/v3/mail/send", s.buyer.user().email, 202, "{}"));
+  auto created = s.buyer.post("/api/payments/create/", json_object{{"order_id", order}, {"return_url", "https://shop.example/back"}});
+  BOOST_TEST_REQUIRE(created.status == 201, created.describe());
+  BOOST_TEST_REQUIRE(string_of(created.json, "status") == "pending", created.body);
+
+  const std::string event = json_object{
+    {"id", "evt_" + intent},
+    {"type", "payment_intent.succeeded"},
+    {"data", json_object{{"object", json_object{{"id", intent}, {"status", "succeeded"},
+                                                {"metadata", json_object{{"order_id", id}}}}}}}};
+  auto signature = [&](const std::string& key) {
+    auto t = std::to_string(std::time(nullptr));
+    return "Stripe-Signature: t=" + t + ",v1=" + http_test::hex_encode(http_test::hmac_sha256(key, t + "." + event));
+  };
+  session stripe{st.app_url};  // Stripe calls anonymously
+  auto forged = stripe.request("POST", "/api/payments/webhook/", event, {signature(whsec + "x")});
+  BOOST_TEST((forged.status == 400 && forged.error_code() == "invalid_signature"), forged.describe());
+  BOOST_TEST(pay.recorded(matcher("GET", "/v1/payment_intents/" + intent)).Size() == 0u, "a refused webhook asked Stripe");
+  BOOST_TEST(string_of(s.get_order(order).json, "payment_status") == "pending");
+
+  pay.expect(expectation("GET", "/v1/payment_intents/" + intent, "", 200,
+                         json_object{{"id", intent}, {"object", "payment_intent"}, {"status", "succeeded"}}));
+  auto signed_hook = stripe.request("POST", "/api/payments/webhook/", event, {signature(whsec)});
+  BOOST_TEST_REQUIRE(signed_hook.status == 200, signed_hook.describe());
+  auto gets = pay.recorded(matcher("GET", "/v1/payment_intents/" + intent));
+  BOOST_TEST_REQUIRE(gets.Size() == 1u, "the server re-reads the PaymentIntent from Stripe");
+  BOOST_TEST(mock_first_header(gets[0], "Authorization") == "Bearer " + st.setting("PAYMENT_SECRET"));
+  auto paid = s.get_order(order);
+  BOOST_TEST(string_of(paid.json, "payment_status") == "paid", paid.body);
+  BOOST_TEST(string_of(paid.json, "status") == "confirmed", paid.body);
+  auto list = s.notifications(order, 1);
+  BOOST_TEST(notification_in(list, "email", "order_confirmation") == "sendgrid/sent/" + s.buyer.user().email, list.body);
+}
+
 BOOST_FIXTURE_TEST_CASE(cloudpayments_token_charge_and_refund_on_stack_b, stack_mocks,
                         *boost::unit_test::label("service.cloudpayments") * boost::unit_test::label("service.mailgun") *
                           boost::unit_test::label("service.sms_ru") * boost::unit_test::label("module.orders_payments") *
@@ -217,6 +274,76 @@ BOOST_FIXTURE_TEST_CASE(cloudpayments_token_charge_and_refund_on_stack_b, stack_
   auto partly = s.get_order(order);
   BOOST_TEST(string_of(partly.json, "payment_status") == "partially_refunded", partly.body);
   BOOST_TEST(same_money(number_of(partly.json, "refunded_amount"), 99.90), partly.body);
+}
+
+// CloudPayments' 3-D Secure: the charge answers Success:false with the bank's AcsUrl, so the payment
+// stays pending; CloudPayments' Pay notification (JSON), signed Content-HMAC with the stack's API secret,
+// makes the server ask /payments/get, whose Completed marks the order paid. A notification signed
+// with anything else is refused and asks nobody.
+BOOST_FIXTURE_TEST_CASE(cloudpayments_3ds_settled_by_signed_notification_on_stack_b, stack_mocks,
+                        *boost::unit_test::label("service.cloudpayments") * boost::unit_test::label("service.mailgun") *
+                          boost::unit_test::label("module.orders_payments") *
+                          boost::unit_test::label("module.payments_notifications")) {
+  const auto st = stack('B');
+  const auto secret = st.setting("PAYMENT_SECRET");
+  shop s{st.app_url, "cp3ds", false, "64.00"};
+  const auto email = s.buyer.user().email;
+  const int64_t order = s.order(1);
+  const auto cryptogram = "eyJUeXBlIjoiQ2xvdWRDYXJkIn0" + integration::unique_tag("c");
+  const int64_t transaction = unique_number();
+  const auto this_transaction = "\"TransactionId\":" + std::to_string(transaction);
+  pay.expect(expectation("POST", "/payments/cards/charge", R"("CardCryptogramPacket":")" + cryptogram + "\"", 200,
+                         json_object{{"Success", false}, {"Message", nullptr},
+                                     {"Model", json_object{{"TransactionId", transaction}, {"PaReq", "eJxVUdtugkAQ/RXD"},
+                                                           {"AcsUrl", "https://demo.cloudpayments.ru/acs"}}}},
+                         1));
+  pay.expect(expectation("POST", "/payments/get", this_transaction, 200,
+                         json_object{{"Success", true}, {"Model", json_object{{"TransactionId", transaction}, {"Status", "AwaitingAuthentication"}}}},
+                         1));
+  mail.expect(expectation("POST", "/v3/" + st.setting("EMAIL_ACCOUNT_ID") + "/messages", form_encoded(email), 200,
+                          R"({"id":"<int.3ds@mg.shop.test>","message":"Queued. Thank you."})"));
+
+  auto pending = s.buyer.post("/api/payments/process/", process_body(order, cryptogram));
+  BOOST_TEST_REQUIRE(pending.status == 200, pending.describe());
+  BOOST_TEST(string_of(pending.json, "status") == "pending", pending.body);
+  BOOST_TEST(string_of(pending.json, "confirmation_url") == "https://demo.cloudpayments.ru/acs", pending.body);
+  BOOST_TEST(string_of(s.get_order(order).json, "payment_status") == "pending");
+  auto charges = pay.recorded(matcher("POST", "/payments/cards/charge", R"("CardCryptogramPacket":")" + cryptogram + "\""));
+  BOOST_TEST_REQUIRE(charges.Size() == 1u);
+  BOOST_TEST(string_of(mock_request_body(charges[0]), "InvoiceId") == std::to_string(order), mock_request_text(charges[0]));
+
+  // The JSON form of a Pay notification (CloudPayments sends either form; HMAC over the raw body).
+  const std::string notification = json_object{{"TransactionId", transaction},
+                                               {"Amount", 64.00},
+                                               {"Currency", "RUB"},
+                                               {"InvoiceId", std::to_string(order)},
+                                               {"AccountId", std::to_string(s.buyer.user().id)},
+                                               {"Status", "Completed"},
+                                               {"OperationType", "Payment"}};
+  auto hmac = [&](const std::string& key) {
+    return "Content-HMAC: " + http_test::b64_encode(http_test::hmac_sha256(key, notification));
+  };
+  session cloudpayments{st.app_url};
+  const auto asked_before = pay.recorded(matcher("POST", "/payments/get", this_transaction)).Size();
+  auto forged = cloudpayments.request("POST", "/api/payments/webhook/", notification, {hmac(secret + "x")});
+  BOOST_TEST((forged.status == 400 && forged.error_code() == "invalid_signature"), forged.describe());
+  BOOST_TEST(pay.recorded(matcher("POST", "/payments/get", this_transaction)).Size() == asked_before,
+             "a refused notification asked CloudPayments");
+
+  pay.expect(expectation("POST", "/payments/get", this_transaction, 200,
+                         json_object{{"Success", true}, {"Model", json_object{{"TransactionId", transaction}, {"Status", "Completed"}}}}));
+  auto accepted = cloudpayments.request("POST", "/api/payments/webhook/", notification, {hmac(secret)});
+  BOOST_TEST_REQUIRE(accepted.status == 200, accepted.describe());
+  BOOST_TEST(int_of(accepted.json, "code") == std::optional<int64_t>{0}, "CloudPayments wants {\"code\":0}: " << accepted.body);
+  auto paid = s.get_order(order);
+  BOOST_TEST(string_of(paid.json, "payment_status") == "paid", paid.body);
+  BOOST_TEST(string_of(paid.json, "status") == "confirmed", paid.body);
+  auto checks = pay.recorded(matcher("POST", "/payments/get", this_transaction));
+  BOOST_TEST_REQUIRE(checks.Size() == asked_before + 1, "one status check after the signed notification");
+  BOOST_TEST(mock_first_header(checks[checks.Size() - 1], "Authorization") ==
+             basic_auth(st.setting("PAYMENT_ACCOUNT_ID"), secret));
+  auto list = s.notifications(order, 1);
+  BOOST_TEST(notification_in(list, "email", "order_confirmation") == "mailgun/sent/" + email, list.body);
 }
 
 BOOST_FIXTURE_TEST_CASE(yookassa_redirect_confirm_and_full_refund_on_stack_c, stack_mocks,
