@@ -14,6 +14,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Points a broken payment gateway must break: every payment provider, and the order→payment pair.
+FAILED = ("failed", "error")  # a failed check, or an exception
+FAILURE_KINDS = ("error", "fatal_error", "exception")  # the messages that say why (others are context)
 PAYMENT_POINTS = {"service.stripe", "service.cloudpayments", "service.yookassa", "module.orders_payments",
                   "flow.product_purchase"}
 
@@ -28,6 +30,11 @@ def walk_tests(node):
     elif isinstance(node, list):
         for value in node:
             yield from walk_tests(value)
+
+
+def why_failed(test):
+    """The text of the test's first failure message ("" when it has none)."""
+    return next((m.get("text") for m in test.get("messages", []) if m.get("kind") in FAILURE_KINDS and m.get("text")), "")
 
 
 def main():
@@ -53,16 +60,16 @@ def main():
     if summary.get("success") is not False:
         problems.append("the report does not say the run failed (success: %r)" % summary.get("success"))
 
-    failed_tests = [t for t in walk_tests(data.get("test_results", {})) if t.get("status") == "failed"]
+    failed_tests = [t for t in walk_tests(data.get("test_results", {})) if t.get("status") in FAILED]
     if not failed_tests:
         problems.append("the report names no failed test")
     for t in failed_tests:
-        if not any(m.get("text") for m in t.get("messages", [])):
+        if not why_failed(t):
             problems.append("failed test %s carries no message saying why" % t.get("name"))
 
     points = data.get("matrix_coverage", {}).get("points", [])
     failed_points = [p for p in points
-                     if p.get("status") == "failed" and any(x.get("status") == "failed" for x in p.get("tests", []))]
+                     if p.get("status") == "failed" and any(x.get("status") in FAILED for x in p.get("tests", []))]
     if not failed_points:
         problems.append("the matrix coverage names no point failed by a failing test")
     elif not {p.get("point") for p in failed_points} & PAYMENT_POINTS:
@@ -75,11 +82,11 @@ def main():
 
 def report(problems, failed_tests, failed_points):
     for t in failed_tests[:20]:
-        why = next((m.get("text") for m in t.get("messages", []) if m.get("text")), "")
+        why = why_failed(t)
         print("failed test: %s: %s" % (t.get("name"), why.replace("\n", " ")[:160]))
     for p in failed_points:
         print("failed point: %s (%s)" % (p.get("point"), ", ".join(x.get("test", "?") for x in p.get("tests", [])
-                                                                      if x.get("status") == "failed")))
+                                                                      if x.get("status") in FAILED)))
     for problem in problems:
         print("BROKEN-MOCK CHECK FAILED:", problem)
     print("broken-mock check:", "FAILED" if problems else "passed (the runner failed and its report says why)")
