@@ -21,6 +21,7 @@
 #include "actors/system_probe.hpp"
 #include "actors/user_supervisor.hpp"
 #include "app/bootstrap.hpp"
+#include "config/logging.hpp"
 #include "config/settings.hpp"
 #include "http/front_door.hpp"
 #include "http/logging.hpp"
@@ -366,8 +367,16 @@ int main(int argc, char** argv) {
     std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
   }
-  auto access_logger =
-    http::install_logging(s.log_format == "json" ? http::log_format::json : http::log_format::text, s.log_level);
+  std::shared_ptr<spdlog::logger> access_logger;
+  try {  // the console at LOG_LEVEL, and LOG_FILE at LOG_FILE_LEVEL (config/logging.hpp), in LOG_FORMAT
+    access_logger = http::install_logging(s.log_format == "json" ? http::log_format::json : http::log_format::text,
+                                          config::make_logger(s));
+    spdlog::flush_every(std::chrono::seconds(1));
+  } catch (const config::config_error& e) {
+    std::cerr << "commerce-server: " << e.what() << "
+";
+    return 2;
+  }
   try {
     return run(s, access_logger);
   } catch (const config::config_error& e) {

@@ -53,6 +53,17 @@ setting_spec integer(const char* env, const char* flag, const char* help, T sett
           [=](const settings& s) { return std::to_string(s.*field); }};
 }
 
+setting_spec log_level_setting(const char* env, const char* flag, const char* help, std::string settings::*field) {
+  return {env, flag, help,
+          [=](settings& s, const std::string& v) {
+            static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
+            if (std::find(levels.begin(), levels.end(), v) == levels.end())
+              throw config_error(std::string{env} + " must be one of trace, debug, info, warn, error, off; got '" + v + "'");
+            s.*field = v;
+          },
+          [=](const settings& s) { return s.*field; }};
+}
+
 setting_spec text(const char* env, const char* flag, const char* help, std::string settings::*field,
                   bool secret = false) {
   return {env, flag, help, [=](settings& s, const std::string& v) { s.*field = v; },
@@ -235,14 +246,12 @@ const std::vector<setting_spec>& specs() {
             &settings::beat_lock_ttl_ms, 1000, 600000),
     integer("CART_REMINDER_AFTER_SECONDS", nullptr, "a cart untouched this long gets one abandoned-cart e-mail",
             &settings::cart_reminder_after_seconds, 60, 365 * 86400),
-    {"LOG_LEVEL", "--log-level", "trace, debug, info, warn, error",
-     [](settings& s, const std::string& v) {
-       static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
-       if (std::find(levels.begin(), levels.end(), v) == levels.end())
-         throw config_error("LOG_LEVEL must be one of trace, debug, info, warn, error, off; got '" + v + "'");
-       s.log_level = v;
-     },
-     [](const settings& s) { return s.log_level; }},
+    log_level_setting("LOG_LEVEL", "--log-level", "console log level: trace, debug, info, warn, error, off",
+                      &settings::log_level),
+    text("LOG_FILE", nullptr, "also log to this file (appended; its directory is created); unset = console only",
+         &settings::log_file),
+    log_level_setting("LOG_FILE_LEVEL", nullptr, "the log file's level: trace, debug, info, warn, error, off",
+                      &settings::log_file_level),
     {"ACCESS_LOG", nullptr, "one log line per request (true/false)",
      [](settings& s, const std::string& v) { s.access_log = to_bool("ACCESS_LOG", v); },
      [](const settings& s) { return std::string{s.access_log ? "true" : "false"}; }},

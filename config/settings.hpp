@@ -105,6 +105,10 @@ struct settings {
   std::string log_format = "text";  ///< text (people at a terminal) or json (one object per line)
   bool metrics_enabled = true;      ///< GET /metrics; false: not routed, nothing recorded per request
   std::string metrics_token;        ///< when set, /metrics wants `Authorization: Bearer <it>`
+  // A log file besides the console (config/logging.hpp), each with its own level: the integration
+  // profile keeps DEBUG in the file and INFO on the console, as the document's LOGGING does.
+  std::string log_file;                 ///< LOG_FILE; empty: console only
+  std::string log_file_level = "debug";  ///< LOG_FILE_LEVEL
 };
 
 /// Wrong configuration: the message is one line saying which setting and why.

@@ -1,7 +1,5 @@
 #include "http/logging.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <ctime>
@@ -104,21 +102,17 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
-std::shared_ptr<spdlog::logger> install_logging(log_format format, const std::string& level) {
-  auto lvl = spdlog::level::from_str(level);
-  if (format == log_format::text) {
-    spdlog::set_level(lvl);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-    return spdlog::default_logger();
-  }
-  // No colours in JSON: escape codes are not JSON. One sink, so ordinary and access lines interleave whole.
-  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  auto main = std::make_shared<spdlog::logger>("", sink);
-  main->set_formatter(std::make_unique<json_formatter>());
-  main->set_level(lvl);
+std::shared_ptr<spdlog::logger> install_logging(log_format format, std::shared_ptr<spdlog::logger> main) {
   spdlog::set_default_logger(main);
-  auto access = std::make_shared<spdlog::logger>(std::string{access_logger_name}, sink);
-  access->set_level(lvl);
+  if (format == log_format::text)
+    return main;
+  // A formatter belongs to a sink: both loggers share the sinks, so ordinary and access lines
+  // interleave whole, and the JSON formatter writes no colour codes (escape codes are not JSON).
+  main->set_formatter(std::make_unique<json_formatter>());
+  auto access = std::make_shared<spdlog::logger>(std::string{access_logger_name}, main->sinks().begin(),
+                                                 main->sinks().end());
+  access->set_level(main->level());
+  access->flush_on(spdlog::level::warn);
   return access;
 }
 

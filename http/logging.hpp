@@ -17,8 +17,9 @@ namespace commerce::http {
 
 enum class log_format { text, json };
 
-/// Installs the default logger in `format` at `level` and returns the access-line logger.
-std::shared_ptr<spdlog::logger> install_logging(log_format format, const std::string& level);
+/// Makes `main` (its sinks and levels set: config::make_logger) the default logger, writing in
+/// `format`, and returns the access-line logger on the same sinks.
+std::shared_ptr<spdlog::logger> install_logging(log_format format, std::shared_ptr<spdlog::logger> main);
 
 /// `s` as the inside of a JSON string (quotes, backslashes, control characters escaped; bytes
 /// that are not UTF-8 replaced by U+FFFD, so every line stays valid JSON).

@@ -1,3 +1,4 @@
+#include "config/logging.hpp"
 #include "config/settings.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -5,6 +6,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+
+#include <unistd.h>
 
 using namespace commerce::config;
 
@@ -207,6 +211,47 @@ BOOST_AUTO_TEST_CASE(database_url_is_checked_by_libcurl_and_left_to_libpq) {
   auto why = refusal(cli, with_url("postgresql://shop:top-secret@db:port/shop"));
   BOOST_TEST(why.find("top-secret") == std::string::npos, why);
   BOOST_TEST(why.find('\n') == std::string::npos, why);
+}
+
+BOOST_AUTO_TEST_CASE(a_log_file_beside_the_console_each_at_its_own_level) {
+  auto s = load(command_line{}, {});
+  BOOST_TEST(s.log_file.empty(), "console only by default");
+  BOOST_TEST(s.log_file_level == "debug");
+  BOOST_TEST(refusal(command_line{}, {{"LOG_FILE_LEVEL", "verbose"}}).find("LOG_FILE_LEVEL") == 0u);
+
+  // The integration profile: DEBUG into logs/integration_test.log, INFO on the console (the document's LOGGING).
+  auto profile_settings = load(parse_command_line({"--config", profile("integration")}), {});
+  BOOST_TEST(profile_settings.log_file == "logs/integration_test.log");
+  BOOST_TEST(profile_settings.log_file_level == "debug");
+  BOOST_TEST(profile_settings.log_level == "info");
+
+  const auto dir = std::filesystem::temp_directory_path() / ("commerce-log-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  s.log_file = (dir / "nested" / "server.log").string();  // the directory is created
+  s.log_level = "info";
+  s.log_file_level = "debug";
+  {
+    auto logger = make_logger(s, "settings-test");
+    logger->debug("only-in-the-file {}", 1);
+    logger->trace("below-both-levels");
+    logger->info("in-both {}", 2);
+    logger->flush();
+  }
+  std::ifstream in{s.log_file};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  BOOST_TEST(text.find("only-in-the-file 1") != std::string::npos, text);
+  BOOST_TEST(text.find("in-both 2") != std::string::npos, text);
+  BOOST_TEST(text.find("below-both-levels") == std::string::npos, text);
+
+  // A file that cannot be opened is a configuration error naming LOG_FILE, not a crash.
+  s.log_file = (dir / "nested").string();  // a directory
+  try {
+    make_logger(s, "settings-test-bad");
+    BOOST_FAIL("a directory was accepted as LOG_FILE");
+  } catch (const config_error& e) {
+    BOOST_TEST(std::string{e.what()}.rfind("LOG_FILE", 0) == 0u, e.what());
+  }
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

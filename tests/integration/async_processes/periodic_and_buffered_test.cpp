@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(tracked_events_reach_the_statistics, *boost::unit_test::lab
   session customer;
   customer.sign_up("analytics");
 
-  // The statistics are staff-only (document bug: read anonymously).
+  // document bug: the statistics were read anonymously; they are staff-only.
   CHECK_ERROR(visitor.get("/api/analytics/stats/"), 401, "not_authenticated");
   CHECK_ERROR(customer.get("/api/analytics/stats/"), 403, "permission_denied");
 

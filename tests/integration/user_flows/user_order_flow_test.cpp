@@ -40,8 +40,11 @@ BOOST_AUTO_TEST_CASE(test_complete_order_flow, *boost::unit_test::label("flow.pr
                                                    boost::unit_test::label("module.products_orders") *
                                                    boost::unit_test::label("module.orders_payments") *
                                                    boost::unit_test::label("module.payments_notifications")) {
-  // setUp: a signed-in buyer (document bug: create_test_user dropped the token after a 201) and
-  // three products created by staff (document bug: a customer token, failures skipped).
+  // setUp: a signed-in buyer and three products.
+  // document bug: create_test_user used the fixed test@example.com and dropped the token after a
+  // 201, so the cart and order calls were anonymous; a unique buyer keeps its token.
+  // document bug: _create_test_products used the customer's token and skipped anything but 201;
+  // staff create them with run-unique SKUs and every creation is asserted.
   session buyer;
   buyer.sign_up("order-flow", json_object{{"first_name", "Test"}, {"last_name", "User"}});
   auto staff = staff_session();
@@ -83,8 +86,9 @@ BOOST_AUTO_TEST_CASE(test_complete_order_flow, *boost::unit_test::label("flow.pr
     BOOST_TEST(stock_of(buyer, p.id) == p.quantity - 2, "stock of " << p.sku);
 
   // 4. Pay. The stack's payment mock answers the create call "pending" and the status check
-  // "succeeded" (the document's two expectations), so the charge succeeds. Document bug: it
-  // accepted "pending" here and still expected a confirmed order below.
+  // "succeeded" (the document's two expectations), so the charge succeeds.
+  // document bug: it accepted a "pending" payment here and still expected a confirmed order below;
+  // with the document's mocks the charge succeeds, so that is what is asserted.
   auto payment = buyer.post("/api/payments/process/", json_object{{"order_id", order_id},
                                                                   {"payment_method", "card"},
                                                                   {"payment_token", "mock_payment_token_123"}});

@@ -12,8 +12,9 @@ BOOST_AUTO_TEST_SUITE(user_flows_registration)
 BOOST_AUTO_TEST_CASE(test_complete_user_registration_flow, *boost::unit_test::label("flow.user_registration")) {
   session app;
 
-  // 1. Register. Document bug: it asserted only 'access_token' while login answered 'access';
-  // both carry the same token here, and the address is unique per run so reruns work.
+  // 1. Register.
+  // document bug: register was read for 'access_token' and login for 'access'; both answers carry
+  // both names with one value. The fixed address failed every rerun; this one is unique per run.
   auto email = http_test::unique_email("registration");
   const std::string password = "TestPassword123!";
   auto registered = app.post("/api/auth/register/", json_object{{"email", email},
@@ -30,8 +31,9 @@ BOOST_AUTO_TEST_CASE(test_complete_user_registration_flow, *boost::unit_test::la
   BOOST_TEST(registered.json["user"]["email_verified"].IsFalse(), registered.describe());
   app.use_token(access);
 
-  // 2. Verify the e-mail. Document bug: it sent a made-up token and accepted 200 or 400, so the
-  // step could not fail; a made-up token is 400 invalid_token and leaves the address unverified.
+  // 2. Verify the e-mail.
+  // document bug: it sent a made-up token and accepted 200 or 400, so the step could not fail; a
+  // made-up token is 400 invalid_token and leaves the address unverified.
   // (The real token goes out in the verify_email message; the server keeps it in its outbox, which
   // nothing delivers yet, so a black-box test cannot read it.)
   CHECK_ERROR(app.post("/api/auth/verify-email/", json_object{{"token", "mock_verification_token"}}), 400,
