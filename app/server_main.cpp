@@ -373,8 +373,7 @@ int main(int argc, char** argv) {
                                           config::make_logger(s));
     spdlog::flush_every(std::chrono::seconds(1));
   } catch (const config::config_error& e) {
-    std::cerr << "commerce-server: " << e.what() << "
-";
+    std::cerr << "commerce-server: " << e.what() << "\n";
     return 2;
   }
   try {

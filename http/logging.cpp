@@ -1,5 +1,6 @@
 #include "http/logging.hpp"
 
+#include <spdlog/formatter.h>
 #include <spdlog/spdlog.h>
 
 #include <ctime>
