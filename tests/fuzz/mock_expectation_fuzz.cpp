@@ -56,8 +56,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       rapidjson::Writer<rapidjson::StringBuffer> w{buf};
       mock::write_request(w, request);
       mock::render_expectation(e);  // the 201 answer and ACTIVE_EXPECTATIONS
-      if (e.response)
-        mock::write_response(w, *e.response);  // REQUEST_RESPONSES and RECORDED_EXPECTATIONS
+      if (e.response) {  // REQUEST_RESPONSES and RECORDED_EXPECTATIONS (a JSON text is one root value)
+        rapidjson::StringBuffer response_buf;
+        rapidjson::Writer<rapidjson::StringBuffer> response_writer{response_buf};
+        mock::write_response(response_writer, *e.response);
+      }
     }
   } catch (const mock::bad_request&) {
     // a 400 to the client
