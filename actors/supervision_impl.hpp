@@ -43,7 +43,11 @@ auto supervise(Self* self, RegistryOf registry_of) {
       // anon_send: CAF 0.17's typed actors may send() only to typed ones (the children are not).
       caf::anon_send(child, stop_atom::value);
     },
-    [=](stats_atom) { return registry_of(self).stats(); },
+    [=](stats_atom) {
+      auto st = registry_of(self).stats();
+      st.mailbox_size = own_mailbox_size(self);
+      return st;
+    },
     [=](const crash_entity& cmd) {
       if (auto child = registry_of(self).find(cmd.id))
         caf::anon_send(child, crash_atom::value);

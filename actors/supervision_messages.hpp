@@ -22,6 +22,10 @@ struct supervisor_stats {
   int64_t passivations = 0;
   int64_t crashes = 0;
   int64_t restarts_in_window = 0;
+  /// Messages waiting in the supervisor's own mailbox: every command of the domain passes through
+  /// it, so a growing backlog here is the domain's backpressure (children's inboxes are readable
+  /// only from inside each child: the console probes them on request).
+  int64_t mailbox_size = 0;
 };
 
 using stats_atom = caf::atom_constant<caf::atom("stats")>;

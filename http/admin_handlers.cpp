@@ -64,6 +64,7 @@ void write_supervisor(json::writer& w, const char* name, const actors::superviso
   f("passivations", s.stats.passivations);
   f("crashes", s.stats.crashes);
   f("restarts_in_window", s.stats.restarts_in_window);
+  f("mailbox_size", s.stats.mailbox_size);
   f("max_restarts", s.max_restarts);
   f("window_seconds", s.window_seconds);
   f("restart_budget", s.restart_budget);

@@ -157,7 +157,11 @@ std::string metrics::render(const actor_snapshot& s) const {
   auto window = family("commerce_supervisor_restarts_in_window",
                        "Restarts within the supervisor's intensity window (SUPERVISOR_MAX_RESTARTS escalates)",
                        MetricType::Gauge);
+  auto backlog = family("commerce_supervisor_mailbox_messages",
+                        "Messages waiting in a domain supervisor's mailbox (every command of the domain passes it)",
+                        MetricType::Gauge);
   for (const auto& [kind, st] : s.supervisors) {
+    add_value(backlog, {{"kind", kind}}, static_cast<double>(st.mailbox_size));
     add_value(live, {{"kind", kind}}, static_cast<double>(st.active));
     add_value(activations, {{"kind", kind}}, static_cast<double>(st.activations));
     add_value(passivations, {{"kind", kind}}, static_cast<double>(st.passivations));
@@ -217,7 +221,7 @@ std::string metrics::render(const actor_snapshot& s) const {
   if (refused_connections)
     add_value(refused_f, {}, static_cast<double>(refused_connections()));
 
-  for (auto* f : {&live, &activations, &passivations, &restarts, &window, &running, &breaker_open, &breaker_failures,
+  for (auto* f : {&live, &backlog, &activations, &passivations, &restarts, &window, &running, &breaker_open, &breaker_failures,
                   &queue, &queue_up, &outcomes, &pool, &in_flight_f, &open_f, &refused_f})
     if (!f->metric.empty())
       families.push_back(std::move(*f));

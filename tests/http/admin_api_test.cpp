@@ -150,6 +150,7 @@ BOOST_AUTO_TEST_CASE(tree_and_listing_show_three_live_carts_and_an_order) {
   BOOST_TEST_REQUIRE(carts);
   BOOST_TEST(*int_of(*carts, "active") >= 3);
   BOOST_TEST(*int_of(*carts, "restart_budget") <= *int_of(*carts, "max_restarts"));
+  BOOST_TEST(int_of(*carts, "mailbox_size").value_or(-1) >= 0, tree.body);
   BOOST_TEST(*int_of(*supervisor_in(tree, "orders"), "active") >= 1);
   BOOST_TEST(tree.json["gateways"].IsArray());
   BOOST_TEST(*int_of(tree.json["requests"], "in_flight") >= 1);  // this very request

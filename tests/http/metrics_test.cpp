@@ -137,6 +137,8 @@ BOOST_AUTO_TEST_CASE(series_follow_known_activity_and_parse) {
   BOOST_TEST(sample(after, "commerce_db_pool_wait_seconds_count{}") > 0);
   BOOST_TEST(sample(after, "commerce_actors_live{kind=user,}") >= 1, text);
   BOOST_TEST(after.count("commerce_actor_restarts_total{kind=order,}") == 1u, text);
+  for (const char* kind : {"user", "product", "cart", "order"})
+    BOOST_TEST(after.count(std::string{"commerce_supervisor_mailbox_messages{kind="} + kind + ",}") == 1u, text);
   BOOST_TEST(after.count("commerce_job_queue_jobs{state=waiting,}") == 1u, text);
   BOOST_TEST(sample(after, "commerce_job_queue_up{}") == 1);
   BOOST_TEST(after.count("commerce_jobs_total{outcome=failed,}") == 1u, text);
