@@ -21,14 +21,8 @@ namespace {
 
 using Pistache::Http::Method;
 using json::object_writer;
+using json::render;
 
-template <class Fn>
-std::string render(Fn fn) {
-  rapidjson::StringBuffer buf;
-  json::writer w{buf};
-  fn(w);
-  return {buf.GetString(), buf.GetSize()};
-}
 
 std::string iso_of_ms(int64_t unix_ms) {
   std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);

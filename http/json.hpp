@@ -103,4 +103,13 @@ std::optional<int64_t> parse_money_text(const std::string& text);
 /// on the heap, whatever the nesting.
 std::string canonical(const rapidjson::Value& v);
 
+/// Renders one JSON text with a fresh writer: `render([&](writer& w) { ... })`.
+template <class Fn>
+std::string render(Fn fn) {
+  rapidjson::StringBuffer buf;
+  writer w{buf};
+  fn(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 }  // namespace commerce::http::json

@@ -22,15 +22,8 @@ namespace commerce::http::views {
 namespace {
 
 using json::object_writer;
+using json::render;
 
-/// Renders with a fresh writer.
-template <class Fn>
-std::string render(Fn fn) {
-  rapidjson::StringBuffer buf;
-  json::writer w{buf};
-  fn(w);
-  return {buf.GetString(), buf.GetSize()};
-}
 
 void write_user(json::writer& w, const actors::user_view& u) {
   object_writer f{w};

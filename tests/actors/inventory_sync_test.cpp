@@ -8,27 +8,12 @@
 #include "integrations/mock/mock_server.hpp"
 #include "integrations/payment_gateway.hpp"
 #include "integrations/shipping_gateway.hpp"
-
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "tests/http/support/process.hpp"
 
 using namespace commerce;
 using namespace commerce::testing;
 
 namespace {
-
-/// A port nobody listens on right now (bound to 0, read, released).
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string uuid_like(int n) {
   static std::atomic<int> counter{0};
@@ -48,7 +33,7 @@ std::string page_expectation(int page, const std::string& body) {
 }
 
 struct feed_fixture : actor_fixture {
-  uint16_t port = free_port();
+  uint16_t port = static_cast<uint16_t>(http_test::free_port());
   mock::mock_server feed_server{"127.0.0.1", port, 2};
   std::shared_ptr<integrations::gateway_client> client =
     std::make_shared<integrations::gateway_client>(integrations::client_settings{});

@@ -2,32 +2,12 @@
 // reset of a breaker, and the per-provider call counters (errors, last error, percentiles).
 #include "integrations/gateway_client.hpp"
 
-#include <boost/test/unit_test.hpp>
+#include "tests/http/support/process.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <boost/test/unit_test.hpp>
 
 using namespace commerce::integrations;
 using namespace std::chrono_literals;
-
-namespace {
-
-/// A local port nobody listens on: bound, then closed (the kernel refuses connections to it).
-int closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(gateway_admin_stats)
 
@@ -55,7 +35,7 @@ BOOST_AUTO_TEST_CASE(calls_errors_and_last_error_per_provider) {
   gateway_client client{s};
   BOOST_TEST(client.call_stats("generic").calls == 0);
   BOOST_TEST(client.force_breakers("generic", true) == 0u);  // no call yet: no breaker to trip
-  auto url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/api/v1/payments";
+  auto url = "http://127.0.0.1:" + std::to_string(http_test::free_port()) + "/api/v1/payments";
   for (int i = 0; i < 3; ++i) {
     auto r = client.call({"generic", "create_payment", "POST", url, {}, "{}", false});
     BOOST_TEST((r.failure == outbound_failure::connect));
