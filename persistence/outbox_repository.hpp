@@ -1,4 +1,4 @@
-// The e-mail outbox (email_outbox, migrations 0001 and 0014): rows written in the transaction of
+// The e-mail outbox (email_outbox, migrations 0001 and 0016): rows written in the transaction of
 // the change that causes the e-mail (registration's verify_email), delivered by the job
 // emails.deliver_outbox.
 #pragma once

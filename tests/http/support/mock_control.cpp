@@ -263,22 +263,4 @@ std::string json_expectation(const std::string& method, const std::string& path,
   return mock_answer(method, path, status, body_text, options);
 }
 
-rapidjson::Document without_verification_emails(const rapidjson::Document& recorded) {
-  rapidjson::Document out;
-  out.SetArray();
-  if (!recorded.IsArray())
-    return out;
-  for (const auto& req : recorded.GetArray()) {
-    auto text = mock_request_text(req);
-    if (text.find("verify_email") != std::string::npos || text.find("Confirm your e-mail address") != std::string::npos ||
-        text.find("Confirm+your+e-mail+address") != std::string::npos ||
-        text.find("Confirm%20your%20e-mail%20address") != std::string::npos)
-      continue;
-    rapidjson::Value copy;
-    copy.CopyFrom(req, out.GetAllocator());
-    out.PushBack(copy, out.GetAllocator());
-  }
-  return out;
-}
-
 }  // namespace http_test

@@ -77,12 +77,6 @@ std::string mock_first_header(const rapidjson::Value& recorded, const std::strin
 /// name keeps its last value.
 std::map<std::string, std::string> form_fields(const std::string& body);
 
-/// `recorded` less the verification e-mails (verify_email, any provider's shape): registration
-/// queues emails.deliver_outbox, which sends them through the server's e-mail gateway, and may
-/// also send rows other tests' servers left queued in the shared database. For tests that count
-/// the order e-mails a mock received.
-rapidjson::Document without_verification_emails(const rapidjson::Document& recorded);
-
 /// How mock_answer() answers, beyond status and body.
 struct answer_options {
   bool json_content_type = false;  ///< send the header Content-Type: application/json
