@@ -28,7 +28,7 @@ const std::vector<std::string>& periodic_job_types() {
   static const std::vector<std::string> types = {
     job_types::release_reservations, job_types::reconcile_payments, job_types::poll_pending_payments,
     job_types::refresh_tracking,     job_types::remind_abandoned_carts, job_types::sync_inventory,
-    job_types::noop};
+    job_types::deliver_outbox,       job_types::noop};
   return types;
 }
 
@@ -309,7 +309,7 @@ std::string default_beat_schedule(int64_t reservation_sweep_seconds) {
   return std::string{job_types::release_reservations} + "@every:" + std::to_string(reservation_sweep_seconds) + "s; " +
          job_types::reconcile_payments + "@every:1m; " + job_types::poll_pending_payments + "@every:2m; " +
          job_types::refresh_tracking + "@every:30m; " + job_types::remind_abandoned_carts + "@every:15m; " +
-         job_types::sync_inventory + "@cron:0 * * * *";
+         job_types::sync_inventory + "@cron:0 * * * *; " + job_types::deliver_outbox + "@every:10s";
 }
 
 std::vector<domain::beat_entry> beat_schedule_of(const std::string& configured, int64_t reservation_sweep_seconds) {

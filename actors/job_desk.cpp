@@ -142,7 +142,7 @@ bool is_known_job_type(const std::string& type) {
   for (const char* known :
        {job_types::noop, job_types::process_order, job_types::send_notification, job_types::sync_inventory,
         job_types::release_reservations, job_types::reconcile_payments, job_types::poll_pending_payments,
-        job_types::refresh_tracking, job_types::remind_abandoned_carts})
+        job_types::refresh_tracking, job_types::remind_abandoned_carts, job_types::deliver_outbox})
     if (type == known)
       return true;
   return false;

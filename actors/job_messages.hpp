@@ -42,6 +42,7 @@ inline constexpr const char* reconcile_payments = "payments.reconcile";
 inline constexpr const char* poll_pending_payments = "payments.poll_pending";
 inline constexpr const char* refresh_tracking = "shipments.refresh_tracking";
 inline constexpr const char* remind_abandoned_carts = "carts.remind_abandoned";
+inline constexpr const char* deliver_outbox = "emails.deliver_outbox";  ///< the e-mail outbox (verify_email)
 }  // namespace job_types
 
 /// A task's state, as API.md §3.7 spells it, and its record (domain/task_status.hpp: the task

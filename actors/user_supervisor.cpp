@@ -71,6 +71,20 @@ caf::behavior user_change_listener(caf::stateful_actor<listener_state>* self, ca
   };
 }
 
+/// Queues the outbox's delivery job (the verify_email just committed). Best effort: a refused or
+/// unanswered enqueue is logged and never fails the registration; the beat's run sends it.
+void deliver_outbox_soon(supervisor_ptr self, const user_domain_deps& d) {
+  if (!d.jobs)
+    return;
+  self->request(d.jobs, d.call_timeout, enqueue_job{job_types::deliver_outbox, "{}", std::nullopt})
+    .then(
+      [](task_reply& r) {
+        if (r.error)
+          spdlog::warn("registration: could not queue {}: {}", job_types::deliver_outbox, r.error.message);
+      },
+      [](caf::error& e) { spdlog::warn("registration: could not queue {}: {}", job_types::deliver_outbox, to_string(e)); });
+}
+
 user_api::behavior_type user_supervisor(supervisor_ptr self, user_domain_deps d) {
   self->state.users = entity_registry{"user", {d.max_restarts, d.restart_window}};
   auto [idle, stats, crash, list, lookup] = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
@@ -112,7 +126,12 @@ user_api::behavior_type user_supervisor(supervisor_ptr self, user_domain_deps d)
                                            {{"email", {"is already registered"}}}});
                   }
                 }))
-              .then([=](user_reply& r) mutable { rp.deliver(r); },
+              .then(
+                [=](user_reply& r) mutable {
+                  rp.deliver(r);
+                  if (!r.error)
+                    deliver_outbox_soon(self, d);
+                },
                     [=](caf::error&) mutable { rp.deliver(failure(problem::unavailable())); });
           },
           [=](problem failed) mutable { rp.deliver(failure(failed)); });

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "actors/blocking_pool.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/user_messages.hpp"
 #include "persistence/pg_pool.hpp"
 
@@ -30,6 +31,10 @@ struct user_domain_deps {
   int max_restarts = 10;
   std::chrono::seconds restart_window{60};
   int verification_ttl_hours = 48;
+  /// A registration queues emails.deliver_outbox here after its commit, so the verify_email it
+  /// wrote to the outbox goes out within seconds (best effort: the beat drains the outbox too).
+  /// Invalid: nothing is queued.
+  job_desk_api jobs;
 };
 
 user_api spawn_user_supervisor(caf::actor_system& sys, user_domain_deps deps);

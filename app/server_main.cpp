@@ -9,6 +9,7 @@
 #include "actors/crypto.hpp"
 #include "actors/gateway_actors.hpp"
 #include "actors/job_desk.hpp"
+#include "actors/outbox_jobs.hpp"
 #include "actors/notification_jobs.hpp"
 #include "actors/order_jobs.hpp"
 #include "actors/job_workers.hpp"
@@ -195,7 +196,6 @@ int run(const config::settings& s, std::shared_ptr<spdlog::logger> access_logger
     user_deps.restart_window = restarts.window;
 
     auto app = std::make_shared<http::app_context>(sys, s, jwt_secret);
-    app->users = actors::spawn_user_supervisor(sys, user_deps);
     app->catalog = actors::spawn_catalog_supervisor(sys, actors::catalog_deps{db_access, idle, restarts, cache_ttl, s.listing_cache_bytes});
     app->carts = actors::spawn_cart_supervisor(sys, actors::cart_deps{db_access, idle, restarts});
     // The job desk first: the order supervisor and the payment desk queue jobs through it.
@@ -206,6 +206,9 @@ int run(const config::settings& s, std::shared_ptr<spdlog::logger> access_logger
     queue_settings.visibility_timeout = std::chrono::milliseconds(s.job_visibility_timeout_ms);
     auto job_queue = persistence::make_job_queue_factory(queue_settings);
     app->jobs = actors::spawn_job_desk(sys, actors::job_desk_deps{db_access, job_queue, s.redis_url});
+    // Registration queues the e-mail outbox's delivery through the desk.
+    user_deps.jobs = app->jobs;
+    app->users = actors::spawn_user_supervisor(sys, user_deps);
     auto notifier = actors::spawn_notifier(sys, actors::notifier_deps{db_access, integration_actors, gateway_job_timeout});
     app->orders = actors::spawn_order_supervisor(
       sys, actors::order_deps{db_access, idle, restarts, cache_ttl, app->catalog,
@@ -227,6 +230,11 @@ int run(const config::settings& s, std::shared_ptr<spdlog::logger> access_logger
     // A step of order.process waits for one order-actor flow: a charge settles, creates and checks.
     actors::add_order_jobs(*handlers, {app->orders, db, call_timeout + 3 * gateway_job_timeout});
     actors::add_notification_jobs(*handlers, {db, integration_actors, gateway_job_timeout});
+    actors::outbox_job_deps outbox;
+    outbox.db = db;
+    outbox.gateways = integration_actors;
+    outbox.gateway_timeout = gateway_job_timeout;
+    actors::add_outbox_jobs(*handlers, outbox);
     actors::periodic_job_deps periodic;
     periodic.db = db;
     periodic.orders = app->orders;

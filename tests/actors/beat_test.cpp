@@ -272,9 +272,12 @@ BOOST_AUTO_TEST_CASE(the_default_schedule_names_every_periodic_job_and_unknown_t
     by_type[e.job_type] = e.when;
   for (const char* type : {actors::job_types::release_reservations, actors::job_types::reconcile_payments,
                            actors::job_types::poll_pending_payments, actors::job_types::refresh_tracking,
-                           actors::job_types::remind_abandoned_carts, actors::job_types::sync_inventory})
+                           actors::job_types::remind_abandoned_carts, actors::job_types::sync_inventory,
+                           actors::job_types::deliver_outbox})
     BOOST_TEST(by_type.count(type) == 1u, type << " is not in the default schedule");
   BOOST_TEST(by_type[actors::job_types::release_reservations] == "every:7s");
+  // The outbox is drained within seconds even when registration's own enqueue was lost.
+  BOOST_TEST(by_type[actors::job_types::deliver_outbox] == "every:10s");
   BOOST_CHECK_THROW(actors::beat_schedule_of("x=order.process@every:1m", 30), std::invalid_argument);
   BOOST_CHECK_THROW(actors::beat_schedule_of("x=no.such@every:1m", 30), std::invalid_argument);
   BOOST_TEST(actors::beat_schedule_of("x=noop@every:1m", 30).size() == 1u);

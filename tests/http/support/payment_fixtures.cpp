@@ -25,6 +25,12 @@ std::string confirmation_email_of(int64_t order_id) {
                      {"body", json_object{{"template", "order_confirmation"}, {"order_id", order_id}}}};
 }
 
+std::string email_of(const std::string& to, const std::string& template_name, int64_t order_id) {
+  return json_object{{"method", "POST"},
+                     {"path", "/api/v1/emails/send"},
+                     {"body", json_object{{"to", to}, {"template", template_name}, {"order_id", order_id}}}};
+}
+
 void check_seen(gateway_mock& mock, const std::string& http_request, int n, const std::string& context) {
   auto r = mock.verify_times(http_request, n, n);
   BOOST_TEST(r.status == 202, context << ": expected exactly " << n << " × " << http_request << " at the mock: "

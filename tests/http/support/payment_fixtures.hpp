@@ -44,6 +44,10 @@ inline constexpr const char* post_refunds = R"({"method":"POST","path":"/api/v1/
 inline constexpr const char* payment_calls = R"({"path":"/api/v1/payments.*"})";  ///< any method
 /// The order_confirmation e-mail of one order (JSON body matched on these fields only).
 std::string confirmation_email_of(int64_t order_id);
+/// The e-mail of `template_name` about `order_id` to `to` (JSON body matched on these fields
+/// only): a mock also gets e-mails that are no test's business (the server delivers every
+/// verification e-mail of the shared outbox through its gateway), so a test counts its own.
+std::string email_of(const std::string& to, const std::string& template_name, int64_t order_id);
 
 /// Exactly `n` recorded requests at `mock` match `http_request` (verify, atLeast/atMost n).
 void check_seen(gateway_mock& mock, const std::string& http_request, int n, const std::string& context);
