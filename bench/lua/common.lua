@@ -3,6 +3,7 @@
 -- parsable line.
 local data = dofile(os.getenv("BENCH_DATA") or "bench-data.lua")
 tokens = data.tokens
+loop_tokens = data.loop_tokens
 product_count = data.product_count
 first_product = data.first_product
 search_terms = data.search_terms
