@@ -1,5 +1,7 @@
 #include "persistence/catalog_repository.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 
 namespace commerce::persistence {
@@ -11,8 +13,7 @@ constexpr const char* product_columns =
   "api_time(created_at), "
   "api_time(updated_at)";
 
-product_record read_product(const pg::result& r, int row = 0) {
-  auto in = r.row(row);
+product_record read_product(pg::row_reader& in) {
   product_record p;
   p.id = in.int64();
   p.name = in.str();
@@ -26,6 +27,11 @@ product_record read_product(const pg::result& r, int row = 0) {
   return p;
 }
 
+product_record read_product(const pg::result& r, int row = 0) {
+  auto in = r.row(row);
+  return read_product(in);
+}
+
 pg::param opt(const std::optional<int64_t>& v) { return v ? pg::param{std::to_string(*v)} : std::nullopt; }
 pg::param opt(const std::optional<int32_t>& v) { return v ? pg::param{std::to_string(*v)} : std::nullopt; }
 
@@ -37,6 +43,53 @@ std::string like_pattern(const std::string& term) {
     out += ch;
   }
   return out + "%";
+}
+
+bool ascii_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v'; }
+
+/// The term's inner words (whitespace on both sides) made only of ASCII letters, lower-cased and
+/// space-separated: every product whose text contains the term has each of them as a whole word, and the
+/// text-search parser splits such a word out as the same single token, so they narrow the match exactly.
+/// The first and last words may be fragments of longer words and are left to the trigrams.
+std::string inner_words(const std::string& term) {
+  std::vector<std::string> words{{}};
+  for (char ch : term) {
+    if (ascii_space(ch)) {
+      if (!words.back().empty())
+        words.emplace_back();
+    } else {
+      words.back() += ch;
+    }
+  }
+  if (!words.empty() && words.back().empty())
+    words.pop_back();
+  // A leading or trailing space makes the word next to it whole too.
+  size_t first = !term.empty() && ascii_space(term.front()) ? 0 : 1;
+  size_t end = !term.empty() && ascii_space(term.back()) ? words.size() : words.size() - std::min<size_t>(words.size(), 1);
+  std::string out;
+  for (size_t i = first; i < end; ++i) {
+    const auto& w = words[i];
+    bool letters = std::all_of(w.begin(), w.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    });
+    if (!letters)
+      continue;
+    if (!out.empty())
+      out += ' ';
+    for (char ch : w)
+      out += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  }
+  return out;
+}
+
+/// The planner's row estimate for the match set (EXPLAIN's first line: "... rows=N width=...").
+int64_t planner_estimate(pg::connection& c, const std::string& from_where, const pg::params& args) {
+  auto plan = c.exec("EXPLAIN SELECT 1 FROM products" + from_where, args);
+  if (plan.empty())
+    return 0;
+  auto line = plan.row().str();
+  auto at = line.find(" rows=");
+  return at == std::string::npos ? 0 : std::strtoll(line.c_str() + at + 6, nullptr, 10);
 }
 
 void write_ledger(pg::transaction& tx, int64_t product_id, int64_t delta, int64_t after, const char* reason) {
@@ -117,24 +170,61 @@ product_page list_products(pg::connection& c, const product_query& q) {
     {"created_at", "created_at, id"}, {"-created_at", "created_at DESC, id"},
   };
   auto order = orderings.count(q.order_by) ? orderings.at(q.order_by) : "id";
-  std::string where = " WHERE is_active"
-                      " AND ($1::text IS NULL OR search_text LIKE lower($1))"
-                      " AND ($2::bigint IS NULL OR price_minor >= $2::bigint)"
-                      " AND ($3::bigint IS NULL OR price_minor <= $3::bigint)";
-  pg::params args{q.search.empty() ? std::nullopt : pg::param{like_pattern(q.search)}, opt(q.min_price_minor),
-                  opt(q.max_price_minor)};
-  product_page page;
-  auto count = c.exec("SELECT count(*) FROM products" + where, args);
-  page.count = count.row().int64();
-  if (page.count > q.offset) {
-    args.push_back(std::to_string(q.limit));
-    args.push_back(std::to_string(q.offset));
-    auto r = c.exec(std::string{"SELECT "} + product_columns + " FROM products" + where + " ORDER BY " + order +
-                      " LIMIT $4::bigint OFFSET $5::bigint",
-                    args);
-    for (int i = 0; i < r.rows(); ++i)
-      page.rows.push_back(read_product(r, i));
+  // Only the filters asked for reach the SQL, so the planner sees each as it is (an "$1 IS NULL OR"
+  // would hide the indexes from a generic plan).
+  pg::params args;
+  auto bind = [&args](pg::param value, const char* cast) {
+    args.push_back(std::move(value));
+    return "$" + std::to_string(args.size()) + cast;
+  };
+  std::string where = " WHERE is_active";
+  if (!q.search.empty()) {
+    where += " AND search_text LIKE lower(" + bind(like_pattern(q.search), "::text") + ")";
+    if (auto words = inner_words(q.search); !words.empty())
+      where += " AND to_tsvector('simple', translate(search_text, '<>&', '   ')) @@ plainto_tsquery('simple', " + bind(words, "::text") + ")";
   }
+  if (q.min_price_minor)
+    where += " AND price_minor >= " + bind(opt(q.min_price_minor), "::bigint");
+  if (q.max_price_minor)
+    where += " AND price_minor <= " + bind(opt(q.max_price_minor), "::bigint");
+  const auto filter_args = args;
+  // One round trip: the matches counted up to one past the exact limit (never the whole set), and the
+  // page plus one row, which tells whether another page follows. An empty page still yields the count.
+  const int64_t exact_limit = std::max<int64_t>(q.exact_count_limit, 0);
+  auto count_limit = bind(std::to_string(exact_limit + 1), "::bigint");
+  auto page_limit = bind(std::to_string(q.limit + 1), "::bigint");
+  auto page_offset = bind(std::to_string(q.offset), "::bigint");
+  auto r = c.exec(std::string{"SELECT bounded.matches, page.* FROM (SELECT count(*) AS matches FROM (SELECT 1 FROM products"} +
+                    where + " LIMIT " + count_limit + ") AS hit) AS bounded LEFT JOIN LATERAL (SELECT " +
+                    product_columns + " FROM products" + where + " ORDER BY " + order + " LIMIT " + page_limit +
+                    " OFFSET " + page_offset + ") AS page ON true",
+                  args);
+  product_page page;
+  const int64_t bounded = r.row().int64();
+  bool more = false;
+  for (int i = 0; i < r.rows() && !r.is_null(i, 1); ++i) {
+    if (static_cast<int64_t>(page.rows.size()) == q.limit) {
+      more = true;
+      break;
+    }
+    auto in = r.row(i);
+    in.int64();  // bounded.matches
+    page.rows.push_back(read_product(in));
+  }
+  if (bounded <= exact_limit) {
+    page.count = bounded;
+    return page;
+  }
+  const int64_t seen = q.offset + static_cast<int64_t>(page.rows.size());
+  if (!more && !page.rows.empty()) {
+    page.count = seen;  // the last page: the count is known exactly after all
+    return page;
+  }
+  // More than the limit match: the planner's estimate, kept consistent with what this page shows.
+  page.count_is_estimate = true;
+  page.count = std::max({planner_estimate(c, where, filter_args), exact_limit + 1, seen + (more ? 1 : 0)});
+  if (page.rows.empty() && q.offset > exact_limit)
+    page.count = std::min(page.count, q.offset);  // past the end: there are at most `offset` matches
   return page;
 }
 

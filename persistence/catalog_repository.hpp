@@ -46,6 +46,9 @@ std::optional<product_record> update_product(pg::connection& c, int64_t id, cons
 /// Archives (is_active = false); false if it was not active.
 bool archive_product(pg::connection& c, int64_t id);
 
+/// Counting every match of a broad term on every page was most of a search's cost.
+constexpr int64_t default_exact_count_limit = 1000;
+
 struct product_query {
   std::string search;  ///< substring of name, description or sku, any case; %, _ and \ are literal
   std::optional<int64_t> min_price_minor;
@@ -53,9 +56,15 @@ struct product_query {
   std::string order_by = "id";  ///< id, -id, price, -price, name, -name, created_at, -created_at
   int64_t limit = 20;
   int64_t offset = 0;
+  /// Matches are counted exactly up to this many; beyond it `count` is an estimate.
+  int64_t exact_count_limit = default_exact_count_limit;
 };
 struct product_page {
+  /// Exact when count_is_estimate is false. Otherwise more than exact_count_limit products match and
+  /// count is PostgreSQL's planner estimate, raised to at least exact_count_limit + 1 and to what the
+  /// page itself shows (offset + rows, plus one when another page follows), so `next` stays right.
   int64_t count = 0;
+  bool count_is_estimate = false;
   std::vector<product_record> rows;
 };
 product_page list_products(pg::connection& c, const product_query& q);

@@ -1,0 +1,139 @@
+// Catalog search (issue 13, "search that scales"): the count is exact up to a limit and flagged as an
+// estimate beyond it, 3-letter and multi-word terms find what a substring match finds, and archived
+// products never appear. Straight against list_products on the test database.
+#include "fixture.hpp"
+#include "persistence/catalog_repository.hpp"
+
+#include <algorithm>
+
+using namespace commerce;
+using namespace commerce::testing;
+
+namespace {
+
+std::string unique_word(const std::string& prefix) {
+  static int n = 0;
+  // Letters only, so the word is a whole word for the text-search parser too.
+  std::string out = prefix;
+  for (auto v = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) + getpid() * 7919ULL + n++;
+       v; v /= 26)
+    out += static_cast<char>('a' + v % 26);
+  return out;
+}
+
+std::vector<int64_t> ids_of(const persistence::product_page& p) {
+  std::vector<int64_t> ids;
+  for (const auto& r : p.rows)
+    ids.push_back(r.id);
+  return ids;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(catalog_search, actor_fixture)
+
+BOOST_AUTO_TEST_CASE(count_beyond_the_exact_limit_is_a_flagged_estimate) {
+  const auto tag = unique_word("bulk");
+  sql("INSERT INTO products (name, description, price_minor, sku, quantity) "
+      "SELECT 'Bulk ' || $1 || ' #' || g, '', 100, 'SRCH-' || $1 || '-' || g, 1 FROM generate_series(1, 1300) AS g",
+      {tag});
+  const int64_t first = scalar("SELECT min(id) FROM products WHERE sku LIKE 'SRCH-' || $1 || '-%'", {tag});
+  auto c = db->acquire();
+  auto page = [&](int64_t offset, int64_t exact_limit = persistence::default_exact_count_limit) {
+    persistence::product_query q;
+    q.search = tag;
+    q.limit = 20;
+    q.offset = offset;
+    q.exact_count_limit = exact_limit;
+    return persistence::list_products(*c, q);
+  };
+
+  auto p1 = page(0);
+  BOOST_TEST(p1.count_is_estimate);
+  BOOST_TEST(p1.count > persistence::default_exact_count_limit);
+  BOOST_TEST_REQUIRE(p1.rows.size() == 20u);
+  BOOST_TEST(p1.rows.front().id == first);
+  BOOST_TEST(p1.rows.back().id == first + 19);
+
+  // Under a higher limit the same term is counted exactly.
+  auto exact = page(0, 2000);
+  BOOST_TEST(!exact.count_is_estimate);
+  BOOST_TEST(exact.count == 1300);
+
+  // A page in the middle: the estimate never promises fewer than the page shows (a next page exists).
+  auto middle = page(1200);
+  BOOST_TEST(middle.count_is_estimate);
+  BOOST_TEST(middle.count >= 1221);
+  BOOST_TEST(middle.rows.size() == 20u);
+
+  // The last page knows the count exactly; a page past the end keeps it within what is known.
+  auto last = page(1290);
+  BOOST_TEST(!last.count_is_estimate);
+  BOOST_TEST(last.count == 1300);
+  BOOST_TEST(last.rows.size() == 10u);
+  auto past = page(5000);
+  BOOST_TEST(past.rows.empty());
+  BOOST_TEST(past.count_is_estimate);
+  BOOST_TEST((past.count > persistence::default_exact_count_limit && past.count <= 5000), past.count);
+
+  // Archived products are never listed nor counted, on either side of the limit.
+  sql("UPDATE products SET is_active = false WHERE sku LIKE 'SRCH-' || $1 || '-%' AND id >= $2::bigint",
+      {tag, std::to_string(first + 1100)});
+  auto after = page(1080);
+  BOOST_TEST(!after.count_is_estimate);
+  BOOST_TEST(after.count == 1100);
+  BOOST_TEST(after.rows.size() == 20u);
+  BOOST_TEST(after.rows.back().id == first + 1099);
+  sql("UPDATE products SET is_active = false WHERE sku LIKE 'SRCH-' || $1 || '-%' AND id >= $2::bigint",
+      {tag, std::to_string(first + 10)});
+  auto few = page(0);
+  BOOST_TEST(!few.count_is_estimate);
+  BOOST_TEST(few.count == 10);
+  BOOST_TEST(few.rows.size() == 10u);
+  for (const auto& r : few.rows)
+    BOOST_TEST(r.is_active);
+}
+
+BOOST_AUTO_TEST_CASE(three_letter_and_multi_word_terms_find_substrings) {
+  // A price of its own keeps other tests' products out of these 3-letter searches.
+  const auto tag = unique_word("w");
+  const int64_t price = 900'000'000 + static_cast<int64_t>(getpid() % 1000) * 1000 + tag.size();
+  auto c = db->acquire();
+  auto add = [&](const std::string& name, const std::string& description) {
+    return persistence::insert_product(*c, {name, description, price, "SRCH-" + tag + "-" + name.substr(0, 3) +
+                                                                         std::to_string(description.size()), 1}).id;
+  };
+  const int64_t mug = add("Red mug", "stoneware " + tag);
+  const int64_t smug = add("Smugglers guide", "a book about " + tag);
+  const int64_t lamp = add("Desk lamp", "a big brass lamp for " + tag + " desks");
+  const int64_t tagged = add("Markup lamp", "<b big brass lamp> &amp; " + tag);
+  const int64_t archived = add("Archived mug", "old brass lamp " + tag);
+  BOOST_TEST_REQUIRE(persistence::archive_product(*c, archived));
+
+  auto find = [&](const std::string& term) {
+    persistence::product_query q;
+    q.search = term;
+    q.min_price_minor = price;
+    q.max_price_minor = price;
+    q.limit = 100;
+    auto p = persistence::list_products(*c, q);
+    BOOST_TEST(!p.count_is_estimate);
+    BOOST_TEST(p.count == static_cast<int64_t>(p.rows.size()), term);
+    return ids_of(p);
+  };
+  using ids = std::vector<int64_t>;
+  BOOST_TEST((find("mug") == ids{mug, smug}));  // a fragment inside "Smugglers" too; never the archived one
+  BOOST_TEST((find("MUG") == ids{mug, smug}));
+  BOOST_TEST((find("boo") == ids{smug}));
+  BOOST_TEST((find("sto") == ids{mug}));
+  BOOST_TEST((find("big brass lamp") == ids{lamp, tagged}));  // "brass" is a whole word, even inside <...>
+  BOOST_TEST((find("BIG Brass LAMP") == ids{lamp, tagged}));
+  BOOST_TEST((find("ig brass la") == ids{lamp, tagged}));  // fragments at either end
+  BOOST_TEST((find("lamp for " + tag + " desks") == ids{lamp}));
+  BOOST_TEST((find("brass big") == ids{}));  // words in another order are not a substring
+  BOOST_TEST((find("old brass lamp") == ids{}));  // only in the archived product
+  BOOST_TEST((find("&amp; " + tag) == ids{tagged}));
+  BOOST_TEST((find("a  big") == ids{}));  // two spaces are not one
+}
+
+BOOST_AUTO_TEST_SUITE_END()
