@@ -1,5 +1,8 @@
-// The cart supervisor and one cart actor per user. The cart lives in PostgreSQL (totals always
-// use current prices), and the actor serialises every change to one user's cart.
+// The cart supervisor and one cart actor per user. The actor serialises every change to one
+// user's cart and holds its lines (ids and quantities) in memory, written through to PostgreSQL.
+// PostgreSQL stays the arbiter: a per-user cart version, bumped by every cart write and by the
+// order that empties the cart, is checked by each read (in the statement that fetches the
+// products' current names and prices), so another node's change is never hidden.
 #pragma once
 
 #include "actors/cart_messages.hpp"

@@ -5,6 +5,10 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace commerce::actors {
 
 namespace {
@@ -31,51 +35,136 @@ cart_item_reply item_reply(const persistence::cart_change& r) {
   return item_failure(problem::not_found("cart item not found"));
 }
 
-caf::behavior cart_actor(caf::event_based_actor* self, caf::actor supervisor, int64_t user_id, cart_deps d) {
+/// What a cart actor keeps between messages: the lines of one version of the cart, or nothing
+/// known (`unknown_version`) until the next read loads them. Compact on purpose (24 bytes a
+/// line): names and prices are read with the version check when the cart is shown.
+struct cart_state {
+  static inline const char* name = "cart";
+  static constexpr int64_t unknown_version = -1;
+  int64_t version = unknown_version;
+  std::vector<persistence::held_cart_line> lines;
+};
+using cart_ptr = caf::stateful_actor<cart_state>*;
+
+void forget(cart_ptr self) {
+  self->state.version = cart_state::unknown_version;
+  self->state.lines = {};
+}
+
+void remember(cart_ptr self, const persistence::cart_snapshot& s) {
+  self->state.version = s.version;
+  self->state.lines.clear();
+  for (const auto& l : s.lines)
+    self->state.lines.push_back({l.item_id, l.product_id, l.quantity});
+}
+
+/// A write reached PostgreSQL as version `version` (0: it changed nothing). The copy stays
+/// good only when the write was applied on the version held; else the next read reloads.
+template <class Apply>
+void written(cart_ptr self, int64_t version, Apply apply) {
+  if (version == 0)
+    return;
+  if (self->state.version != cart_state::unknown_version && version - 1 == self->state.version) {
+    apply(self->state.lines);
+    self->state.version = version;
+  } else {
+    forget(self);
+  }
+}
+
+/// Runs `fn(connection)` on the blocking pool while the actor waits (`await`: one user's cart
+/// operations never interleave), then `done(result)`; a failed or timed-out job may still
+/// have committed, so the copy is dropped and the requester gets "unavailable".
+template <class T, class R, class Fn, class Done>
+caf::typed_response_promise<R> serialized(cart_ptr self, const db_access& db, Fn fn, Done done) {
+  auto rp = self->make_response_promise<R>();
+  self->request(db.workers, db.timeout, db_job(db.db, std::move(fn)))
+    .await([rp, done](T& result) mutable { rp.deliver(done(result)); },
+           [self, rp](caf::error&) mutable {
+             forget(self);
+             rp.deliver(unavailable_reply<R>());
+           });
+  return rp;
+}
+
+caf::behavior cart_actor(cart_ptr self, caf::actor supervisor, int64_t user_id, cart_deps d) {
   log_unhandled_exceptions(self, "cart", user_id);
-  auto nothing = [](auto&) {};
+  // Loaded on activation; messages wait for it (a failed load leaves nothing known).
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [user_id](pg::connection& c) { return persistence::load_cart(c, user_id); }))
+    .await([self](persistence::cart_snapshot& s) { remember(self, s); }, [self](caf::error&) { forget(self); });
+  auto change = [=](auto fn) {
+    return serialized<persistence::cart_change, cart_item_reply>(self, d.db, std::move(fn), [self](persistence::cart_change& r) {
+      if (r.outcome == persistence::cart_outcome::ok)
+        written(self, r.version, [&r](std::vector<persistence::held_cart_line>& lines) {
+          auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.item_id == r.line.item_id; });
+          if (it != lines.end())
+            it->quantity = r.line.quantity;
+          else
+            lines.push_back({r.line.item_id, r.line.product_id, r.line.quantity});
+        });
+      return item_reply(r);
+    });
+  };
   return {
     [=](const get_cart&) {
-      return reply_from_db_serialized<cart_reply>(self, d.db, [user_id](pg::connection& c) {
-        return cart_reply{problem::none(), persistence::load_cart(c, user_id)};
-      }, nothing);
+      auto version = self->state.version;
+      auto held = self->state.lines;
+      return serialized<persistence::cart_snapshot, cart_reply>(self, d.db, [=](pg::connection& c) {
+        return version == cart_state::unknown_version ? persistence::load_cart(c, user_id)
+                                                      : persistence::refresh_cart(c, user_id, version, held);
+      }, [self](persistence::cart_snapshot& s) {
+        remember(self, s);
+        return cart_reply{problem::none(), std::move(s.lines)};
+      });
     },
     [=](const add_cart_item& cmd) -> caf::result<cart_item_reply> {
       if (cmd.quantity < 1 || cmd.quantity > order_rules::max_line_quantity)
         return item_failure(quantity_range());
       auto product_id = cmd.product_id;
       auto quantity = cmd.quantity;
-      return reply_from_db_serialized<cart_item_reply>(self, d.db, [=](pg::connection& c) {
-        return item_reply(persistence::add_to_cart(c, user_id, product_id, quantity, order_rules::max_line_quantity));
-      }, nothing);
+      return change([=](pg::connection& c) {
+        return persistence::add_to_cart(c, user_id, product_id, quantity, order_rules::max_line_quantity);
+      });
     },
     [=](const set_cart_item& cmd) -> caf::result<cart_item_reply> {
       if (cmd.quantity < 1 || cmd.quantity > order_rules::max_line_quantity)
         return item_failure(quantity_range());
       auto item_id = cmd.item_id;
       auto quantity = cmd.quantity;
-      return reply_from_db_serialized<cart_item_reply>(self, d.db, [=](pg::connection& c) {
-        return item_reply(persistence::set_cart_quantity(c, user_id, item_id, quantity));
-      }, nothing);
+      return change([=](pg::connection& c) { return persistence::set_cart_quantity(c, user_id, item_id, quantity); });
     },
     [=](const remove_cart_item& cmd) {
       auto item_id = cmd.item_id;
-      return reply_from_db_serialized<cart_item_reply>(self, d.db, [=](pg::connection& c) {
-        return persistence::remove_cart_item(c, user_id, item_id) ? cart_item_reply{}
-                                                                  : item_failure(problem::not_found("cart item not found"));
-      }, nothing);
+      return serialized<int64_t, cart_item_reply>(self, d.db, [=](pg::connection& c) {
+        return persistence::remove_cart_item(c, user_id, item_id);
+      }, [self, item_id](int64_t version) {
+        if (version == 0)
+          return item_failure(problem::not_found("cart item not found"));
+        written(self, version, [item_id](std::vector<persistence::held_cart_line>& lines) {
+          lines.erase(std::remove_if(lines.begin(), lines.end(), [&](const auto& l) { return l.item_id == item_id; }), lines.end());
+        });
+        return cart_item_reply{};
+      });
     },
     [=](const clear_cart&) {
-      return reply_from_db_serialized<cart_reply>(self, d.db, [user_id](pg::connection& c) {
-        persistence::clear_cart(c, user_id);
+      return serialized<int64_t, cart_reply>(self, d.db, [user_id](pg::connection& c) {
+        return persistence::clear_cart(c, user_id);
+      }, [self](int64_t version) {
+        if (version == 0)
+          forget(self);  // it was empty in PostgreSQL already; which version, unknown
+        written(self, version, [](std::vector<persistence::held_cart_line>& lines) { lines = {}; });
         return cart_reply{};
-      }, nothing);
+      });
     },
     [=](stop_atom) { self->quit(); },
     [=](crash_atom) { injected_crash("cart", user_id); },
     [=](inspect_atom) {
-      // A cart keeps nothing in memory: its lines live in PostgreSQL.
-      return entity_probe{own_mailbox_size(self), "cart of user " + std::to_string(user_id) + "; lines in PostgreSQL"};
+      const auto& st = self->state;
+      auto n = st.lines.size();
+      auto held = st.version == cart_state::unknown_version
+                    ? std::string{"lines not held (the next read loads them)"}
+                    : std::to_string(n) + (n == 1 ? " line" : " lines") + " in memory at version " + std::to_string(st.version);
+      return entity_probe{own_mailbox_size(self), "cart of user " + std::to_string(user_id) + "; " + held};
     },
     caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, user_id); },
   };

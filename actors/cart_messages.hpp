@@ -57,3 +57,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::remove_cart_item)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::clear_cart)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::cart_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::cart_item_reply)
+// Results of the cart actor's own database jobs (never leave the process).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::cart_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::cart_change)

@@ -196,8 +196,11 @@ create_result create_order(pg::connection& c, const new_order& req) {
             {pg::to_param(item.product_id), std::to_string(-item.quantity), std::to_string(stock_after[i]),
              pg::to_param(order_id)});
   }
-  if (from_cart)
-    tx.exec("DELETE FROM cart_items WHERE user_id = $1::bigint", {pg::to_param(req.user_id)});
+  if (from_cart)  // and bump the cart's version (0014), so no cart actor serves its copy of the lines
+    tx.exec("WITH gone AS (DELETE FROM cart_items WHERE user_id = $1::bigint RETURNING 1) "
+            "INSERT INTO cart_versions AS cv (user_id, version) SELECT $1::bigint, 1 FROM (SELECT 1 FROM gone LIMIT 1) any_line "
+            "ON CONFLICT (user_id) DO UPDATE SET version = cv.version + 1",
+            {pg::to_param(req.user_id)});
   if (!req.idempotency_key.empty())
     complete_idempotency_key(c, req.user_id, endpoint, req.idempotency_key, order_id);
   tx.commit();

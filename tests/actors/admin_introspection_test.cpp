@@ -86,6 +86,7 @@ BOOST_AUTO_TEST_CASE(tree_shows_three_carts_an_order_and_a_restarted_cart) {
   BOOST_TEST(probe.state.find("pending") != std::string::npos, probe.state);
   auto cart_probe = ask<actors::entity_probe>(restarted->handle, actors::inspect_atom::value);
   BOOST_TEST(cart_probe.state.find("user " + std::to_string(users[0])) != std::string::npos, cart_probe.state);
+  BOOST_TEST(cart_probe.state.find("1 line in memory") != std::string::npos, cart_probe.state);
 
   // Found by its CAF id, then passivated: gone from the listing, counted as a passivation.
   auto target = child_of(carts, users[2])->actor_id;

@@ -74,6 +74,91 @@ BOOST_AUTO_TEST_CASE(checkout_from_the_cart_reserves_and_empties_it) {
   BOOST_TEST(ask<actors::order_reply>(node.orders, order_for(user)).error.code == error_code::cart_empty);
 }
 
+// A cart actor keeps its lines in memory; PostgreSQL stays the arbiter. Another node on the
+// same database (another server process) changes the cart: this node must not serve its copy.
+BOOST_AUTO_TEST_CASE(a_cart_changed_by_another_node_is_served_fresh) {
+  auto here = commerce(), there = commerce();
+  auto user = insert_user(unique_email("cart-nodes"));
+  auto a = insert_product(50, 1000), b = insert_product(50, 700);
+  auto get = [&](auto& node) { return ask<actors::cart_reply>(node.carts, actors::get_cart{user}); };
+  auto first = ask<actors::cart_item_reply>(here.carts, actors::add_cart_item{user, a, 1});
+  BOOST_TEST_REQUIRE(first.error.ok(), first.error.code);
+  BOOST_TEST_REQUIRE(get(here).lines.size() == 1u);  // now held by this node's cart actor
+
+  BOOST_TEST_REQUIRE(ask<actors::cart_item_reply>(there.carts, actors::add_cart_item{user, b, 2}).error.ok());
+  BOOST_TEST_REQUIRE(ask<actors::cart_item_reply>(there.carts, actors::set_cart_item{user, first.line.item_id, 3}).error.ok());
+  auto seen = get(here);
+  BOOST_TEST_REQUIRE(seen.lines.size() == 2u);
+  BOOST_TEST(seen.lines[0].quantity == 3);
+  BOOST_TEST(seen.lines[1].product_id == b);
+  BOOST_TEST(seen.lines[1].quantity == 2);
+
+  // A write here after a change there merges into the line as PostgreSQL has it.
+  auto merged = ask<actors::cart_item_reply>(here.carts, actors::add_cart_item{user, a, 1});
+  BOOST_TEST(merged.line.quantity == 4);
+  BOOST_TEST_REQUIRE(ask<actors::cart_item_reply>(there.carts, actors::remove_cart_item{user, seen.lines[1].item_id}).error.ok());
+  seen = get(here);
+  BOOST_TEST_REQUIRE(seen.lines.size() == 1u);
+  BOOST_TEST(seen.lines[0].quantity == 4);
+
+  ask<actors::cart_reply>(there.carts, actors::clear_cart{user});
+  BOOST_TEST(get(here).lines.empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_order_from_the_cart_empties_it_on_every_node) {
+  auto here = commerce(), there = commerce();
+  auto user = insert_user(unique_email("cart-order-nodes"));
+  auto a = insert_product(10, 1000);
+  BOOST_TEST_REQUIRE(ask<actors::cart_item_reply>(here.carts, actors::add_cart_item{user, a, 2}).error.ok());
+  BOOST_TEST_REQUIRE(ask<actors::cart_reply>(here.carts, actors::get_cart{user}).lines.size() == 1u);
+  BOOST_TEST_REQUIRE(ask<actors::cart_reply>(there.carts, actors::get_cart{user}).lines.size() == 1u);
+  auto placed = ask<actors::order_reply>(there.orders, order_for(user));
+  BOOST_TEST_REQUIRE(placed.error.ok(), placed.error.code);
+  BOOST_TEST(ask<actors::cart_reply>(here.carts, actors::get_cart{user}).lines.empty());
+  BOOST_TEST(ask<actors::cart_reply>(there.carts, actors::get_cart{user}).lines.empty());
+  // And a cart refilled afterwards is seen whole by the node that held the emptied one.
+  BOOST_TEST_REQUIRE(ask<actors::cart_item_reply>(there.carts, actors::add_cart_item{user, a, 1}).error.ok());
+  BOOST_TEST(ask<actors::cart_reply>(here.carts, actors::get_cart{user}).lines.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_held_cart_shows_the_current_name_and_price) {
+  auto node = commerce();
+  auto user = insert_user(unique_email("cart-price"));
+  auto a = insert_product(10, 1000);
+  BOOST_TEST_REQUIRE(ask<actors::cart_item_reply>(node.carts, actors::add_cart_item{user, a, 2}).error.ok());
+  BOOST_TEST_REQUIRE(ask<actors::cart_reply>(node.carts, actors::get_cart{user}).lines.size() == 1u);
+  sql("UPDATE products SET price_minor = 1234, name = 'Renamed' WHERE id = $1::bigint", {std::to_string(a)});
+  auto cart = ask<actors::cart_reply>(node.carts, actors::get_cart{user});
+  BOOST_TEST_REQUIRE(cart.lines.size() == 1u);
+  BOOST_TEST(cart.lines[0].unit_price_minor == 1234);
+  BOOST_TEST(cart.lines[0].product_name == "Renamed");
+}
+
+// Two nodes add to the same fresh lines at once: each add must land (no increment lost when
+// both insert the line, or both read the old quantity).
+BOOST_AUTO_TEST_CASE(concurrent_adds_from_two_nodes_lose_no_increment) {
+  auto here = commerce(), there = commerce();
+  auto user = insert_user(unique_email("cart-race"));
+  std::vector<int64_t> products;
+  for (int i = 0; i < 30; ++i)
+    products.push_back(insert_product(100));
+  std::atomic<int> refused{0};  // Boost.Test assertions are for the main thread only
+  auto adder = [&](actors::cart_api carts) {
+    for (auto p : products)
+      for (int k = 0; k < 2; ++k)
+        if (!ask<actors::cart_item_reply>(carts, actors::add_cart_item{user, p, 1}).error.ok())
+          ++refused;
+  };
+  std::thread one{adder, here.carts}, two{adder, there.carts};
+  one.join();
+  two.join();
+  BOOST_TEST(refused.load() == 0);
+  auto cart = ask<actors::cart_reply>(here.carts, actors::get_cart{user});
+  BOOST_TEST_REQUIRE(cart.lines.size() == products.size());
+  for (const auto& line : cart.lines)
+    BOOST_TEST(line.quantity == 4, "product " << line.product_id);
+}
+
 BOOST_AUTO_TEST_CASE(a_short_line_reserves_nothing_and_names_the_product) {
   auto node = commerce();
   auto user = insert_user(unique_email("short"));
