@@ -37,8 +37,31 @@ int64_t result::affected() const {
   return (n && *n) ? std::strtoll(n, nullptr, 10) : 0;
 }
 
-connection::connection(const std::string& conninfo, std::chrono::milliseconds statement_timeout)
-  : conn_(PQconnectdb(conninfo.c_str()), &PQfinish), statement_timeout_(statement_timeout) {
+const std::string* statement_cache::find(const std::string& sql) {
+  auto found = by_sql_.find(sql);
+  if (found == by_sql_.end())
+    return nullptr;
+  recency_.splice(recency_.begin(), recency_, found->second);
+  return &found->second->name;
+}
+
+void statement_cache::add(const std::string& sql, std::string name) {
+  recency_.push_front(entry{sql, std::move(name)});
+  by_sql_[recency_.front().sql] = recency_.begin();
+}
+
+std::string statement_cache::evict_oldest() {
+  auto name = std::move(recency_.back().name);
+  by_sql_.erase(recency_.back().sql);
+  recency_.pop_back();
+  return name;
+}
+
+connection::connection(const std::string& conninfo, std::chrono::milliseconds statement_timeout,
+                       size_t prepared_statements)
+  : conn_(PQconnectdb(conninfo.c_str()), &PQfinish),
+    statement_timeout_(statement_timeout),
+    statements_(prepared_statements) {
   if (!conn_)
     throw error("out of memory creating a PostgreSQL connection", "");
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
@@ -52,6 +75,7 @@ connection::connection(const std::string& conninfo, std::chrono::milliseconds st
 }
 
 void connection::reset() {
+  statements_.clear();  // they lived in the old session
   PQreset(conn_.get());
   if (ok())
     apply_session_settings();
@@ -61,7 +85,32 @@ void connection::apply_session_settings() {
   // SET rather than the conninfo's `options`: the URL may carry options of its own, and a SET
   // works the same through poolers such as PgBouncer (session mode).
   if (statement_timeout_.count() > 0)
-    exec("SET statement_timeout = " + std::to_string(statement_timeout_.count()));
+    exec_script("SET statement_timeout = " + std::to_string(statement_timeout_.count()));
+}
+
+const std::string* connection::prepared_name(const std::string& sql) {
+  if (statements_.capacity() == 0)
+    return nullptr;
+  if (const auto* name = statements_.find(sql))
+    return name;
+  // Inside an aborted transaction nothing can be prepared or deallocated: run it unprepared,
+  // which fails with 25P02 as the statement would, and leaves the cache as the session has it.
+  if (PQtransactionStatus(conn_.get()) == PQTRANS_INERROR)
+    return nullptr;
+  if (statements_.size() >= statements_.capacity()) {
+    // Before preparing, so a session never holds more than the capacity. Prepared statements
+    // are not transactional: DEALLOCATE takes effect even if the transaction later rolls back.
+    auto oldest = statements_.evict_oldest();
+    result gone{PQexec(conn_.get(), ("DEALLOCATE " + oldest).c_str())};
+    if (PQresultStatus(gone.native()) != PGRES_COMMAND_OK)
+      spdlog::debug("cannot deallocate {}: {}", oldest, PQresultErrorMessage(gone.native()));
+  }
+  auto name = statements_.next_name();
+  // 0 parameter types: every parameter's type comes from its ::cast in the SQL, or is text.
+  result prepared{PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr)};
+  check(prepared);  // not cached unless prepared (inside an aborted transaction it fails: 25P02)
+  statements_.add(sql, std::move(name));
+  return statements_.find(sql);
 }
 
 result connection::exec(std::string_view sql, const params& args) {
@@ -70,8 +119,13 @@ result connection::exec(std::string_view sql, const params& args) {
   for (const auto& a : args)
     values.push_back(a ? a->c_str() : nullptr);
   std::string statement{sql};
-  result r{PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(values.size()), nullptr,
-                        values.data(), nullptr, nullptr, 0)};
+  const auto* name = prepared_name(statement);
+  result r{name ? PQexecPrepared(conn_.get(), name->c_str(), static_cast<int>(values.size()), values.data(),
+                                 nullptr, nullptr, 0)
+                : PQexecParams(conn_.get(), statement.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0)};
+  if (name && sqlstate_of(r.native()) == "26000")  // deallocated behind our back (DISCARD ALL)
+    statements_.clear();
   check(r);
   return r;
 }
@@ -94,12 +148,13 @@ void connection::check(const result& r) const {
 std::string to_param(int64_t v) { return std::to_string(v); }
 std::string to_param(bool v) { return v ? "true" : "false"; }
 
-transaction::transaction(connection& c) : conn_(c) { conn_.exec("BEGIN"); }
+// Transaction control runs unprepared: one simple-protocol message, nothing to plan.
+transaction::transaction(connection& c) : conn_(c) { conn_.exec_script("BEGIN"); }
 
 transaction::~transaction() {
   if (!done_) {
     try {
-      conn_.exec("ROLLBACK");
+      conn_.exec_script("ROLLBACK");
     } catch (const std::exception& e) {
       spdlog::warn("rollback failed: {}", e.what());
     }
@@ -107,7 +162,7 @@ transaction::~transaction() {
 }
 
 void transaction::commit() {
-  conn_.exec("COMMIT");
+  conn_.exec_script("COMMIT");
   done_ = true;
 }
 

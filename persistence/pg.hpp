@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace commerce::pg {
@@ -91,31 +93,80 @@ private:
 
 inline row_reader result::row(int i) const& { return {*this, i}; }
 
+/// The statements one connection has prepared, most recently used first. Bounded, so SQL built
+/// at run time cannot grow a session without limit: beyond `capacity` the least recently used
+/// one is deallocated. A connection's prepared statements live in its server session, so the
+/// cache is dropped with the session (reset()).
+class statement_cache {
+public:
+  explicit statement_cache(size_t capacity) : capacity_(capacity) {}
+  size_t capacity() const { return capacity_; }
+  size_t size() const { return by_sql_.size(); }
+  /// The name `sql` was prepared under, now the most recently used; nullptr if not prepared.
+  const std::string* find(const std::string& sql);
+  /// The name to prepare the next statement under (never reused within a session).
+  std::string next_name() { return "commerce_stmt_" + std::to_string(++counter_); }
+  /// Records `sql` as prepared under `name`.
+  void add(const std::string& sql, std::string name);
+  /// The least recently used entry's name, removed from the cache; the caller deallocates it.
+  std::string evict_oldest();
+  void clear() {
+    by_sql_.clear();
+    recency_.clear();
+  }
+
+private:
+  struct entry {
+    std::string sql;
+    std::string name;
+  };
+  size_t capacity_;
+  uint64_t counter_ = 0;
+  std::list<entry> recency_;  // front: most recently used
+  // Keys view the SQL inside recency_'s nodes, which stay put when the list moves.
+  std::unordered_map<std::string_view, std::list<entry>::iterator> by_sql_;
+};
+
 class connection {
 public:
   /// Connects or throws pg::error. `conninfo` is a libpq URI or key=value string. A positive
   /// `statement_timeout` cancels any statement running longer (SQLSTATE 57014), also after reset().
+  /// exec() prepares each distinct SQL text once, keeping at most `prepared_statements` of them
+  /// (0: never prepare).
   explicit connection(const std::string& conninfo,
-                      std::chrono::milliseconds statement_timeout = std::chrono::milliseconds(0));
+                      std::chrono::milliseconds statement_timeout = std::chrono::milliseconds(0),
+                      size_t prepared_statements = default_prepared_statements);
   connection(connection&&) noexcept = default;
   connection& operator=(connection&&) noexcept = default;
 
-  /// Runs one statement with bound text parameters; throws pg::error on failure.
+  static constexpr size_t default_prepared_statements = 256;
+
+  /// Runs one statement with bound text parameters; throws pg::error on failure. The statement
+  /// is prepared on its first run on this connection (parameter types from the SQL's ::casts)
+  /// and executed by name afterwards, so PostgreSQL parses and plans it once per session.
   result exec(std::string_view sql, const params& args = {});
-  /// Runs several statements without parameters (migrations).
+  /// Runs SQL without parameters, never prepared: several statements (migrations), or
+  /// transaction control.
   void exec_script(const std::string& sql);
 
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
   bool idle() const { return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE; }
-  /// Reconnects (PQreset), then restores the session settings a new session would lack.
+  /// Reconnects (PQreset), then restores the session settings a new session would lack. The
+  /// new session has no prepared statements.
   void reset();
+  /// How many statements this connection has prepared and keeps.
+  size_t prepared_statements() const { return statements_.size(); }
   PGconn* native() const { return conn_.get(); }
 
 private:
   void check(const result& r) const;
   void apply_session_settings();
+  /// The name `sql` is prepared under, preparing it first if needed; nullptr when it must run
+  /// unprepared (caching off). Throws the preparation's error, which is the statement's own.
+  const std::string* prepared_name(const std::string& sql);
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   std::chrono::milliseconds statement_timeout_{0};
+  statement_cache statements_;
 };
 
 /// BEGIN on construction, ROLLBACK on destruction unless commit() ran.

@@ -53,7 +53,7 @@ pool::lease::~lease() {
     return;
   try {
     if (conn_->ok() && !conn_->idle())
-      conn_->exec("ROLLBACK");
+      conn_->exec_script("ROLLBACK");
     if (!conn_->ok())
       conn_->reset();
   } catch (const std::exception& e) {
