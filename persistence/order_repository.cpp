@@ -113,8 +113,9 @@ create_result create_order(pg::connection& c, const new_order& req) {
   // the same order and cannot deadlock.
   std::map<int64_t, int64_t> lines;
   bool from_cart = req.items.empty();
+  std::string cart_item_ids = "{";  // the lines read (and locked): exactly these leave the cart
   if (from_cart) {
-    auto cart = tx.exec("SELECT product_id, quantity FROM cart_items WHERE user_id = $1::bigint FOR UPDATE",
+    auto cart = tx.exec("SELECT id, product_id, quantity FROM cart_items WHERE user_id = $1::bigint FOR UPDATE",
                         {pg::to_param(req.user_id)});
     if (cart.empty()) {
       out.outcome = create_outcome::cart_empty;
@@ -122,9 +123,11 @@ create_result create_order(pg::connection& c, const new_order& req) {
     }
     for (int i = 0; i < cart.rows(); ++i) {
       auto in = cart.row(i);
+      cart_item_ids += (i ? "," : "") + std::to_string(in.int64());
       auto product_id = in.int64();
       lines[product_id] += in.int64();
     }
+    cart_item_ids += "}";
   } else {
     for (const auto& item : req.items)
       lines[item.product_id] += item.quantity;
@@ -196,11 +199,14 @@ create_result create_order(pg::connection& c, const new_order& req) {
             {pg::to_param(item.product_id), std::to_string(-item.quantity), std::to_string(stock_after[i]),
              pg::to_param(order_id)});
   }
-  if (from_cart)  // and bump the cart's version (0014), so no cart actor serves its copy of the lines
-    tx.exec("WITH gone AS (DELETE FROM cart_items WHERE user_id = $1::bigint RETURNING 1) "
+  // Only the lines ordered leave the cart: a line another request committed after the cart was
+  // read is not in this order, so it stays for the next one. And the cart's version (0014) is
+  // bumped, so no cart actor serves its copy of the lines.
+  if (from_cart)
+    tx.exec("WITH gone AS (DELETE FROM cart_items WHERE user_id = $1::bigint AND id = ANY($2::bigint[]) RETURNING 1) "
             "INSERT INTO cart_versions AS cv (user_id, version) SELECT $1::bigint, 1 FROM (SELECT 1 FROM gone LIMIT 1) any_line "
             "ON CONFLICT (user_id) DO UPDATE SET version = cv.version + 1",
-            {pg::to_param(req.user_id)});
+            {pg::to_param(req.user_id), cart_item_ids});
   if (!req.idempotency_key.empty())
     complete_idempotency_key(c, req.user_id, endpoint, req.idempotency_key, order_id);
   tx.commit();
