@@ -30,11 +30,15 @@ struct headless_server {
   std::string log() const { return read_file(log_path); }
 };
 
-std::map<std::string, std::string> cluster_environment(const std::string& stream, const std::string& mail_url,
-                                                        const std::string& schedule) {
+/// `database_url`: the cluster's own database (a scratch_database), so no other test's rows
+/// (e.g. their queued verification e-mails, which a worker's outbox job would send through
+/// this test's slow mail mock) reach its workers.
+std::map<std::string, std::string> cluster_environment(const std::string& database_url, const std::string& stream,
+                                                        const std::string& mail_url, const std::string& schedule) {
   auto env = inherited_environment();
   for (const auto& [k, v] : server_process::base_environment())
     env[k] = v;
+  env["DATABASE_URL"] = database_url;
   env.erase("EMAIL_MOCK_URL");
   env["EMAIL_SERVICE_URL"] = mail_url;
   env["JOB_STREAM"] = stream;
@@ -77,7 +81,8 @@ BOOST_AUTO_TEST_CASE(two_apis_two_workers_two_beats_share_one_database_and_redis
   answer_options slow;
   slow.delay_ms = 150;  // long enough that one worker cannot take every job
   mail.expect(mock_answer("POST", "/api/v1/emails/send", 202, R"({"id":"e1","status":"queued"})", slow));
-  const auto env = cluster_environment("jobs:" + tag, mail.base_url(), tag + "=noop@every:1s");
+  scratch_database db{"scale_out"};
+  const auto env = cluster_environment(db.url(), "jobs:" + tag, mail.base_url(), tag + "=noop@every:1s");
 
   server_process api_a{api_options(env)};
   server_process api_b{api_options(env)};
