@@ -6,7 +6,7 @@
 #pragma once
 
 #include "actors/cart_messages.hpp"
-#include "actors/db_calls.hpp"
+#include "actors/db_batcher.hpp"
 #include "actors/supervision.hpp"
 
 #include <caf/fwd.hpp>
@@ -20,5 +20,8 @@ struct cart_deps {
 };
 
 cart_api spawn_cart_supervisor(caf::actor_system& sys, cart_deps deps);
+
+/// How the supervisor's batcher runs its cart actors' adds: many users' in one statement.
+db_batch_kind<persistence::cart_add, persistence::cart_change> cart_add_batches();
 
 }  // namespace commerce::actors

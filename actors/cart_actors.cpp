@@ -1,6 +1,7 @@
 #include "actors/cart.hpp"
 
 #include "actors/cart_messages.hpp"
+#include "actors/db_batcher.hpp"
 #include "actors/order_rules.hpp"
 
 #include <caf/all.hpp>
@@ -72,38 +73,38 @@ void written(cart_ptr self, int64_t version, Apply apply) {
   }
 }
 
-/// Runs `fn(connection)` on the blocking pool while the actor waits (`await`: one user's cart
-/// operations never interleave), then `done(result)`; a failed or timed-out job may still
-/// have committed, so the copy is dropped and the requester gets "unavailable".
-template <class T, class R, class Fn, class Done>
-caf::typed_response_promise<R> serialized(cart_ptr self, const db_access& db, Fn fn, Done done) {
-  auto rp = self->make_response_promise<R>();
-  self->request(db.workers, db.timeout, db_job(db.db, std::move(fn)))
-    .await([rp, done](T& result) mutable { rp.deliver(done(result)); },
-           [self, rp](caf::error&) mutable {
-             forget(self);
-             rp.deliver(unavailable_reply<R>());
-           });
-  return rp;
+/// Sends `job` to `worker` (the blocking pool, or the add batcher) while the actor waits
+/// (`await`: one user's cart operations never interleave), then answers `done(result)`; a
+/// failed or timed-out job may still have committed, so the copy is dropped and the requester
+/// gets "unavailable".
+template <class T, class R, class Job, class Done>
+caf::typed_response_promise<R> serialized(cart_ptr self, const caf::actor& worker, std::chrono::milliseconds timeout,
+                                          Job job, Done done) {
+  return reply_mapped<R, T>(self, worker, timeout, std::move(job), std::move(done), [self] { forget(self); }, true);
 }
 
-caf::behavior cart_actor(cart_ptr self, caf::actor supervisor, int64_t user_id, cart_deps d) {
+/// serialized() for SQL `fn(connection)` run on the blocking pool.
+template <class T, class R, class Fn, class Done>
+caf::typed_response_promise<R> serialized(cart_ptr self, const db_access& db, Fn fn, Done done) {
+  return serialized<T, R>(self, db.workers, db.timeout, db_job(db.db, std::move(fn)), std::move(done));
+}
+
+/// `adds`: the supervisor's add batcher.
+caf::behavior cart_actor(cart_ptr self, caf::actor supervisor, int64_t user_id, cart_deps d, caf::actor adds) {
   log_unhandled_exceptions(self, "cart", user_id);
   // Loaded on activation; messages wait for it (a failed load leaves nothing known).
   self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [user_id](pg::connection& c) { return persistence::load_cart(c, user_id); }))
     .await([self](persistence::cart_snapshot& s) { remember(self, s); }, [self](caf::error&) { forget(self); });
-  auto change = [=](auto fn) {
-    return serialized<persistence::cart_change, cart_item_reply>(self, d.db, std::move(fn), [self](persistence::cart_change& r) {
-      if (r.outcome == persistence::cart_outcome::ok)
-        written(self, r.version, [&r](std::vector<persistence::held_cart_line>& lines) {
-          auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.item_id == r.line.item_id; });
-          if (it != lines.end())
-            it->quantity = r.line.quantity;
-          else
-            lines.push_back({r.line.item_id, r.line.product_id, r.line.quantity});
-        });
-      return item_reply(r);
-    });
+  auto applied = [self](persistence::cart_change& r) {
+    if (r.outcome == persistence::cart_outcome::ok)
+      written(self, r.version, [&r](std::vector<persistence::held_cart_line>& lines) {
+        auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.item_id == r.line.item_id; });
+        if (it != lines.end())
+          it->quantity = r.line.quantity;
+        else
+          lines.push_back({r.line.item_id, r.line.product_id, r.line.quantity});
+      });
+    return item_reply(r);
   };
   return {
     [=](const get_cart&) {
@@ -120,18 +121,17 @@ caf::behavior cart_actor(cart_ptr self, caf::actor supervisor, int64_t user_id, 
     [=](const add_cart_item& cmd) -> caf::result<cart_item_reply> {
       if (cmd.quantity < 1 || cmd.quantity > order_rules::max_line_quantity)
         return item_failure(quantity_range());
-      auto product_id = cmd.product_id;
-      auto quantity = cmd.quantity;
-      return change([=](pg::connection& c) {
-        return persistence::add_to_cart(c, user_id, product_id, quantity, order_rules::max_line_quantity);
-      });
+      return serialized<persistence::cart_change, cart_item_reply>(
+        self, adds, d.db.timeout, persistence::cart_add{user_id, cmd.product_id, cmd.quantity}, applied);
     },
     [=](const set_cart_item& cmd) -> caf::result<cart_item_reply> {
       if (cmd.quantity < 1 || cmd.quantity > order_rules::max_line_quantity)
         return item_failure(quantity_range());
       auto item_id = cmd.item_id;
       auto quantity = cmd.quantity;
-      return change([=](pg::connection& c) { return persistence::set_cart_quantity(c, user_id, item_id, quantity); });
+      return serialized<persistence::cart_change, cart_item_reply>(self, d.db, [=](pg::connection& c) {
+        return persistence::set_cart_quantity(c, user_id, item_id, quantity);
+      }, applied);
     },
     [=](const remove_cart_item& cmd) {
       auto item_id = cmd.item_id;
@@ -170,6 +170,9 @@ caf::behavior cart_actor(cart_ptr self, caf::actor supervisor, int64_t user_id, 
   };
 }
 
+/// Bounds one add statement's arrays (and the work a failed batch repeats one by one).
+constexpr size_t max_adds_per_batch = 64;
+
 struct cart_supervisor_state {
   static inline const char* name = "cart_supervisor";
   entity_registry carts;
@@ -178,8 +181,12 @@ using cart_supervisor_ptr = cart_api::stateful_pointer<cart_supervisor_state>;
 
 cart_api::behavior_type cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
   self->state.carts = entity_registry{"cart", d.restarts};
+  // Its cart actors' adds, many users' in one statement under load; it lives as long as the
+  // supervisor (linked).
+  auto adds = self->spawn<caf::linked>(db_batcher<persistence::cart_add, persistence::cart_change>, d.db, cart_add_batches(),
+                                       batches_in_flight(d.db), max_adds_per_batch, "cart adds");
   auto [idle, stats, crash, list, lookup] = supervise(self, [](cart_supervisor_ptr s) -> entity_registry& { return s->state.carts; });
-  auto cart = [=](int64_t user_id) { return child_for(self, self->state.carts, user_id, cart_actor, d); };
+  auto cart = [=](int64_t user_id) { return child_for(self, self->state.carts, user_id, cart_actor, d, adds); };
   return {
     [=](const get_cart& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
     [=](const add_cart_item& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
@@ -195,6 +202,16 @@ cart_api::behavior_type cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
 }
 
 }  // namespace
+
+db_batch_kind<persistence::cart_add, persistence::cart_change> cart_add_batches() {
+  return {[](pg::connection& c, const std::vector<persistence::cart_add>& adds) {
+            return persistence::add_to_carts(c, adds, order_rules::max_line_quantity);
+          },
+          [](pg::connection& c, const persistence::cart_add& a) {
+            return persistence::add_to_cart(c, a.user_id, a.product_id, a.quantity, order_rules::max_line_quantity);
+          },
+          [](const persistence::cart_add& a) { return a.user_id; }};
+}
 
 cart_api spawn_cart_supervisor(caf::actor_system& sys, cart_deps deps) {
   return sys.spawn(cart_supervisor, std::move(deps));

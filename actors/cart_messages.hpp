@@ -60,3 +60,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::cart_item_reply)
 // Results of the cart actor's own database jobs (never leave the process).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::cart_snapshot)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::cart_change)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::persistence::cart_add)

@@ -29,21 +29,35 @@ R unavailable_reply() {
   return r;
 }
 
+/// Requests `job` from `worker` (the blocking pool, or a db_batcher) and answers the result T as
+/// `map(T&)`; on an error (the job failed or timed out, and may still have committed) it runs
+/// `on_error()` and answers R{problem::unavailable()}. `serialized`: the actor waits (`await`).
+template <class R, class T, class Self, class Job, class Map, class OnError>
+caf::typed_response_promise<R> reply_mapped(Self* self, const caf::actor& worker, std::chrono::milliseconds timeout, Job job,
+                                            Map map, OnError on_error, bool serialized) {
+  auto rp = self->template make_response_promise<R>();
+  auto handle = self->request(worker, timeout, std::move(job));
+  auto on_result = [rp, map](T& result) mutable { rp.deliver(map(result)); };
+  auto on_failure = [rp, on_error](caf::error&) mutable {
+    on_error();
+    rp.deliver(unavailable_reply<R>());
+  };
+  if (serialized)
+    handle.await(on_result, on_failure);
+  else
+    handle.then(on_result, on_failure);
+  return rp;
+}
+
 /// `then(R&)` may adjust the result (or the actor's state) before it is delivered.
 template <class R, class Self, class Fn, class Then>
 caf::typed_response_promise<R> reply_from_db(Self* self, const db_access& db, Fn fn, Then then, bool serialized = false) {
-  auto rp = self->template make_response_promise<R>();
-  auto handle = self->request(db.workers, db.timeout, db_job(db.db, std::move(fn)));
-  auto on_result = [rp, then](R& r) mutable {
-    then(r);
-    rp.deliver(std::move(r));
-  };
-  auto on_error = [rp](caf::error&) mutable { rp.deliver(unavailable_reply<R>()); };
-  if (serialized)
-    handle.await(on_result, on_error);
-  else
-    handle.then(on_result, on_error);
-  return rp;
+  return reply_mapped<R, R>(self, db.workers, db.timeout, db_job(db.db, std::move(fn)),
+                            [then](R& r) mutable {
+                              then(r);
+                              return std::move(r);
+                            },
+                            [] {}, serialized);
 }
 
 template <class R, class Self, class Fn>

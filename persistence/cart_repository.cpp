@@ -1,5 +1,8 @@
 #include "persistence/cart_repository.hpp"
 
+#include <optional>
+#include <unordered_set>
+
 namespace commerce::persistence {
 
 namespace {
@@ -59,10 +62,59 @@ const std::string clear_sql =
   "WITH gone AS (DELETE FROM cart_items WHERE user_id = $1::bigint RETURNING 1), " +
   bump_version_from("(SELECT 1 FROM gone LIMIT 1) any_line") + " SELECT version FROM v";
 
+// add_sql for many users at once: request n of the arrays is row n of the result. Each user
+// at most once (the joins on user_id rely on it). Rows are written in user order, so two
+// batches lock their users' rows in the same order. The lookups are LATERAL with OFFSET 0 so
+// they stay index probes per request: the generic plan guesses 100 rows for unnest and would
+// otherwise hash-join whole tables.
+const std::string add_many_sql =
+  "WITH req AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[]) WITH ORDINALITY AS r(user_id, product_id, quantity, n)), "
+  "p AS (SELECT req.n, pr.* FROM req CROSS JOIN LATERAL (SELECT id, name, price_minor, quantity AS stock FROM products "
+  "  WHERE id = req.product_id AND is_active OFFSET 0) pr), "
+  "seen AS (SELECT req.n, ci.quantity FROM req CROSS JOIN LATERAL (SELECT quantity FROM cart_items "
+  "  WHERE user_id = req.user_id AND product_id = req.product_id OFFSET 0) ci), "
+  "up AS (INSERT INTO cart_items AS ci (user_id, product_id, quantity) "
+  "  SELECT req.user_id, p.id, req.quantity FROM req JOIN p ON p.n = req.n WHERE req.quantity <= least($4::int, p.stock) "
+  "  ORDER BY req.user_id "
+  "  ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = ci.quantity + EXCLUDED.quantity, updated_at = now() "
+  "  WHERE ci.quantity + EXCLUDED.quantity <= "
+  "    least($4::int, (SELECT pr.quantity FROM products pr WHERE pr.id = EXCLUDED.product_id)) "
+  "  RETURNING ci.id, ci.user_id, ci.quantity), "
+  "v AS (INSERT INTO cart_versions AS cv (user_id, version) SELECT up.user_id, 1 FROM up ORDER BY up.user_id "
+  "  ON CONFLICT (user_id) DO UPDATE SET version = cv.version + 1 RETURNING cv.user_id, cv.version) "
+  "SELECT up.id, up.quantity, v.version, p.id IS NOT NULL, p.name, p.price_minor, p.stock, coalesce(seen.quantity, 0) "
+  "FROM req LEFT JOIN p ON p.n = req.n LEFT JOIN seen ON seen.n = req.n "
+  "LEFT JOIN up ON up.user_id = req.user_id LEFT JOIN v ON v.user_id = req.user_id ORDER BY req.n";
+
 // A change whose snapshot said it fits but whose row moved under it (another writer committed
 // first) is run again: the next statement's snapshot sees that writer, so it either applies or
 // names the real reason. Bounded: each retry means another writer made progress.
 constexpr int max_attempts = 8;
+
+/// What a row of add_sql or add_many_sql says: the change, or nullopt when the add fitted but
+/// its line moved under the statement, so it must run again (unless it was the last attempt).
+std::optional<cart_change> read_add(pg::row_reader& in, int64_t product_id, int32_t quantity, int32_t max_quantity,
+                                    bool last_attempt) {
+  auto item_id = in.opt_int64();
+  auto line_quantity = in.opt_int64();
+  auto version = in.opt_int64();
+  if (!in.boolean())
+    return cart_change{cart_outcome::product_unavailable, {}, 0, 0};
+  auto name = in.str();
+  auto price = in.int64();
+  auto stock = in.int32();
+  auto seen = in.int64();
+  if (item_id)
+    return cart_change{cart_outcome::ok,
+                       cart_line{*item_id, product_id, std::move(name), price, static_cast<int32_t>(*line_quantity)},
+                       stock, *version};
+  auto total = seen + quantity;
+  if (total > max_quantity)
+    return cart_change{cart_outcome::quantity_over_limit, {}, stock, 0};
+  if (total > stock || last_attempt)
+    return cart_change{cart_outcome::insufficient_stock, {}, stock, 0};
+  return std::nullopt;
+}
 
 std::string id_array(const std::vector<held_cart_line>& held) {
   std::string out = "{";
@@ -111,24 +163,37 @@ cart_change add_to_cart(pg::connection& c, int64_t user_id, int64_t product_id, 
     auto r = c.exec(add_sql, {pg::to_param(user_id), pg::to_param(product_id), std::to_string(quantity),
                               std::to_string(max_quantity)});
     auto in = r.row();
-    auto item_id = in.opt_int64();
-    auto line_quantity = in.opt_int64();
-    auto version = in.opt_int64();
-    if (!in.boolean())
-      return {cart_outcome::product_unavailable, {}, 0, 0};
-    auto name = in.str();
-    auto price = in.int64();
-    auto stock = in.int32();
-    auto seen = in.int64();
-    if (item_id)
-      return {cart_outcome::ok, cart_line{*item_id, product_id, std::move(name), price, static_cast<int32_t>(*line_quantity)},
-              stock, *version};
-    auto total = seen + quantity;
-    if (total > max_quantity)
-      return {cart_outcome::quantity_over_limit, {}, stock, 0};
-    if (total > stock || attempt == max_attempts)
-      return {cart_outcome::insufficient_stock, {}, stock, 0};
+    if (auto change = read_add(in, product_id, quantity, max_quantity, attempt == max_attempts))
+      return *change;
   }
+}
+
+std::vector<cart_change> add_to_carts(pg::connection& c, const std::vector<cart_add>& adds, int32_t max_quantity) {
+  std::vector<cart_change> out;
+  out.reserve(adds.size());
+  std::unordered_set<int64_t> users;
+  for (const auto& a : adds)
+    users.insert(a.user_id);
+  if (users.size() != adds.size()) {  // a user twice: the statement's one-row-per-user joins would mix them up
+    for (const auto& a : adds)
+      out.push_back(add_to_cart(c, a.user_id, a.product_id, a.quantity, max_quantity));
+    return out;
+  }
+  std::string user_ids = "{", product_ids = "{", quantities = "{";
+  for (const auto& a : adds) {
+    const char* sep = user_ids.size() > 1 ? "," : "";
+    user_ids += sep + std::to_string(a.user_id);
+    product_ids += sep + std::to_string(a.product_id);
+    quantities += sep + std::to_string(a.quantity);
+  }
+  auto r = c.exec(add_many_sql, {user_ids + "}", product_ids + "}", quantities + "}", std::to_string(max_quantity)});
+  for (size_t i = 0; i < adds.size(); ++i) {
+    const auto& a = adds[i];
+    auto in = r.row(static_cast<int>(i));
+    auto change = read_add(in, a.product_id, a.quantity, max_quantity, false);
+    out.push_back(change ? std::move(*change) : add_to_cart(c, a.user_id, a.product_id, a.quantity, max_quantity));
+  }
+  return out;
 }
 
 cart_change set_cart_quantity(pg::connection& c, int64_t user_id, int64_t item_id, int32_t quantity) {

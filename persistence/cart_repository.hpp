@@ -50,6 +50,17 @@ cart_snapshot refresh_cart(pg::connection& c, int64_t user_id, int64_t version, 
 /// Adds `quantity` of an active product, merging into an existing line (the row's current
 /// quantity, so concurrent adds all count); the sum must stay within `max_quantity` and the stock.
 cart_change add_to_cart(pg::connection& c, int64_t user_id, int64_t product_id, int32_t quantity, int32_t max_quantity);
+
+/// One add of add_to_carts.
+struct cart_add {
+  int64_t user_id = 0;
+  int64_t product_id = 0;
+  int32_t quantity = 1;
+};
+/// Many users' adds in one statement, each with the outcome add_to_cart would give it (in
+/// order). Each user at most once (else they run one by one). An add whose line moved under the
+/// statement (another writer committed first) is run again on its own, as add_to_cart does.
+std::vector<cart_change> add_to_carts(pg::connection& c, const std::vector<cart_add>& adds, int32_t max_quantity);
 /// Sets one of the user's lines to `quantity` (within the stock).
 cart_change set_cart_quantity(pg::connection& c, int64_t user_id, int64_t item_id, int32_t quantity);
 /// The cart's new version, or 0 when the user has no such item.
