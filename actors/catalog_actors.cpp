@@ -2,6 +2,7 @@
 
 #include "actors/catalog_messages.hpp"
 #include "actors/catalog_rules.hpp"
+#include "actors/db_batcher.hpp"
 #include "actors/listing_cache.hpp"
 
 #include <caf/all.hpp>
@@ -41,7 +42,8 @@ void remember(product_ptr self, const product_reply& r) {
   self->state.fetched_at = clock::now();
 }
 
-caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id, catalog_deps d) {
+/// `reader`: the supervisor's batched reader of product rows.
+caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id, catalog_deps d, caf::actor reader) {
   log_unhandled_exceptions(self, "product", id);
   // The database said there is no such product: no actor stays behind for an unknown id.
   auto if_missing_passivate = [self, supervisor, id](const product_reply& r) {
@@ -57,10 +59,11 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
       auto& st = self->state;
       if (st.cached && clock::now() - st.fetched_at < d.cache_ttl)
         return st.cached->is_active ? product_reply{problem::none(), *st.cached} : failure(product_not_found());
-      return reply_from_db_serialized<product_reply>(self, d.db, [id](pg::connection& c) {
-        auto p = persistence::find_product(c, id);
-        return p && p->is_active ? product_reply{problem::none(), *p} : failure(product_not_found());
-      }, keep);
+      return reply_mapped<product_reply, product_found>(self, reader, d.db.timeout, product_lookup{id}, [keep](product_found& f) {
+        auto r = f.product && f.product->is_active ? product_reply{problem::none(), *f.product} : failure(product_not_found());
+        keep(r);
+        return r;
+      }, [] {}, true);
     },
     [=](update_product& cmd) -> caf::result<product_reply> {
       if (auto bad = catalog_rules::check_product(cmd.fields, false); !bad.empty())
@@ -143,6 +146,26 @@ struct listing_state {
   }
 };
 
+/// Bounds one read statement's id array.
+constexpr size_t max_reads_per_batch = 64;
+
+/// How the batched reader reads product rows: many ids in one statement.
+db_batch_kind<product_lookup, product_found> product_reads() {
+  return {[](pg::connection& c, const std::vector<product_lookup>& calls) {
+            std::vector<int64_t> ids;
+            ids.reserve(calls.size());
+            for (const auto& call : calls)
+              ids.push_back(call.id);
+            std::vector<product_found> out;
+            out.reserve(calls.size());
+            for (auto& p : persistence::find_products(c, ids))
+              out.push_back(product_found{std::move(p)});
+            return out;
+          },
+          [](pg::connection& c, const product_lookup& call) { return product_found{persistence::find_product(c, call.id)}; },
+          [](const product_lookup& call) { return call.id; }};
+}
+
 struct catalog_state {
   static inline const char* name = "catalog_supervisor";
   entity_registry products;
@@ -154,7 +177,11 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
   self->state.products = entity_registry{"product", d.restarts};
   self->state.listings.pages = listing_cache{static_cast<size_t>(d.listing_cache_bytes)};
   auto [idle, stats, crash, list, lookup] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
-  auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d); };
+  // Its product actors' reads of their rows, many in one statement under load; it lives as
+  // long as the supervisor (linked).
+  auto reader = self->spawn<caf::linked>(db_batcher<product_lookup, product_found>, d.db, product_reads(),
+                                         batches_in_flight(d.db), max_reads_per_batch, "product reads");
+  auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d, reader); };
   /// Stock or prices of `ids` changed behind the product actors' backs: drop their cached rows.
   auto forget = [self](const std::vector<int64_t>& ids) {
     self->state.listings.pages.clear();

@@ -20,6 +20,13 @@ struct create_product {
 struct get_product {
   int64_t id = 0;
 };
+/// A product actor's read of its row, through the catalog's batched reader (db_batcher.hpp).
+struct product_lookup {
+  int64_t id = 0;
+};
+struct product_found {
+  std::optional<persistence::product_record> product;
+};
 struct update_product {
   int64_t id = 0;
   persistence::product_fields fields;
@@ -103,6 +110,8 @@ using catalog_api = supervision_api::extend<caf::replies_to<create_product>::wit
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::create_product)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::get_product)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::product_lookup)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::product_found)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::update_product)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::archive_product)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::change_stock)

@@ -118,6 +118,21 @@ std::optional<product_record> find_product(pg::connection& c, int64_t id) {
   return read_product(r);
 }
 
+std::vector<std::optional<product_record>> find_products(pg::connection& c, const std::vector<int64_t>& ids) {
+  std::string list = "{";
+  for (auto id : ids)
+    list += (list.size() > 1 ? "," : "") + std::to_string(id);
+  auto r = c.exec(std::string{"SELECT "} + product_columns + " FROM products WHERE id = ANY($1::bigint[])", {list + "}"});
+  std::vector<std::optional<product_record>> out(ids.size());
+  for (int row = 0; row < r.rows(); ++row) {
+    auto p = read_product(r, row);
+    for (size_t i = 0; i < ids.size(); ++i)
+      if (ids[i] == p.id)
+        out[i] = p;
+  }
+  return out;
+}
+
 product_record insert_product(pg::connection& c, const product_fields& f) {
   pg::transaction tx{c};
   auto r = translating_sku_conflict([&] {

@@ -39,6 +39,8 @@ struct sku_taken : std::runtime_error {
 
 /// Active or archived; nullopt when the id was never used.
 std::optional<product_record> find_product(pg::connection& c, int64_t id);
+/// find_product for many ids in one statement: entry i is the product of ids[i], if any.
+std::vector<std::optional<product_record>> find_products(pg::connection& c, const std::vector<int64_t>& ids);
 /// Inserts the product and, for a positive quantity, its 'initial' ledger row.
 product_record insert_product(pg::connection& c, const product_fields& f);
 /// Updates an active product; a quantity goes through the ledger as 'set'. nullopt if not active.

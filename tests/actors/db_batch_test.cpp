@@ -1,6 +1,6 @@
-// Many users' cart adds in one statement (persistence::add_to_carts, run by the cart
-// supervisor's db_batcher): each add gets the outcome it would get alone, and a failing add
-// fails only its own request.
+// Many actors' calls in one statement (db_batcher.hpp): many users' cart adds
+// (persistence::add_to_carts) and many product actors' reads (persistence::find_products). Each
+// call gets the answer it would get alone, and a failing call fails only its own request.
 #include "fixture.hpp"
 #include "persistence/cart_repository.hpp"
 
@@ -129,6 +129,55 @@ BOOST_FIXTURE_TEST_CASE(concurrent_adds_through_the_batcher_all_count, batch_fix
     BOOST_TEST_REQUIRE(cart.lines.size() == 1u);
     BOOST_TEST(cart.lines[0].quantity == 2 * rounds);
   }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(product_reads)
+
+BOOST_FIXTURE_TEST_CASE(each_id_gets_its_own_row_in_order, actor_fixture) {
+  auto a = insert_product(5, 500), b = insert_product(7, 700), archived = insert_product(1);
+  sql("UPDATE products SET is_active = false WHERE id = $1::bigint", {pg::to_param(archived)});
+  auto missing = scalar("SELECT coalesce(max(id), 0) + 1000000 FROM products");
+  std::vector<std::optional<persistence::product_record>> got;
+  {
+    auto c = db->acquire();
+    got = persistence::find_products(*c, {b, missing, a, archived});
+  }
+  BOOST_TEST_REQUIRE(got.size() == 4u);
+  BOOST_TEST_REQUIRE(got[0].has_value());
+  BOOST_TEST(got[0]->id == b);
+  BOOST_TEST(got[0]->price_minor == 700);
+  BOOST_TEST(got[0]->quantity == 7);
+  BOOST_TEST(!got[1].has_value());
+  BOOST_TEST_REQUIRE(got[2].has_value());
+  BOOST_TEST(got[2]->id == a);
+  BOOST_TEST(got[2]->quantity == 5);
+  BOOST_TEST_REQUIRE(got[3].has_value());  // the row is there; the product actor answers 404 for it
+  BOOST_TEST(!got[3]->is_active);
+}
+
+// Many product actors missing their cache at once share read statements, and each answers
+// its own product (or 404).
+BOOST_FIXTURE_TEST_CASE(concurrent_reads_through_the_catalog_answer_their_own_product, actor_fixture) {
+  auto node = commerce(std::chrono::seconds(3600), std::chrono::milliseconds(0));  // no cache: every read queries
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 40; ++i)
+    ids.push_back(insert_product(i + 1, 100 + i));
+  auto archived = ids.back();
+  sql("UPDATE products SET is_active = false WHERE id = $1::bigint", {pg::to_param(archived)});
+  std::vector<std::future<bool>> readers;
+  for (int round = 0; round < 3; ++round)
+    for (size_t i = 0; i < ids.size(); ++i)
+      readers.push_back(std::async(std::launch::async, [&, i] {
+        auto r = ask<actors::product_reply>(node.catalog, actors::get_product{ids[i]});
+        if (ids[i] == archived)
+          return r.error.code == error_code::not_found;
+        return !r.error && r.product.id == ids[i] && r.product.quantity == static_cast<int32_t>(i + 1) &&
+               r.product.price_minor == static_cast<int64_t>(100 + i);
+      }));
+  for (auto& r : readers)
+    BOOST_TEST(r.get());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
