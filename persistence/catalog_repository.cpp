@@ -203,16 +203,25 @@ product_page list_products(pg::connection& c, const product_query& q) {
   if (q.max_price_minor)
     where += " AND price_minor <= " + bind(opt(q.max_price_minor), "::bigint");
   const auto filter_args = args;
-  // One round trip: the matches counted up to one past the exact limit (never the whole set), and the
-  // page plus one row, which tells whether another page follows. An empty page still yields the count.
+  // One round trip. `hit` holds the matches up to one past the exact limit (never the whole
+  // set) with the sort columns; its size is the bounded count. When it holds every match, the
+  // page is cut from it and only the page's rows are read. Otherwise the matches are dense
+  // enough for the ordered scan to find the page soon (a generic plan cannot tell the two
+  // apart, and the ordered scan alone read the whole table for a rare term's later pages).
+  // The page has one row more than asked, which tells whether another page follows; an empty
+  // page still yields the count.
   const int64_t exact_limit = std::max<int64_t>(q.exact_count_limit, 0);
   auto count_limit = bind(std::to_string(exact_limit + 1), "::bigint");
   auto page_limit = bind(std::to_string(q.limit + 1), "::bigint");
   auto page_offset = bind(std::to_string(q.offset), "::bigint");
-  auto r = c.exec(std::string{"SELECT bounded.matches, page.* FROM (SELECT count(*) AS matches FROM (SELECT 1 FROM products"} +
-                    where + " LIMIT " + count_limit + ") AS hit) AS bounded LEFT JOIN LATERAL (SELECT " +
-                    product_columns + " FROM products" + where + " ORDER BY " + order + " LIMIT " + page_limit +
-                    " OFFSET " + page_offset + ") AS page ON true",
+  auto page_of = " ORDER BY " + order + " LIMIT " + page_limit + " OFFSET " + page_offset;
+  auto r = c.exec("WITH hit AS MATERIALIZED (SELECT id, price_minor, name, created_at FROM products" + where + " LIMIT " +
+                    count_limit + "), bounded AS (SELECT count(*) AS matches FROM hit) "
+                    "SELECT bounded.matches, page.* FROM bounded LEFT JOIN LATERAL ("
+                    "(SELECT " + product_columns + " FROM products WHERE bounded.matches < " + count_limit +
+                    " AND id IN (SELECT id FROM hit" + page_of + ") ORDER BY " + order + ") UNION ALL (SELECT " +
+                    product_columns + " FROM products" + where + " AND bounded.matches >= " + count_limit + page_of +
+                    ")) AS page ON true",
                   args);
   product_page page;
   const int64_t bounded = r.row().int64();

@@ -94,6 +94,43 @@ BOOST_AUTO_TEST_CASE(count_beyond_the_exact_limit_is_a_flagged_estimate) {
     BOOST_TEST(r.is_active);
 }
 
+// A page is cut from the counted matches when they are all counted, and from the ordered scan
+// otherwise: in every order, both give the pages of the whole match set sorted.
+BOOST_AUTO_TEST_CASE(pages_in_every_order_are_the_sorted_matches_either_way) {
+  const auto tag = unique_word("order");
+  sql("INSERT INTO products (name, description, price_minor, sku, quantity) "
+      "SELECT 'Item ' || $1 || ' ' || chr(97 + (g * 7) % 26), '', 100 + (g * 13) % 17, 'SRCH-' || $1 || '-' || g, 1 "
+      "FROM generate_series(1, 45) AS g",
+      {tag});
+  sql("UPDATE products SET is_active = false WHERE sku = 'SRCH-' || $1 || '-7'", {tag});
+  auto c = db->acquire();
+  const std::vector<std::pair<std::string, std::string>> orders = {
+    {"id", "id"}, {"-id", "id DESC"}, {"price", "price_minor, id"}, {"-price", "price_minor DESC, id"},
+    {"name", "name, id"}, {"-name", "name DESC, id"}, {"created_at", "created_at, id"}, {"-created_at", "created_at DESC, id"}};
+  for (const auto& [order_by, sql_order] : orders) {
+    auto r = c->exec("SELECT id FROM products WHERE is_active AND sku LIKE 'SRCH-' || $1 || '-%' ORDER BY " + sql_order, {tag});
+    std::vector<int64_t> expected;
+    for (int i = 0; i < r.rows(); ++i)
+      expected.push_back(r.int64(i, 0));
+    BOOST_TEST_REQUIRE(expected.size() == 44u);
+    for (int64_t exact_limit : {int64_t{1000}, int64_t{10}}) {  // all matches counted / only some
+      std::vector<int64_t> paged;
+      for (int64_t offset = 0; offset < 60; offset += 20) {
+        persistence::product_query q;
+        q.search = tag;
+        q.order_by = order_by;
+        q.limit = 20;
+        q.offset = offset;
+        q.exact_count_limit = exact_limit;
+        auto page = persistence::list_products(*c, q);
+        auto ids = ids_of(page);
+        paged.insert(paged.end(), ids.begin(), ids.end());
+      }
+      BOOST_TEST((paged == expected), order_by << " with an exact limit of " << exact_limit);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(three_letter_and_multi_word_terms_find_substrings) {
   // A price of its own keeps other tests' products out of these 3-letter searches.
   const auto tag = unique_word("w");
