@@ -6,7 +6,7 @@
 //
 // Each requester gets its own Result, or an error. A batch that fails as a whole (a deadlock, a
 // row violating a constraint) is run again call by call on the same connection, so a failing
-// call fails only its own request; every call's result is durable before it is answered, since
+// call fails only its own request (a timed-out batch or a lost connection fails every call); every call's result is durable before it is answered, since
 // each statement commits before its results return.
 #pragma once
 
@@ -56,6 +56,16 @@ db_batch_results<Result> run(pg::connection& c, const db_batch_kind<Call, Result
       for (auto& r : kind.many(c, calls))
         out.each.emplace_back(std::move(r));
       return out;
+    } catch (const pg::error& e) {
+      // A cancelled statement (statement_timeout) or a lost connection would only repeat per
+      // call, up to `calls` times the timeout: every call of the batch fails instead.
+      if (e.sqlstate() == "57014" || e.sqlstate().empty() || !c.ok()) {
+        spdlog::warn("{}: a batch of {} failed ({}); failing its calls", name, calls.size(), e.what());
+        out.each.assign(calls.size(), std::nullopt);
+        return out;
+      }
+      spdlog::warn("{}: a batch of {} failed ({}); running its calls one by one", name, calls.size(), e.what());
+      out.each.clear();
     } catch (const std::exception& e) {
       spdlog::warn("{}: a batch of {} failed ({}); running its calls one by one", name, calls.size(), e.what());
       out.each.clear();

@@ -101,6 +101,35 @@ BOOST_FIXTURE_TEST_CASE(a_failing_add_fails_only_its_own_call, batch_fixture) {
   BOOST_TEST(scalar("SELECT count(*) FROM cart_items WHERE user_id = $1::bigint", {pg::to_param(missing)}) == 0);
 }
 
+// A batch cancelled by statement_timeout is not repeated call by call (that could hold the
+// connection for the timeout once per call): every call of it fails. Another failure is.
+BOOST_FIXTURE_TEST_CASE(a_timed_out_batch_fails_every_call_without_repeating_them, batch_fixture) {
+  int singles = 0;
+  std::string sqlstate;
+  actors::db_batch_kind<int64_t, int64_t> kind{
+    [&](pg::connection&, const std::vector<int64_t>&) -> std::vector<int64_t> {
+      throw pg::error("the batch failed", sqlstate);
+    },
+    [&](pg::connection&, const int64_t& call) {
+      ++singles;
+      return call * 10;
+    },
+    [](const int64_t& call) { return call; }};
+  auto c = db->acquire();
+  sqlstate = "57014";  // query_canceled
+  auto cancelled = actors::batching::run<int64_t, int64_t>(*c, kind, {1, 2, 3}, "test");
+  BOOST_TEST(cancelled.each.size() == 3u);
+  for (const auto& r : cancelled.each)
+    BOOST_TEST(!r.has_value());
+  BOOST_TEST(singles == 0);
+
+  sqlstate = "40P01";  // deadlock_detected: each call alone may well pass
+  auto retried = actors::batching::run<int64_t, int64_t>(*c, kind, {1, 2, 3}, "test");
+  BOOST_TEST(singles == 3);
+  BOOST_TEST_REQUIRE(retried.each.size() == 3u);
+  BOOST_TEST((retried.each[2] && *retried.each[2] == 30));
+}
+
 // Through the cart supervisor, many users at once (so adds queue behind the batches in flight
 // and share statements), and one user's adds one after another: every add counts once.
 BOOST_FIXTURE_TEST_CASE(concurrent_adds_through_the_batcher_all_count, batch_fixture) {
