@@ -116,14 +116,12 @@ std::optional<cart_change> read_add(pg::row_reader& in, int64_t product_id, int3
   return std::nullopt;
 }
 
-std::string id_array(const std::vector<held_cart_line>& held) {
-  std::string out = "{";
-  for (const auto& l : held) {
-    if (out.size() > 1)
-      out += ',';
-    out += std::to_string(l.product_id);
-  }
-  return out + "}";
+std::string held_product_ids(const std::vector<held_cart_line>& held) {
+  std::vector<int64_t> ids;
+  ids.reserve(held.size());
+  for (const auto& l : held)
+    ids.push_back(l.product_id);
+  return pg::to_param(ids);
 }
 
 }  // namespace
@@ -142,7 +140,7 @@ cart_snapshot load_cart(pg::connection& c, int64_t user_id) {
 }
 
 cart_snapshot refresh_cart(pg::connection& c, int64_t user_id, int64_t version, const std::vector<held_cart_line>& held) {
-  auto r = c.exec(refresh_sql, {pg::to_param(user_id), pg::to_param(version), id_array(held)});
+  auto r = c.exec(refresh_sql, {pg::to_param(user_id), pg::to_param(version), held_product_ids(held)});
   if (r.int64(0, 0) != version)
     return load_cart(c, user_id);
   cart_snapshot out{version, {}};
@@ -179,14 +177,14 @@ std::vector<cart_change> add_to_carts(pg::connection& c, const std::vector<cart_
       out.push_back(add_to_cart(c, a.user_id, a.product_id, a.quantity, max_quantity));
     return out;
   }
-  std::string user_ids = "{", product_ids = "{", quantities = "{";
+  std::vector<int64_t> user_ids, product_ids, quantities;
   for (const auto& a : adds) {
-    const char* sep = user_ids.size() > 1 ? "," : "";
-    user_ids += sep + std::to_string(a.user_id);
-    product_ids += sep + std::to_string(a.product_id);
-    quantities += sep + std::to_string(a.quantity);
+    user_ids.push_back(a.user_id);
+    product_ids.push_back(a.product_id);
+    quantities.push_back(a.quantity);
   }
-  auto r = c.exec(add_many_sql, {user_ids + "}", product_ids + "}", quantities + "}", std::to_string(max_quantity)});
+  auto r = c.exec(add_many_sql, {pg::to_param(user_ids), pg::to_param(product_ids), pg::to_param(quantities),
+                                 std::to_string(max_quantity)});
   for (size_t i = 0; i < adds.size(); ++i) {
     const auto& a = adds[i];
     auto in = r.row(static_cast<int>(i));

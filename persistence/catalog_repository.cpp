@@ -119,10 +119,7 @@ std::optional<product_record> find_product(pg::connection& c, int64_t id) {
 }
 
 std::vector<std::optional<product_record>> find_products(pg::connection& c, const std::vector<int64_t>& ids) {
-  std::string list = "{";
-  for (auto id : ids)
-    list += (list.size() > 1 ? "," : "") + std::to_string(id);
-  auto r = c.exec(std::string{"SELECT "} + product_columns + " FROM products WHERE id = ANY($1::bigint[])", {list + "}"});
+  auto r = c.exec(std::string{"SELECT "} + product_columns + " FROM products WHERE id = ANY($1::bigint[])", {pg::to_param(ids)});
   std::vector<std::optional<product_record>> out(ids.size());
   for (int row = 0; row < r.rows(); ++row) {
     auto p = read_product(r, row);

@@ -35,19 +35,12 @@ std::string text_array(const std::vector<std::string>& values) {
   return out + "}";
 }
 
-std::string id_array(const std::vector<int64_t>& ids) {
-  std::string out = "{";
-  for (auto id : ids)
-    out += (out.size() > 1 ? "," : "") + std::to_string(id);
-  return out + "}";
-}
-
 /// Units reserved by open orders, per product of `ids` (absent: none).
 std::map<int64_t, int64_t> open_reservations(pg::transaction& tx, const std::vector<int64_t>& ids) {
   auto r = tx.exec("SELECT oi.product_id, sum(oi.quantity) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
                    "WHERE o.inventory_reserved AND o.status = ANY($2::text[]) AND oi.product_id = ANY($1::bigint[]) "
                    "GROUP BY oi.product_id",
-                   {id_array(ids), status_array(holding_stock)});
+                   {pg::to_param(ids), status_array(holding_stock)});
   std::map<int64_t, int64_t> out;
   for (int i = 0; i < r.rows(); ++i) {
     auto in = r.row(i);
@@ -152,7 +145,7 @@ reconcile_batch reconcile_stock(pg::connection& c, int64_t after_id, int64_t lim
     ids.push_back(rows.row(i).int64());
   auto sums = tx.exec("SELECT product_id, sum(delta) FROM inventory_ledger WHERE product_id = ANY($1::bigint[]) "
                       "GROUP BY product_id",
-                      {id_array(ids)});
+                      {pg::to_param(ids)});
   std::map<int64_t, int64_t> ledger;
   for (int i = 0; i < sums.rows(); ++i) {
     auto in = sums.row(i);
@@ -182,7 +175,7 @@ reconcile_batch reconcile_stock(pg::connection& c, int64_t after_id, int64_t lim
     "HAVING sum(oi.quantity) <> COALESCE((SELECT -sum(l.delta) FROM inventory_ledger l "
     "                                     WHERE l.order_id = o.id AND l.product_id = oi.product_id), 0) "
     "ORDER BY o.id",
-    {id_array(ids), status_array(holding_stock)});
+    {pg::to_param(ids), status_array(holding_stock)});
   for (int i = 0; i < unbooked.rows(); ++i) {
     auto in = unbooked.row(i);
     auto sku = in.str();

@@ -46,16 +46,15 @@ order_record read_order(const pg::result& r, int row = 0) {
 void attach_items(pg::connection& c, std::vector<order_record>& orders) {
   if (orders.empty())
     return;
-  std::string ids = "{";
+  std::vector<int64_t> ids;
   std::map<int64_t, order_record*> by_id;
   for (auto& o : orders) {
-    ids += (ids.size() > 1 ? "," : "") + std::to_string(o.id);
+    ids.push_back(o.id);
     by_id[o.id] = &o;
   }
-  ids += "}";
   auto r = c.exec("SELECT order_id, product_id, product_name, sku, unit_price_minor, quantity, line_total_minor "
                   "FROM order_items WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, id",
-                  {ids});
+                  {pg::to_param(ids)});
   for (int i = 0; i < r.rows(); ++i) {
     auto in = r.row(i);
     auto& order = *by_id[in.int64()];
@@ -113,7 +112,7 @@ create_result create_order(pg::connection& c, const new_order& req) {
   // the same order and cannot deadlock.
   std::map<int64_t, int64_t> lines;
   bool from_cart = req.items.empty();
-  std::string cart_item_ids = "{";  // the lines read (and locked): exactly these leave the cart
+  std::vector<int64_t> cart_item_ids;  // the lines read (and locked): exactly these leave the cart
   if (from_cart) {
     auto cart = tx.exec("SELECT id, product_id, quantity FROM cart_items WHERE user_id = $1::bigint FOR UPDATE",
                         {pg::to_param(req.user_id)});
@@ -123,11 +122,10 @@ create_result create_order(pg::connection& c, const new_order& req) {
     }
     for (int i = 0; i < cart.rows(); ++i) {
       auto in = cart.row(i);
-      cart_item_ids += (i ? "," : "") + std::to_string(in.int64());
+      cart_item_ids.push_back(in.int64());
       auto product_id = in.int64();
       lines[product_id] += in.int64();
     }
-    cart_item_ids += "}";
   } else {
     for (const auto& item : req.items)
       lines[item.product_id] += item.quantity;
@@ -206,7 +204,7 @@ create_result create_order(pg::connection& c, const new_order& req) {
     tx.exec("WITH gone AS (DELETE FROM cart_items WHERE user_id = $1::bigint AND id = ANY($2::bigint[]) RETURNING 1) "
             "INSERT INTO cart_versions AS cv (user_id, version) SELECT $1::bigint, 1 FROM (SELECT 1 FROM gone LIMIT 1) any_line "
             "ON CONFLICT (user_id) DO UPDATE SET version = cv.version + 1",
-            {pg::to_param(req.user_id), cart_item_ids});
+            {pg::to_param(req.user_id), pg::to_param(cart_item_ids)});
   if (!req.idempotency_key.empty())
     complete_idempotency_key(c, req.user_id, endpoint, req.idempotency_key, order_id);
   tx.commit();
@@ -321,10 +319,8 @@ expired_reservations expire_reservations(pg::connection& c, int64_t ttl_seconds,
     release_stock(tx, out.orders.back(), "reservation_expired");
   }
   if (!out.orders.empty()) {
-    std::string ids = "{";
-    for (auto id : out.orders)
-      ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
-    auto products = tx.exec("SELECT DISTINCT product_id FROM order_items WHERE order_id = ANY($1::bigint[])", {ids + "}"});
+    auto products = tx.exec("SELECT DISTINCT product_id FROM order_items WHERE order_id = ANY($1::bigint[])",
+                            {pg::to_param(out.orders)});
     for (int i = 0; i < products.rows(); ++i)
       out.products.push_back(products.row(i).int64());
   }

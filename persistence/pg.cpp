@@ -147,6 +147,12 @@ void connection::check(const result& r) const {
 
 std::string to_param(int64_t v) { return std::to_string(v); }
 std::string to_param(bool v) { return v ? "true" : "false"; }
+std::string to_param(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (auto v : values)
+    out += (out.size() > 1 ? "," : "") + std::to_string(v);
+  return out + "}";
+}
 
 // Transaction control runs unprepared: one simple-protocol message, nothing to plan.
 transaction::transaction(connection& c) : conn_(c) { conn_.exec_script("BEGIN"); }

@@ -186,5 +186,7 @@ private:
 
 std::string to_param(int64_t v);
 std::string to_param(bool v);
+/// An array literal of integers ("{1,2,3}"), for `= ANY($n::bigint[])` or `unnest($n::int[])`.
+std::string to_param(const std::vector<int64_t>& values);
 
 }  // namespace commerce::pg
