@@ -18,23 +18,6 @@ constexpr std::array<domain::order_status, 3> holding_stock{domain::order_status
                                                             domain::order_status::confirmed,
                                                             domain::order_status::processing};
 
-/// A text[] literal of arbitrary strings, each quoted (so "NULL" stays a string).
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (const auto& v : values) {
-    if (out.size() > 1)
-      out += ',';
-    out += '"';
-    for (char ch : v) {
-      if (ch == '"' || ch == '\\')
-        out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 /// Units reserved by open orders, per product of `ids` (absent: none).
 std::map<int64_t, int64_t> open_reservations(pg::transaction& tx, const std::vector<int64_t>& ids) {
   auto r = tx.exec("SELECT oi.product_id, sum(oi.quantity) FROM order_items oi JOIN orders o ON o.id = oi.order_id "
@@ -86,7 +69,7 @@ stock_sync_batch apply_warehouse_counts(pg::connection& c, const std::vector<war
   // no order can reserve or release these products until this batch commits.
   auto rows = tx.exec("SELECT id, sku, quantity FROM products WHERE sku = ANY($1::text[]) AND is_active "
                       "ORDER BY id FOR UPDATE",
-                      {text_array(skus)});
+                      {pg::to_param(skus)});
   struct product_stock {
     int64_t id;
     std::string sku;
@@ -199,13 +182,13 @@ void record_inventory_sync(pg::connection& c, const inventory_sync_run& run) {
     kept.push_back(one_line(*it));
   c.exec("UPDATE inventory_sync_state SET last_sync = now(), products_synced = $1::int, source = $2, errors = $3::int, "
          "error_messages = $4::text[], last_job_id = $5, last_attempt_at = now(), last_attempt_ok = true",
-         {pg::to_param(run.products_synced), run.source, pg::to_param(run.errors), text_array(kept), run.job_id});
+         {pg::to_param(run.products_synced), run.source, pg::to_param(run.errors), pg::to_param(kept), run.job_id});
 }
 
 void record_inventory_sync_failure(pg::connection& c, const std::string& job_id, const std::string& error) {
   c.exec("UPDATE inventory_sync_state SET errors = 1, error_messages = $1::text[], last_job_id = $2, "
          "last_attempt_at = now(), last_attempt_ok = false",
-         {text_array({one_line(error)}), job_id});
+         {pg::to_param(std::vector<std::string>{one_line(error)}), job_id});
 }
 
 inventory_sync_status read_inventory_sync_status(pg::connection& c) {

@@ -154,6 +154,22 @@ std::string to_param(const std::vector<int64_t>& values) {
   return out + "}";
 }
 
+std::string to_param(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const auto& v : values) {
+    if (out.size() > 1)
+      out += ',';
+    out += '"';
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\')
+        out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 // Transaction control runs unprepared: one simple-protocol message, nothing to plan.
 transaction::transaction(connection& c) : conn_(c) { conn_.exec_script("BEGIN"); }
 

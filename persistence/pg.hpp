@@ -188,5 +188,7 @@ std::string to_param(int64_t v);
 std::string to_param(bool v);
 /// An array literal of integers ("{1,2,3}"), for `= ANY($n::bigint[])` or `unnest($n::int[])`.
 std::string to_param(const std::vector<int64_t>& values);
+/// A text[] literal, every element quoted (so "NULL" stays a string), for `unnest($n::text[])`.
+std::string to_param(const std::vector<std::string>& values);
 
 }  // namespace commerce::pg
