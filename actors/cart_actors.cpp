@@ -166,7 +166,6 @@ caf::behavior cart_actor(cart_ptr self, caf::actor supervisor, int64_t user_id, 
                     : std::to_string(n) + (n == 1 ? " line" : " lines") + " in memory at version " + std::to_string(st.version);
       return entity_probe{own_mailbox_size(self), "cart of user " + std::to_string(user_id) + "; " + held};
     },
-    caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, user_id); },
   };
 }
 
@@ -185,7 +184,7 @@ cart_api::behavior_type cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
   // supervisor (linked).
   auto adds = self->spawn<caf::linked>(db_batcher<persistence::cart_add, persistence::cart_change>, d.db, cart_add_batches(),
                                        batches_in_flight(d.db), max_adds_per_batch, "cart adds");
-  auto [idle, stats, crash, list, lookup] = supervise(self, [](cart_supervisor_ptr s) -> entity_registry& { return s->state.carts; });
+  auto [idle, sweep, stats, crash, list, lookup] = supervise(self, [](cart_supervisor_ptr s) -> entity_registry& { return s->state.carts; }, d.idle_timeout);
   auto cart = [=](int64_t user_id) { return child_for(self, self->state.carts, user_id, cart_actor, d, adds); };
   return {
     [=](const get_cart& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
@@ -194,6 +193,7 @@ cart_api::behavior_type cart_supervisor(cart_supervisor_ptr self, cart_deps d) {
     [=](const remove_cart_item& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
     [=](const clear_cart& cmd) { return delegate_to<cart_api>(self, cart(cmd.user_id), cmd); },
     idle,
+    sweep,
     stats,
     crash,
     list,

@@ -125,7 +125,6 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
       return entity_probe{own_mailbox_size(self), p ? "product " + std::to_string(id) + " \"" + p->name + "\" cached"
                                                     : "product " + std::to_string(id) + ", not cached"};
     },
-    caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };
 }
 
@@ -176,7 +175,7 @@ using catalog_ptr = catalog_api::stateful_pointer<catalog_state>;
 catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) {
   self->state.products = entity_registry{"product", d.restarts};
   self->state.listings.pages = listing_cache{static_cast<size_t>(d.listing_cache_bytes)};
-  auto [idle, stats, crash, list, lookup] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; });
+  auto [idle, sweep, stats, crash, list, lookup] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; }, d.idle_timeout);
   // Its product actors' reads of their rows, many in one statement under load; it lives as
   // long as the supervisor (linked).
   auto reader = self->spawn<caf::linked>(db_batcher<product_lookup, product_found>, d.db, product_reads(),
@@ -284,6 +283,7 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
       });
     },
     idle,
+    sweep,
     stats,
     crash,
     list,

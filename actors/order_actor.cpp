@@ -252,7 +252,6 @@ caf::behavior order_actor(order_ptr self, caf::actor supervisor, int64_t id, ord
                                 to_string(o->payment_status)
                             : "order " + std::to_string(id) + ", not cached"};
     },
-    caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };
 }
 

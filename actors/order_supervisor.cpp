@@ -79,7 +79,7 @@ order_reply checkout_reply(const persistence::create_result& r) {
 
 order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps d) {
   self->state.orders = entity_registry{"order", d.restarts};
-  auto [idle, stats, crash, list, lookup] = supervise(self, [](order_supervisor_ptr s) -> entity_registry& { return s->state.orders; });
+  auto [idle, sweep, stats, crash, list, lookup] = supervise(self, [](order_supervisor_ptr s) -> entity_registry& { return s->state.orders; }, d.idle_timeout);
   auto order = [=](int64_t id) { return child_for(self, self->state.orders, id, order_actor, d); };
   if (d.sweep_interval.count() > 0)
     caf::delayed_anon_send(self, d.sweep_interval, sweep_atom::value);
@@ -221,6 +221,7 @@ order_api::behavior_type order_supervisor(order_supervisor_ptr self, order_deps 
       return rp;
     },
     idle,
+    sweep,
     stats,
     crash,
     list,

@@ -51,6 +51,21 @@ caf::actor entity_registry::retire(int64_t id) {
   return child;
 }
 
+std::vector<caf::actor> entity_registry::retire_idle(std::chrono::milliseconds idle_for) {
+  std::vector<caf::actor> out;
+  auto cutoff = unix_ms_now() - idle_for.count();
+  for (auto it = children_.begin(); it != children_.end();) {
+    if (it->second.last_activity_ms <= cutoff) {
+      by_actor_.erase(it->second.handle.id());
+      out.push_back(std::move(it->second.handle));
+      it = children_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
 child_summary entity_registry::summary_of(int64_t id, const child_record& r) const {
   child_summary s;
   s.actor_id = r.handle.id();

@@ -8,12 +8,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <tuple>
 
 namespace commerce::actors {
 
 template <class Self, class RegistryOf>
-auto supervise(Self* self, RegistryOf registry_of) {
+auto supervise(Self* self, RegistryOf registry_of, std::chrono::milliseconds idle_timeout) {
+  auto sweep_every = std::max(idle_timeout / 4, std::chrono::milliseconds(100));
+  self->delayed_send(self, sweep_every, idle_sweep_atom::value);
   self->set_exit_handler([=](caf::exit_msg& em) {
     auto& registry = registry_of(self);
     switch (registry.on_exit(em.source, em.reason)) {
@@ -42,6 +46,12 @@ auto supervise(Self* self, RegistryOf registry_of) {
       registry.retire(id);
       // anon_send: CAF 0.17's typed actors may send() only to typed ones (the children are not).
       caf::anon_send(child, stop_atom::value);
+    },
+    [=](idle_sweep_atom) {
+      // As for an idle report: no longer routed to, each drains its mailbox and stops.
+      for (auto& child : registry_of(self).retire_idle(idle_timeout))
+        caf::anon_send(child, stop_atom::value);
+      self->delayed_send(self, sweep_every, idle_sweep_atom::value);
     },
     [=](stats_atom) {
       auto st = registry_of(self).stats();

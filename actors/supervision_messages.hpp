@@ -29,8 +29,11 @@ struct supervisor_stats {
 };
 
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
-/// An entity actor tells its supervisor it has been idle; the supervisor answers with stop_atom.
+/// An entity actor tells its supervisor it is done (its row does not exist); the supervisor
+/// answers with stop_atom.
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+/// The supervisor's own periodic look for children no message was routed to for the idle time.
+using idle_sweep_atom = caf::atom_constant<caf::atom("idlesweep")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 /// Fault injection for supervision drills (tests, the admin console): the entity actor throws.
 using crash_atom = caf::atom_constant<caf::atom("crash")>;
@@ -97,7 +100,7 @@ struct entity_probe {
 
 /// What every domain supervisor answers (supervision.hpp's `supervise`); each domain's
 /// interface extends it: `using cart_api = supervision_api::extend<...>`.
-using supervision_api = caf::typed_actor<caf::reacts_to<idle_atom, int64_t>,
+using supervision_api = caf::typed_actor<caf::reacts_to<idle_atom, int64_t>, caf::reacts_to<idle_sweep_atom>,
                                          caf::replies_to<stats_atom>::with<supervisor_stats>,
                                          caf::reacts_to<crash_entity>,
                                          caf::replies_to<list_children>::with<children_page>,

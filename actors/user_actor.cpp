@@ -246,7 +246,6 @@ caf::behavior user_actor(user_ptr self, caf::actor supervisor, int64_t id, user_
                                                     : "user " + std::to_string(id) + ", not loaded"};
     },
     [=](stop_atom) { self->quit(); },
-    caf::after(d.idle_timeout) >> [=] { self->send(supervisor, idle_atom::value, id); },
   };
 }
 

@@ -87,7 +87,7 @@ void deliver_outbox_soon(supervisor_ptr self, const user_domain_deps& d) {
 
 user_api::behavior_type user_supervisor(supervisor_ptr self, user_domain_deps d) {
   self->state.users = entity_registry{"user", {d.max_restarts, d.restart_window}};
-  auto [idle, stats, crash, list, lookup] = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; });
+  auto [idle, sweep, stats, crash, list, lookup] = supervise(self, [](supervisor_ptr s) -> entity_registry& { return s->state.users; }, d.idle_timeout);
   return {
     [=](register_user& cmd) {
       auto rp = self->make_response_promise<user_reply>();
@@ -191,6 +191,7 @@ user_api::behavior_type user_supervisor(supervisor_ptr self, user_domain_deps d)
     [=](const update_profile& cmd) { return delegate_to<user_api>(self, child_for(self, d, cmd.who.user_id), cmd); },
     [=](const change_password& cmd) { return delegate_to<user_api>(self, child_for(self, d, cmd.who.user_id), cmd); },
     idle,
+    sweep,
     stats,
     crash,
     list,

@@ -45,6 +45,24 @@ BOOST_AUTO_TEST_CASE(idle_users_are_passivated_and_reactivated_from_the_database
   BOOST_TEST(stats(sup).activations == 2);
 }
 
+BOOST_AUTO_TEST_CASE(a_user_asked_for_more_often_than_the_idle_time_stays_active) {
+  // The supervisor's sweep counts time from the last routed message, not from activation.
+  auto sup = supervisor(1s);
+  auto busy = insert_user(unique_email("busy"));
+  auto quiet = insert_user(unique_email("quiet"));
+  BOOST_TEST_REQUIRE(ask_user(sup, actors::authenticate{quiet, 1}).error.ok());
+  for (int i = 0; i < 8; ++i) {  // 2.4 s: more than twice the idle time, one request each 300 ms
+    BOOST_TEST_REQUIRE(ask_user(sup, actors::authenticate{busy, 1}).error.ok());
+    std::this_thread::sleep_for(300ms);
+  }
+  auto s = stats(sup);
+  BOOST_TEST(s.passivations == 1);  // the quiet one only
+  BOOST_TEST(s.active == 1);
+  BOOST_TEST(s.activations == 2);
+  s = wait_for(sup, [](const actors::supervisor_stats& s) { return s.passivations == 2; });
+  BOOST_TEST(s.active == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_crashed_user_actor_comes_back_with_its_state) {
   auto sup = supervisor();
   auto id = insert_user(unique_email("crash"));
