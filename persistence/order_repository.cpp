@@ -188,7 +188,8 @@ create_result create_order(pg::connection& c, const new_order& req) {
   // read back after the commit. Only the lines read (and locked) above leave the cart: a line
   // another request committed after that read is not in this order, so it stays for the next
   // one. The cart's version (0014) is bumped when a line left, so no cart actor serves its copy.
-  auto created = tx.exec(
+  // Without an Idempotency-Key to complete, the COMMIT goes out with the statement.
+  const std::string write =
     "WITH o AS (INSERT INTO orders (user_id, subtotal_minor, total_minor, payment_method, shipping_method, "
     "                               inventory_reserved, shipping_address, billing_address) "
     "  VALUES ($1::bigint, $2::bigint, $2::bigint, $3, $4, true, "
@@ -207,17 +208,20 @@ create_result create_order(pg::connection& c, const new_order& req) {
     "gone AS (DELETE FROM cart_items WHERE user_id = $1::bigint AND id = ANY($23::bigint[]) RETURNING 1), "
     "bump AS (INSERT INTO cart_versions AS cv (user_id, version) SELECT $1::bigint, 1 FROM (SELECT 1 FROM gone LIMIT 1) any_line "
     "         ON CONFLICT (user_id) DO UPDATE SET version = cv.version + 1) "
-    "SELECT " + std::string{order_columns} + " FROM o",
-    {pg::to_param(req.user_id), std::to_string(subtotal), req.payment_method, req.shipping_method, ship.first_name,
+    "SELECT " + std::string{order_columns} + " FROM o";
+  const pg::params args{pg::to_param(req.user_id), std::to_string(subtotal), req.payment_method, req.shipping_method, ship.first_name,
      ship.last_name, ship.street, ship.city, ship.postal_code, ship.country, bill.first_name, bill.last_name,
      bill.street, bill.city, bill.postal_code, bill.country, pg::to_param(product_ids), pg::to_param(names),
      pg::to_param(skus), pg::to_param(prices), pg::to_param(quantities), pg::to_param(stock_after),
-     pg::to_param(cart_item_ids)});
+     pg::to_param(cart_item_ids)};
+  bool keyed = !req.idempotency_key.empty();
+  auto created = keyed ? tx.exec(write, args) : tx.commit_with(write, args);
   out.order = read_order(created);
   out.order.items = std::move(items);
-  if (!req.idempotency_key.empty())
+  if (keyed) {
     complete_idempotency_key(c, req.user_id, endpoint, req.idempotency_key, out.order.id);
-  tx.commit();
+    tx.commit();
+  }
   return out;
 }
 

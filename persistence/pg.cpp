@@ -75,7 +75,8 @@ connection::connection(const std::string& conninfo, std::chrono::milliseconds st
 }
 
 void connection::reset() {
-  statements_.clear();  // they lived in the old session
+  statements_.clear();
+  begin_pending_ = false;  // they lived in the old session
   PQreset(conn_.get());
   if (ok())
     apply_session_settings();
@@ -114,6 +115,8 @@ const std::string* connection::prepared_name(const std::string& sql) {
 }
 
 result connection::exec(std::string_view sql, const params& args) {
+  if (begin_pending_)
+    return pipelined("BEGIN", sql, args, nullptr);
   std::vector<const char*> values;
   values.reserve(args.size());
   for (const auto& a : args)
@@ -131,8 +134,67 @@ result connection::exec(std::string_view sql, const params& args) {
 }
 
 void connection::exec_script(const std::string& sql) {
-  result r{PQexec(conn_.get(), sql.c_str())};
+  // A pending BEGIN goes first in the same simple-protocol message (it may hold several statements).
+  result r{PQexec(conn_.get(), drop_pending_begin() ? ("BEGIN; " + sql).c_str() : sql.c_str())};
   check(r);
+}
+
+result connection::exec_and_commit(std::string_view sql, const params& args) {
+  return pipelined(drop_pending_begin() ? "BEGIN" : nullptr, sql, args, "COMMIT");
+}
+
+result connection::pipelined(const char* before, std::string_view sql, const params& args, const char* after) {
+  begin_pending_ = false;
+  std::string statement{sql};
+  const auto* name = prepared_name(statement);  // a round trip of its own, once per session
+  std::vector<const char*> values;
+  values.reserve(args.size());
+  for (const auto& a : args)
+    values.push_back(a ? a->c_str() : nullptr);
+  PGconn* c = conn_.get();
+  if (!PQenterPipelineMode(c))
+    throw error(std::string{"cannot enter pipeline mode: "} + PQerrorMessage(c), "");
+  auto send_plain = [c](const char* text) { return PQsendQueryParams(c, text, 0, nullptr, nullptr, nullptr, nullptr, 0); };
+  bool sent = (!before || send_plain(before)) &&
+              (name ? PQsendQueryPrepared(c, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0)
+                    : PQsendQueryParams(c, statement.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                        nullptr, nullptr, 0)) &&
+              (!after || send_plain(after)) && PQpipelineSync(c);
+  // Each query answers one result, then a null; the sync answers PGRES_PIPELINE_SYNC. A query
+  // after a failed one answers PGRES_PIPELINE_ABORTED. On a lost connection results stop coming
+  // (null), and the first check below throws the connection's error.
+  auto next = [c] {
+    result r{PQgetResult(c)};
+    if (r.native())
+      while (PGresult* extra = PQgetResult(c))  // up to the null that ends this query's results
+        PQclear(extra);
+    return r;
+  };
+  result first{nullptr}, main{nullptr}, last{nullptr};
+  if (sent) {
+    if (before)
+      first = next();
+    main = next();
+    if (after)
+      last = next();
+    while (PGresult* rest = PQgetResult(c)) {  // the sync (and nothing else, normally)
+      bool synced = PQresultStatus(rest) == PGRES_PIPELINE_SYNC;
+      PQclear(rest);
+      if (synced)
+        break;
+    }
+  }
+  PQexitPipelineMode(c);
+  if (!sent)
+    check(result{nullptr});
+  if (before)
+    check(first);
+  if (name && sqlstate_of(main.native()) == "26000")  // deallocated behind our back (DISCARD ALL)
+    statements_.clear();
+  check(main);
+  if (after)
+    check(last);
+  return main;
 }
 
 void connection::check(const result& r) const {
@@ -171,10 +233,10 @@ std::string to_param(const std::vector<std::string>& values) {
 }
 
 // Transaction control runs unprepared: one simple-protocol message, nothing to plan.
-transaction::transaction(connection& c) : conn_(c) { conn_.exec_script("BEGIN"); }
+transaction::transaction(connection& c) : conn_(c) { conn_.begin_with_next(); }
 
 transaction::~transaction() {
-  if (!done_) {
+  if (!done_ && !conn_.drop_pending_begin()) {
     try {
       conn_.exec_script("ROLLBACK");
     } catch (const std::exception& e) {
@@ -184,8 +246,15 @@ transaction::~transaction() {
 }
 
 void transaction::commit() {
-  conn_.exec_script("COMMIT");
+  if (!conn_.drop_pending_begin())
+    conn_.exec_script("COMMIT");
   done_ = true;
+}
+
+result transaction::commit_with(std::string_view sql, const params& args) {
+  auto r = conn_.exec_and_commit(sql, args);
+  done_ = true;
+  return r;
 }
 
 }  // namespace commerce::pg

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <utility>
 #include <vector>
 
 namespace commerce::pg {
@@ -149,6 +151,16 @@ public:
   /// transaction control.
   void exec_script(const std::string& sql);
 
+  /// Starts a transaction block with the next statement: its BEGIN goes out in the same round
+  /// trip (libpq's pipeline mode), not in one of its own. A BEGIN still pending when the
+  /// transaction ends was never sent: nothing ran, so there is nothing to commit or roll back.
+  void begin_with_next() { begin_pending_ = true; }
+  /// Forgets a BEGIN not sent yet; true if there was one.
+  bool drop_pending_begin() { return std::exchange(begin_pending_, false); }
+  /// Runs one statement as exec() does, then COMMIT, in one round trip. Throws the first failure:
+  /// a failed statement skips the COMMIT (the block stays aborted for the caller's ROLLBACK).
+  result exec_and_commit(std::string_view sql, const params& args = {});
+
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
   bool idle() const { return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE; }
   /// Reconnects (PQreset), then restores the session settings a new session would lack. The
@@ -160,6 +172,9 @@ public:
 
 private:
   void check(const result& r) const;
+  /// `sql` between the unprepared, parameterless `before` and `after` (either may be null), sent
+  /// together and answered in one round trip; throws the first failure, as exec() would.
+  result pipelined(const char* before, std::string_view sql, const params& args, const char* after);
   void apply_session_settings();
   /// The name `sql` is prepared under, preparing it first if needed; nullptr when it must run
   /// unprepared (caching off). Throws the preparation's error, which is the statement's own.
@@ -167,6 +182,7 @@ private:
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   std::chrono::milliseconds statement_timeout_{0};
   statement_cache statements_;
+  bool begin_pending_ = false;  ///< begin_with_next() ran; no statement since
 };
 
 /// BEGIN on construction, ROLLBACK on destruction unless commit() ran.
@@ -177,6 +193,8 @@ public:
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
   void commit();
+  /// The transaction's last statement and its COMMIT, in one round trip.
+  result commit_with(std::string_view sql, const params& args = {});
   result exec(std::string_view sql, const params& args = {}) { return conn_.exec(sql, args); }
 
 private:
