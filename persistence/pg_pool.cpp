@@ -52,6 +52,7 @@ pool::lease::~lease() {
   if (!conn_ || !owner_)
     return;
   try {
+    conn_->drop_pending_begin();  // never carried into the next lease's statements
     if (conn_->ok() && !conn_->idle())
       conn_->exec_script("ROLLBACK");
     if (!conn_->ok())
