@@ -16,6 +16,15 @@ void log_notice(void*, const char* message) {
   spdlog::debug("postgres: {}", text);
 }
 
+/// The parameters as libpq takes them (null for SQL NULL), pointing into `args`.
+std::vector<const char*> param_values(const params& args) {
+  std::vector<const char*> values;
+  values.reserve(args.size());
+  for (const auto& a : args)
+    values.push_back(a ? a->c_str() : nullptr);
+  return values;
+}
+
 std::string sqlstate_of(const PGresult* r) {
   const char* code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   return code ? code : "";
@@ -75,8 +84,8 @@ connection::connection(const std::string& conninfo, std::chrono::milliseconds st
 }
 
 void connection::reset() {
-  statements_.clear();
-  begin_pending_ = false;  // they lived in the old session
+  statements_.clear();  // they lived in the old session
+  begin_pending_ = false;
   PQreset(conn_.get());
   if (ok())
     apply_session_settings();
@@ -117,10 +126,7 @@ const std::string* connection::prepared_name(const std::string& sql) {
 result connection::exec(std::string_view sql, const params& args) {
   if (begin_pending_)
     return pipelined("BEGIN", sql, args, nullptr);
-  std::vector<const char*> values;
-  values.reserve(args.size());
-  for (const auto& a : args)
-    values.push_back(a ? a->c_str() : nullptr);
+  auto values = param_values(args);
   std::string statement{sql};
   const auto* name = prepared_name(statement);
   result r{name ? PQexecPrepared(conn_.get(), name->c_str(), static_cast<int>(values.size()), values.data(),
@@ -147,10 +153,7 @@ result connection::pipelined(const char* before, std::string_view sql, const par
   begin_pending_ = false;
   std::string statement{sql};
   const auto* name = prepared_name(statement);  // a round trip of its own, once per session
-  std::vector<const char*> values;
-  values.reserve(args.size());
-  for (const auto& a : args)
-    values.push_back(a ? a->c_str() : nullptr);
+  auto values = param_values(args);
   PGconn* c = conn_.get();
   if (!PQenterPipelineMode(c))
     throw error(std::string{"cannot enter pipeline mode: "} + PQerrorMessage(c), "");
@@ -232,7 +235,8 @@ std::string to_param(const std::vector<std::string>& values) {
   return out + "}";
 }
 
-// Transaction control runs unprepared: one simple-protocol message, nothing to plan.
+// Transaction control runs unprepared (nothing to plan): BEGIN with the first statement, COMMIT
+// alone or with the last one (commit_with).
 transaction::transaction(connection& c) : conn_(c) { conn_.begin_with_next(); }
 
 transaction::~transaction() {
