@@ -6,8 +6,9 @@
 //
 // Each requester gets its own Result, or an error. A batch that fails as a whole (a deadlock, a
 // row violating a constraint) is run again call by call on the same connection, so a failing
-// call fails only its own request (a timed-out batch or a lost connection fails every call); every call's result is durable before it is answered, since
-// each statement commits before its results return.
+// call fails only its own request (a timed-out batch or a lost connection fails every call).
+// Every call's result is durable before it is answered, since each statement commits before
+// its results return.
 #pragma once
 
 #include "actors/db_calls.hpp"

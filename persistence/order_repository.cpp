@@ -170,9 +170,8 @@ create_result create_order(pg::connection& c, const new_order& req) {
   }
 
   int64_t subtotal = 0;
-  std::vector<int64_t> product_ids, prices;
+  std::vector<int64_t> product_ids, prices, quantities;
   std::vector<std::string> names, skus;
-  std::vector<int64_t> quantities;
   for (const auto& item : items) {
     subtotal += item.line_total_minor;
     product_ids.push_back(item.product_id);
