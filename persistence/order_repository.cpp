@@ -86,7 +86,11 @@ void release_stock(pg::transaction& tx, int64_t order_id, const std::string& rea
 
 create_result create_order(pg::connection& c, const new_order& req) {
   create_result out;
-  pg::transaction tx{c};
+  // A cart churns: each order deletes its lines, so until VACUUM the cart's range of the
+  // (user_id, product_id) index holds many dead entries. A plain index scan marks them dead once
+  // and skips them from then on; a bitmap scan (the planner's choice for the generic plan) reads
+  // every one on every checkout: measured 0.18 ms against 0.02 ms for a one-line cart.
+  pg::transaction tx{c, {"SET LOCAL enable_bitmapscan = off"}};
   const std::string endpoint = "orders.create";
   if (!req.idempotency_key.empty()) {
     // Claimed inside `tx`: a concurrent request with the same key waits here until the first one

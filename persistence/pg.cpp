@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace commerce::pg {
@@ -125,7 +126,7 @@ const std::string* connection::prepared_name(const std::string& sql) {
 
 result connection::exec(std::string_view sql, const params& args) {
   if (begin_pending_)
-    return pipelined("BEGIN", sql, args, nullptr);
+    return pipelined(sql, args, nullptr);
   auto values = param_values(args);
   std::string statement{sql};
   const auto* name = prepared_name(statement);
@@ -140,17 +141,32 @@ result connection::exec(std::string_view sql, const params& args) {
 }
 
 void connection::exec_script(const std::string& sql) {
-  // A pending BEGIN goes first in the same simple-protocol message (it may hold several statements).
-  result r{PQexec(conn_.get(), drop_pending_begin() ? ("BEGIN; " + sql).c_str() : sql.c_str())};
+  // A pending BEGIN (and its settings) goes first in the same simple-protocol message (it may
+  // hold several statements).
+  std::string script;
+  if (begin_pending_) {
+    script = "BEGIN; ";
+    for (const auto& setting : begin_settings_)
+      script += setting + "; ";
+    drop_pending_begin();
+  }
+  script += sql;
+  result r{PQexec(conn_.get(), script.c_str())};
   check(r);
 }
 
 result connection::exec_and_commit(std::string_view sql, const params& args) {
-  return pipelined(drop_pending_begin() ? "BEGIN" : nullptr, sql, args, "COMMIT");
+  return pipelined(sql, args, "COMMIT");
 }
 
-result connection::pipelined(const char* before, std::string_view sql, const params& args, const char* after) {
-  begin_pending_ = false;
+result connection::pipelined(std::string_view sql, const params& args, const char* after) {
+  std::vector<std::string> before;  // BEGIN and its settings, if pending
+  if (begin_pending_) {
+    before.emplace_back("BEGIN");
+    for (auto& setting : begin_settings_)
+      before.push_back(std::move(setting));
+    drop_pending_begin();
+  }
   std::string statement{sql};
   const auto* name = prepared_name(statement);  // a round trip of its own, once per session
   auto values = param_values(args);
@@ -158,7 +174,7 @@ result connection::pipelined(const char* before, std::string_view sql, const par
   if (!PQenterPipelineMode(c))
     throw error(std::string{"cannot enter pipeline mode: "} + PQerrorMessage(c), "");
   auto send_plain = [c](const char* text) { return PQsendQueryParams(c, text, 0, nullptr, nullptr, nullptr, nullptr, 0); };
-  bool sent = (!before || send_plain(before)) &&
+  bool sent = std::all_of(before.begin(), before.end(), [&](const std::string& s) { return send_plain(s.c_str()); }) &&
               (name ? PQsendQueryPrepared(c, name->c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0)
                     : PQsendQueryParams(c, statement.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                                         nullptr, nullptr, 0)) &&
@@ -173,10 +189,11 @@ result connection::pipelined(const char* before, std::string_view sql, const par
         PQclear(extra);
     return r;
   };
-  result first{nullptr}, main{nullptr}, last{nullptr};
+  std::vector<result> firsts;
+  result main{nullptr}, last{nullptr};
   if (sent) {
-    if (before)
-      first = next();
+    for (size_t i = 0; i < before.size(); ++i)
+      firsts.push_back(next());
     main = next();
     if (after)
       last = next();
@@ -190,7 +207,7 @@ result connection::pipelined(const char* before, std::string_view sql, const par
   PQexitPipelineMode(c);
   if (!sent)
     check(result{nullptr});
-  if (before)
+  for (const auto& first : firsts)
     check(first);
   if (name && sqlstate_of(main.native()) == "26000")  // deallocated behind our back (DISCARD ALL)
     statements_.clear();
@@ -237,7 +254,9 @@ std::string to_param(const std::vector<std::string>& values) {
 
 // Transaction control runs unprepared (nothing to plan): BEGIN with the first statement, COMMIT
 // alone or with the last one (commit_with).
-transaction::transaction(connection& c) : conn_(c) { conn_.begin_with_next(); }
+transaction::transaction(connection& c, std::vector<std::string> settings) : conn_(c) {
+  conn_.begin_with_next(std::move(settings));
+}
 
 transaction::~transaction() {
   if (!done_ && !conn_.drop_pending_begin()) {

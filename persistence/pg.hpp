@@ -154,9 +154,16 @@ public:
   /// Starts a transaction block with the next statement: its BEGIN goes out in the same round
   /// trip (libpq's pipeline mode), not in one of its own. A BEGIN still pending when the
   /// transaction ends was never sent: nothing ran, so there is nothing to commit or roll back.
-  void begin_with_next() { begin_pending_ = true; }
-  /// Forgets a BEGIN not sent yet; true if there was one.
-  bool drop_pending_begin() { return std::exchange(begin_pending_, false); }
+  /// `settings` ("SET LOCAL ...") follow the BEGIN in the same round trip.
+  void begin_with_next(std::vector<std::string> settings = {}) {
+    begin_pending_ = true;
+    begin_settings_ = std::move(settings);
+  }
+  /// Forgets a BEGIN not sent yet (and its settings); true if there was one.
+  bool drop_pending_begin() {
+    begin_settings_.clear();
+    return std::exchange(begin_pending_, false);
+  }
   /// Runs one statement as exec() does, then COMMIT, in one round trip. Throws the first failure:
   /// a failed statement skips the COMMIT (the block stays aborted for the caller's ROLLBACK).
   result exec_and_commit(std::string_view sql, const params& args = {});
@@ -172,9 +179,10 @@ public:
 
 private:
   void check(const result& r) const;
-  /// `sql` between the unprepared, parameterless `before` and `after` (either may be null), sent
-  /// together and answered in one round trip; throws the first failure, as exec() would.
-  result pipelined(const char* before, std::string_view sql, const params& args, const char* after);
+  /// `sql` after the pending BEGIN and its settings (if any) and before the unprepared,
+  /// parameterless `after` (may be null), sent together and answered in one round trip; throws
+  /// the first failure, as exec() would.
+  result pipelined(std::string_view sql, const params& args, const char* after);
   void apply_session_settings();
   /// The name `sql` is prepared under, preparing it first if needed; nullptr when it must run
   /// unprepared (caching off). Throws the preparation's error, which is the statement's own.
@@ -183,12 +191,14 @@ private:
   std::chrono::milliseconds statement_timeout_{0};
   statement_cache statements_;
   bool begin_pending_ = false;  ///< begin_with_next() ran; no statement since
+  std::vector<std::string> begin_settings_;  ///< to send right after the pending BEGIN
 };
 
-/// BEGIN on construction, ROLLBACK on destruction unless commit() ran.
+/// BEGIN on construction, ROLLBACK on destruction unless commit() ran. `settings` ("SET LOCAL
+/// ...") hold for this transaction only, and cost no round trip of their own.
 class transaction {
 public:
-  explicit transaction(connection& c);
+  explicit transaction(connection& c, std::vector<std::string> settings = {});
   ~transaction();
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;

@@ -1,5 +1,5 @@
-// pg::transaction sends its BEGIN with its first statement, and commit_with() sends the last
-// statement with its COMMIT (libpq's pipeline mode): the same atomicity as one round trip each,
+// pg::transaction sends its BEGIN (and its SET LOCAL settings) with its first statement, and
+// commit_with() sends the last statement with its COMMIT (libpq's pipeline mode): the same atomicity as one round trip each,
 // checked from a second session, with failing statements, a lost connection and the statement cache.
 #include "fixture.hpp"
 
@@ -127,6 +127,45 @@ BOOST_AUTO_TEST_CASE(a_connection_lost_under_a_pipeline_throws_and_can_be_reset)
   pg::transaction tx{c};
   tx.commit_with(t.insert(), {"1"});
   BOOST_TEST(t.rows() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(settings_given_to_a_transaction_hold_for_it_alone) {
+  pg::connection c{test_database_url()};
+  auto setting = [&c] { return c.exec("SHOW enable_bitmapscan").str(0, 0); };
+  BOOST_TEST_REQUIRE(setting() == "on");
+  for (bool by_commit_with : {false, true}) {
+    pg::transaction tx{c, {"SET LOCAL enable_bitmapscan = off"}};
+    BOOST_TEST(status(c) == PQTRANS_IDLE, "the settings wait for the first statement, as BEGIN does");
+    if (by_commit_with) {
+      BOOST_TEST(tx.commit_with("SHOW enable_bitmapscan").str(0, 0) == "off");
+    } else {
+      BOOST_TEST(tx.exec("SHOW enable_bitmapscan").str(0, 0) == "off");
+      tx.commit();
+    }
+    BOOST_TEST(setting() == "on", "SET LOCAL ends with its transaction");
+  }
+  {
+    pg::transaction tx{c, {"SET LOCAL enable_bitmapscan = off"}};
+    c.exec_script("SELECT 1");  // a script carries them too
+    BOOST_TEST(tx.exec("SHOW enable_bitmapscan").str(0, 0) == "off");
+  }
+  BOOST_TEST(setting() == "on");
+  {
+    pg::transaction tx{c, {"SET LOCAL enable_bitmapscan = off"}};  // never sent: nothing ran
+  }
+  pg::transaction unused{c};
+  unused.commit();
+  BOOST_TEST(setting() == "on");
+  // A bad setting fails the transaction's first statement with its own error.
+  try {
+    pg::transaction tx{c, {"SET LOCAL no_such_setting_at_all = 1"}};
+    tx.exec("SELECT 1");
+    BOOST_FAIL("an unknown setting must fail");
+  } catch (const pg::error& e) {
+    BOOST_TEST(e.sqlstate() == "42704", e.sqlstate() + ": " + e.what());
+  }
+  BOOST_TEST(status(c) == PQTRANS_IDLE);
+  BOOST_TEST(c.exec("SELECT 3").int64(0, 0) == 3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
