@@ -158,8 +158,7 @@ void answer_and_close(int fd, const char* status_line, const actors::problem& p,
   ::shutdown(fd, SHUT_RDWR);
 }
 
-/// The body of the short-lived actor each request gets (spawned with arguments rather than a
-/// capturing lambda: CAF 0.17 dereferences a null tuple for argument-less spawns, which UBSan flags).
+/// A request's work on a request actor: authenticated, then its route's handler.
 void run_handler(caf::event_based_actor* self, const route* r, std::shared_ptr<request_context> ctx) {
   if (!ctx->claims) {
     r->fn(self, ctx);
@@ -192,8 +191,9 @@ class endpoint_handler : public Http::Handler {
 public:
   HTTP_PROTOTYPE(endpoint_handler)
 
-  endpoint_handler(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes)
-    : app_(std::move(app)), routes_(std::move(routes)) {}
+  endpoint_handler(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes,
+                   std::shared_ptr<request_actors> runners)
+    : app_(std::move(app)), routes_(std::move(routes)), runners_(std::move(runners)) {}
 
   // Pistache 0.0.5 offers no connection limit, and Http::Handler::onConnection (private, one
   // line in src/common/http.cc: it gives the peer its request parser) is the only place that
@@ -379,12 +379,14 @@ public:
       }
     }
 
-    app->system.spawn(run_handler, r, ctx);
+    // A task that throws drops `ctx`, whose reply then answers 500.
+    runners_->run([r, ctx = std::move(ctx)](caf::event_based_actor* self) { run_handler(self, r, ctx); });
   }
 
 private:
   std::shared_ptr<app_context> app_;
   std::shared_ptr<const router> routes_;
+  std::shared_ptr<request_actors> runners_;
 };
 
 }  // namespace
@@ -433,7 +435,10 @@ void front_door::start() {
                 .bodyTimeout(backend_limit)
                 .keepaliveTimeout(std::max<std::chrono::milliseconds>(std::chrono::seconds(75), backend_limit));
   endpoint_->init(opts);
-  endpoint_->setHandler(Http::make_handler<endpoint_handler>(app_, routes_));
+  // Two request actors per scheduler thread: each thread has one to run while the other's turn
+  // ends, and a long handler holds up a quarter of the requests at most.
+  runners_ = std::make_shared<request_actors>(app_->system, static_cast<size_t>(2 * s.actor_threads));
+  endpoint_->setHandler(Http::make_handler<endpoint_handler>(app_, routes_, runners_));
   try {
     endpoint_->serveThreaded();
   } catch (const std::exception& e) {
@@ -453,6 +458,7 @@ void front_door::stop(std::chrono::milliseconds grace) {
     spdlog::warn("closing with {} requests still in flight", app_->in_flight.load());
   endpoint_->shutdown();
   endpoint_.reset();
+  runners_.reset();  // after the endpoint, whose handler shares them
 }
 
 }  // namespace commerce::http

@@ -1,6 +1,6 @@
-// The Pistache front door: turns each HTTP request into a short-lived actor that authenticates
-// it (JWT, then the user's actor), runs the route's handler and answers from the reply
-// callback. No Pistache thread ever waits for an actor.
+// The Pistache front door: hands each HTTP request to one of a few request actors
+// (http/request_actors.hpp), where it is authenticated (JWT, then the user's actor), its route's
+// handler runs and the reply callback answers. No Pistache thread ever waits for an actor.
 #pragma once
 
 #include "actors/analytics_messages.hpp"
@@ -15,6 +15,7 @@
 #include "http/jwt.hpp"
 #include "http/metrics.hpp"
 #include "http/reply.hpp"
+#include "http/request_actors.hpp"
 #include "http/router.hpp"
 
 #include <caf/actor.hpp>
@@ -116,6 +117,7 @@ private:
   std::shared_ptr<app_context> app_;
   std::shared_ptr<const router> routes_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::shared_ptr<request_actors> runners_;
 };
 
 }  // namespace commerce::http
