@@ -1,5 +1,7 @@
 #include "http/request_actors.hpp"
 
+#include "actors/supervision.hpp"
+
 #include <caf/all.hpp>
 
 #include <spdlog/spdlog.h>
@@ -24,17 +26,9 @@ namespace commerce::http {
 namespace {
 
 caf::behavior request_actor(caf::event_based_actor* self, size_t index) {
-  self->set_exception_handler([index](caf::scheduled_actor*, std::exception_ptr& eptr) -> caf::error {
-    try {
-      std::rethrow_exception(eptr);
-    } catch (const std::exception& e) {
-      spdlog::error("request actor {}: a continuation threw: {}; its tasks in flight are dropped", index, e.what());
-      return caf::make_error(caf::sec::runtime_error, std::string{e.what()});
-    } catch (...) {
-      spdlog::error("request actor {}: a continuation threw; its tasks in flight are dropped", index);
-      return caf::make_error(caf::sec::runtime_error);
-    }
-  });
+  // A continuation that throws ends the actor (its tasks in flight are dropped); the keeper
+  // sees it go and puts a new one in its place.
+  actors::log_unhandled_exceptions(self, "request", static_cast<int64_t>(index));
   return {
     [self, index](request_task& task) {
       try {

@@ -144,12 +144,8 @@ void connection::exec_script(const std::string& sql) {
   // A pending BEGIN (and its settings) goes first in the same simple-protocol message (it may
   // hold several statements).
   std::string script;
-  if (begin_pending_) {
-    script = "BEGIN; ";
-    for (const auto& setting : begin_settings_)
-      script += setting + "; ";
-    drop_pending_begin();
-  }
+  for (const auto& statement : take_pending_begin())
+    script += statement + "; ";
   script += sql;
   result r{PQexec(conn_.get(), script.c_str())};
   check(r);
@@ -160,13 +156,7 @@ result connection::exec_and_commit(std::string_view sql, const params& args) {
 }
 
 result connection::pipelined(std::string_view sql, const params& args, const char* after) {
-  std::vector<std::string> before;  // BEGIN and its settings, if pending
-  if (begin_pending_) {
-    before.emplace_back("BEGIN");
-    for (auto& setting : begin_settings_)
-      before.push_back(std::move(setting));
-    drop_pending_begin();
-  }
+  auto before = take_pending_begin();
   std::string statement{sql};
   const auto* name = prepared_name(statement);  // a round trip of its own, once per session
   auto values = param_values(args);
@@ -215,6 +205,17 @@ result connection::pipelined(std::string_view sql, const params& args, const cha
   if (after)
     check(last);
   return main;
+}
+
+std::vector<std::string> connection::take_pending_begin() {
+  std::vector<std::string> out;
+  if (begin_pending_) {
+    out.emplace_back("BEGIN");
+    for (auto& setting : begin_settings_)
+      out.push_back(std::move(setting));
+  }
+  drop_pending_begin();
+  return out;
 }
 
 void connection::check(const result& r) const {

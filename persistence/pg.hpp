@@ -179,6 +179,8 @@ public:
 
 private:
   void check(const result& r) const;
+  /// BEGIN and its settings if one is pending (then no longer pending), else nothing.
+  std::vector<std::string> take_pending_begin();
   /// `sql` after the pending BEGIN and its settings (if any) and before the unprepared,
   /// parameterless `after` (may be null), sent together and answered in one round trip; throws
   /// the first failure, as exec() would.
