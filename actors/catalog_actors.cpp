@@ -12,6 +12,18 @@
 
 namespace commerce::actors {
 
+/// What a listing's database job found: the page, and the query's match list when it read one.
+struct listing_read {
+  persistence::product_page page;
+  std::optional<persistence::product_matches> matches;
+};
+
+}  // namespace commerce::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(commerce::actors::listing_read)
+
+namespace commerce::actors {
+
 namespace {
 
 using invalidate_atom = caf::atom_constant<caf::atom("invalidate")>;
@@ -130,18 +142,28 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
 
 // ---- the supervisor -----------------------------------------------------------------------
 
-/// The listing cache (entries live `cache_ttl` at most and any write seen by this node clears
+/// The listing caches (entries live `cache_ttl` at most and any write seen by this node clears
 /// them all) and the requests waiting for a query already running for their key: when a
 /// popular page expires, one query refills it instead of every concurrent request querying
-/// PostgreSQL at once.
+/// PostgreSQL at once. A query's match list serves its other pages: one statement finds a
+/// term's matches, and each page after it reads only its own rows by id.
 struct listing_state {
   listing_cache pages;
+  match_cache matches;
   std::unordered_map<std::string, std::vector<caf::response_promise>> waiting;
 
-  static std::string key_of(const persistence::product_query& q) {
+  /// Everything but the page: the key of the query's match list.
+  static std::string matches_key_of(const persistence::product_query& q) {
     auto opt = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string{"-"}; };
     return q.search + '\x1f' + opt(q.min_price_minor) + '\x1f' + opt(q.max_price_minor) + '\x1f' + q.order_by +
-           '\x1f' + std::to_string(q.limit) + '\x1f' + std::to_string(q.offset);
+           '\x1f' + std::to_string(q.exact_count_limit);
+  }
+  static std::string key_of(const persistence::product_query& q) {
+    return matches_key_of(q) + '\x1f' + std::to_string(q.limit) + '\x1f' + std::to_string(q.offset);
+  }
+  void clear() {
+    pages.clear();
+    matches.clear();
   }
 };
 
@@ -175,6 +197,7 @@ using catalog_ptr = catalog_api::stateful_pointer<catalog_state>;
 catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) {
   self->state.products = entity_registry{"product", d.restarts};
   self->state.listings.pages = listing_cache{static_cast<size_t>(d.listing_cache_bytes)};
+  self->state.listings.matches = match_cache{static_cast<size_t>(d.listing_cache_bytes)};
   auto [idle, sweep, stats, crash, list, lookup] = supervise(self, [](catalog_ptr s) -> entity_registry& { return s->state.products; }, d.idle_timeout);
   // Its product actors' reads of their rows, many in one statement under load; it lives as
   // long as the supervisor (linked).
@@ -183,7 +206,7 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
   auto product = [=](int64_t id) { return child_for(self, self->state.products, id, product_actor, d, reader); };
   /// Stock or prices of `ids` changed behind the product actors' backs: drop their cached rows.
   auto forget = [self](const std::vector<int64_t>& ids) {
-    self->state.listings.pages.clear();
+    self->state.listings.clear();
     for (auto id : ids)
       if (auto child = self->state.products.find(id))
         caf::anon_send(child, invalidate_atom::value);  // typed actors send() only to typed ones
@@ -199,7 +222,7 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
         } catch (const persistence::sku_taken&) {
           return failure(sku_exists());
         }
-      }, [self](product_reply&) { self->state.listings.pages.clear(); });
+      }, [self](product_reply&) { self->state.listings.clear(); });
     },
     [=](const list_products& cmd) -> caf::result<product_page_reply> {
       // Checked before the cache: a refused query is no key and no database work.
@@ -225,30 +248,50 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
         for (auto& w : waiters)
           w.deliver(r);
       };
-      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [query](pg::connection& c) {
-            return product_page_reply{problem::none(), persistence::list_products(c, query)};
+      // A known match list that reaches the page: only the page's rows are read. A page deeper
+      // than a match list goes can only be read whole. Otherwise the match list is read first
+      // (and kept), and the page is cut from it.
+      std::optional<persistence::page_of_ids> known;
+      bool deep = query.offset + query.limit > query.exact_count_limit;
+      if (auto m = cache.matches.find(listing_state::matches_key_of(query), d.cache_ttl, clock::now())) {
+        known = persistence::cut_page(*m, query);
+        deep = !known;
+      }
+      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [query, known, deep](pg::connection& c) {
+            if (known)
+              return listing_read{persistence::read_page(c, *known), std::nullopt};
+            if (deep)
+              return listing_read{persistence::list_products(c, query), std::nullopt};
+            auto matches = persistence::match_products(c, query);
+            auto page = persistence::cut_page(matches, query);
+            return listing_read{page ? persistence::read_page(c, *page) : persistence::list_products(c, query),
+                                std::move(matches)};
           }))
         .then(
-          [=](product_page_reply& r) {
+          [=](listing_read& r) {
             auto& cache = self->state.listings;
-            if (d.cache_ttl.count() > 0)
-              cache.pages.put(key, r.page, clock::now());
-            answer_all(r);
+            if (d.cache_ttl.count() > 0) {
+              auto now = clock::now();
+              cache.pages.put(key, r.page, now);
+              if (r.matches)
+                cache.matches.put(listing_state::matches_key_of(query), *r.matches, now);
+            }
+            answer_all(product_page_reply{problem::none(), std::move(r.page)});
           },
           [=](caf::error&) { answer_all(unavailable_reply<product_page_reply>()); });
       return rp;
     },
     [=](const get_product& cmd) { return delegate_to<catalog_api>(self, product(cmd.id), cmd); },
     [=](const update_product& cmd) {
-      self->state.listings.pages.clear();
+      self->state.listings.clear();
       return delegate_to<catalog_api>(self, product(cmd.id), cmd);
     },
     [=](const archive_product& cmd) {
-      self->state.listings.pages.clear();
+      self->state.listings.clear();
       return delegate_to<catalog_api>(self, product(cmd.id), cmd);
     },
     [=](const change_stock& cmd) {
-      self->state.listings.pages.clear();
+      self->state.listings.clear();
       return delegate_to<catalog_api>(self, product(cmd.id), cmd);
     },
     [=](const invalidate_products& cmd) { forget(cmd.ids); },

@@ -1,6 +1,7 @@
-// The catalog's recent listing pages (product lists and search results), by query. Listings
-// are the catalog's hottest reads and change rarely. The cache is bounded twice: in entries and
-// in bytes, since one page of long descriptions can weigh megabytes; the oldest pages go first.
+// The catalog's recent listings, by query: whole pages (product lists and search results), and
+// match lists (a query's matching ids in order, from which its other pages are cut). Listings
+// are the catalog's hottest reads and change rarely. Each cache is bounded twice: in entries and
+// in bytes, since one page of long descriptions can weigh megabytes; the oldest entries go first.
 #pragma once
 
 #include "persistence/catalog_repository.hpp"
@@ -13,41 +14,51 @@
 
 namespace commerce::actors {
 
-class listing_cache {
+/// What a cached value costs in memory, roughly: itself and every string or array it holds.
+size_t bytes_of(const persistence::product_page& page);
+size_t bytes_of(const persistence::product_matches& matches);
+
+template <class Value>
+class bounded_cache {
 public:
   using clock = std::chrono::steady_clock;
   static constexpr size_t default_max_entries = 1024;
 
-  explicit listing_cache(size_t max_bytes = 8 << 20, size_t max_entries = default_max_entries)
+  explicit bounded_cache(size_t max_bytes = 8 << 20, size_t max_entries = default_max_entries)
     : max_bytes_(max_bytes), max_entries_(max_entries) {}
 
-  /// The page cached under `key` if it is younger than `ttl`, else nullptr.
-  const persistence::product_page* find(const std::string& key, clock::duration ttl, clock::time_point now) const;
-  /// Keeps `page` under `key`, evicting the oldest pages until it fits; a page larger than the
-  /// whole budget is not kept.
-  void put(const std::string& key, const persistence::product_page& page, clock::time_point now);
+  /// The value cached under `key` if it is younger than `ttl`, else nullptr.
+  const Value* find(const std::string& key, clock::duration ttl, clock::time_point now) const;
+  /// Keeps `value` under `key`, evicting the oldest entries until it fits; a value larger than
+  /// the whole budget is not kept.
+  void put(const std::string& key, const Value& value, clock::time_point now);
   void clear();
 
-  size_t size() const { return pages_.size(); }
+  size_t size() const { return entries_.size(); }
   size_t bytes() const { return bytes_; }
-
-  /// What an entry costs in memory, roughly: the key, the rows and every string they hold.
-  static size_t bytes_of(const std::string& key, const persistence::product_page& page);
 
 private:
   struct entry {
     clock::time_point at;
-    persistence::product_page page;
+    Value value;
     size_t bytes = 0;
     std::list<std::string>::iterator age;  ///< position in oldest_first_
   };
-  void erase(std::unordered_map<std::string, entry>::iterator it);
+  using map = std::unordered_map<std::string, entry>;
+  void erase(typename map::iterator it);
 
   size_t max_bytes_;
   size_t max_entries_;
   size_t bytes_ = 0;
-  std::unordered_map<std::string, entry> pages_;
+  map entries_;
   std::list<std::string> oldest_first_;
 };
+
+// Defined in listing_cache.cpp for these two only.
+extern template class bounded_cache<persistence::product_page>;
+extern template class bounded_cache<persistence::product_matches>;
+
+using listing_cache = bounded_cache<persistence::product_page>;
+using match_cache = bounded_cache<persistence::product_matches>;
 
 }  // namespace commerce::actors

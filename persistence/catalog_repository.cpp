@@ -92,6 +92,40 @@ int64_t planner_estimate(pg::connection& c, const std::string& from_where, const
   return at == std::string::npos ? 0 : std::strtoll(line.c_str() + at + 6, nullptr, 10);
 }
 
+/// A query's filters as SQL (" WHERE ..."), their values bound in `args`, and its ORDER BY list.
+struct listing_sql {
+  pg::params args;
+  std::string where = " WHERE is_active";
+  std::string order;
+
+  explicit listing_sql(const product_query& q) {
+    static const std::map<std::string, std::string> orderings = {
+      {"id", "id"},          {"-id", "id DESC"},
+      {"price", "price_minor, id"}, {"-price", "price_minor DESC, id"},
+      {"name", "name, id"},  {"-name", "name DESC, id"},
+      {"created_at", "created_at, id"}, {"-created_at", "created_at DESC, id"},
+    };
+    order = orderings.count(q.order_by) ? orderings.at(q.order_by) : "id";
+    // Only the filters asked for reach the SQL, so the planner sees each as it is (an "$1 IS NULL OR"
+    // would hide the indexes from a generic plan).
+    if (!q.search.empty()) {
+      where += " AND search_text LIKE lower(" + bind(like_pattern(q.search), "::text") + ")";
+      if (auto words = inner_words(q.search); !words.empty())
+        where += " AND to_tsvector('simple', translate(search_text, '<>&', '   ')) @@ plainto_tsquery('simple', " + bind(words, "::text") + ")";
+    }
+    if (q.min_price_minor)
+      where += " AND price_minor >= " + bind(opt(q.min_price_minor), "::bigint");
+    if (q.max_price_minor)
+      where += " AND price_minor <= " + bind(opt(q.max_price_minor), "::bigint");
+  }
+
+  /// Appends a value to `args`; returns its placeholder.
+  std::string bind(pg::param value, const char* cast) {
+    args.push_back(std::move(value));
+    return "$" + std::to_string(args.size()) + cast;
+  }
+};
+
 void write_ledger(pg::transaction& tx, int64_t product_id, int64_t delta, int64_t after, const char* reason) {
   tx.exec("INSERT INTO inventory_ledger (product_id, delta, quantity_after, reason) "
           "VALUES ($1::bigint, $2::int, $3::int, $4)",
@@ -175,31 +209,8 @@ bool archive_product(pg::connection& c, int64_t id) {
 }
 
 product_page list_products(pg::connection& c, const product_query& q) {
-  static const std::map<std::string, std::string> orderings = {
-    {"id", "id"},          {"-id", "id DESC"},
-    {"price", "price_minor, id"}, {"-price", "price_minor DESC, id"},
-    {"name", "name, id"},  {"-name", "name DESC, id"},
-    {"created_at", "created_at, id"}, {"-created_at", "created_at DESC, id"},
-  };
-  auto order = orderings.count(q.order_by) ? orderings.at(q.order_by) : "id";
-  // Only the filters asked for reach the SQL, so the planner sees each as it is (an "$1 IS NULL OR"
-  // would hide the indexes from a generic plan).
-  pg::params args;
-  auto bind = [&args](pg::param value, const char* cast) {
-    args.push_back(std::move(value));
-    return "$" + std::to_string(args.size()) + cast;
-  };
-  std::string where = " WHERE is_active";
-  if (!q.search.empty()) {
-    where += " AND search_text LIKE lower(" + bind(like_pattern(q.search), "::text") + ")";
-    if (auto words = inner_words(q.search); !words.empty())
-      where += " AND to_tsvector('simple', translate(search_text, '<>&', '   ')) @@ plainto_tsquery('simple', " + bind(words, "::text") + ")";
-  }
-  if (q.min_price_minor)
-    where += " AND price_minor >= " + bind(opt(q.min_price_minor), "::bigint");
-  if (q.max_price_minor)
-    where += " AND price_minor <= " + bind(opt(q.max_price_minor), "::bigint");
-  const auto filter_args = args;
+  listing_sql sql{q};
+  const auto filter_args = sql.args;
   // One round trip. `hit` holds the matches up to one past the exact limit (never the whole
   // set) with the sort columns; its size is the bounded count. When it holds every match, the
   // page is cut from it and only the page's rows are read. Otherwise the matches are dense
@@ -208,18 +219,18 @@ product_page list_products(pg::connection& c, const product_query& q) {
   // The page has one row more than asked, which tells whether another page follows; an empty
   // page still yields the count.
   const int64_t exact_limit = std::max<int64_t>(q.exact_count_limit, 0);
-  auto count_limit = bind(std::to_string(exact_limit + 1), "::bigint");
-  auto page_limit = bind(std::to_string(q.limit + 1), "::bigint");
-  auto page_offset = bind(std::to_string(q.offset), "::bigint");
-  auto page_of = " ORDER BY " + order + " LIMIT " + page_limit + " OFFSET " + page_offset;
-  auto r = c.exec("WITH hit AS MATERIALIZED (SELECT id, price_minor, name, created_at FROM products" + where + " LIMIT " +
+  auto count_limit = sql.bind(std::to_string(exact_limit + 1), "::bigint");
+  auto page_limit = sql.bind(std::to_string(q.limit + 1), "::bigint");
+  auto page_offset = sql.bind(std::to_string(q.offset), "::bigint");
+  auto page_of = " ORDER BY " + sql.order + " LIMIT " + page_limit + " OFFSET " + page_offset;
+  auto r = c.exec("WITH hit AS MATERIALIZED (SELECT id, price_minor, name, created_at FROM products" + sql.where + " LIMIT " +
                     count_limit + "), bounded AS (SELECT count(*) AS matches FROM hit) "
                     "SELECT bounded.matches, page.* FROM bounded LEFT JOIN LATERAL ("
                     "(SELECT " + product_columns + " FROM products WHERE bounded.matches < " + count_limit +
-                    " AND id IN (SELECT id FROM hit" + page_of + ") ORDER BY " + order + ") UNION ALL (SELECT " +
-                    product_columns + " FROM products" + where + " AND bounded.matches >= " + count_limit + page_of +
+                    " AND id IN (SELECT id FROM hit" + page_of + ") ORDER BY " + sql.order + ") UNION ALL (SELECT " +
+                    product_columns + " FROM products" + sql.where + " AND bounded.matches >= " + count_limit + page_of +
                     ")) AS page ON true",
-                  args);
+                  sql.args);
   product_page page;
   const int64_t bounded = r.row().int64();
   bool more = false;
@@ -243,10 +254,62 @@ product_page list_products(pg::connection& c, const product_query& q) {
   }
   // More than the limit match: the planner's estimate, kept consistent with what this page shows.
   page.count_is_estimate = true;
-  page.count = std::max({planner_estimate(c, where, filter_args), exact_limit + 1, seen + (more ? 1 : 0)});
+  page.count = std::max({planner_estimate(c, sql.where, filter_args), exact_limit + 1, seen + (more ? 1 : 0)});
   if (page.rows.empty() && q.offset > exact_limit)
     page.count = std::min(page.count, q.offset);  // past the end: there are at most `offset` matches
   return page;
+}
+
+product_matches match_products(pg::connection& c, const product_query& q) {
+  listing_sql sql{q};
+  const auto filter_args = sql.args;
+  const int64_t exact_limit = std::max<int64_t>(q.exact_count_limit, 0);
+  auto id_limit = sql.bind(std::to_string(exact_limit + 1), "::bigint");
+  // As in list_products: `hit` bounds the work for a rare term (a generic plan's ordered scan
+  // would read the whole table to find it); when it is full, the matches are dense and the
+  // ordered scan finds the first of them soon.
+  auto r = c.exec("WITH hit AS MATERIALIZED (SELECT id, price_minor, name, created_at FROM products" + sql.where +
+                    " LIMIT " + id_limit + "), bounded AS (SELECT count(*) AS matches FROM hit) "
+                    "SELECT m.id FROM bounded CROSS JOIN LATERAL ("
+                    "(SELECT id, price_minor, name, created_at FROM hit WHERE bounded.matches < " + id_limit +
+                    ") UNION ALL (SELECT id, price_minor, name, created_at FROM products" + sql.where +
+                    " AND bounded.matches >= " + id_limit + " ORDER BY " + sql.order + " LIMIT " + id_limit +
+                    ")) AS m ORDER BY " + sql.order,
+                  sql.args);
+  product_matches m;
+  m.ids.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i)
+    m.ids.push_back(r.row(i).int64());
+  m.count = static_cast<int64_t>(m.ids.size());
+  if (m.count > exact_limit) {
+    m.count_is_estimate = true;
+    m.count = std::max(planner_estimate(c, sql.where, filter_args), exact_limit + 1);
+  }
+  return m;
+}
+
+std::optional<page_of_ids> cut_page(const product_matches& m, const product_query& q) {
+  const auto listed = static_cast<int64_t>(m.ids.size());
+  // Beyond the list only an incomplete one has more; the match after the page must be listed to
+  // know that another page follows.
+  if (m.count_is_estimate && q.offset + q.limit >= listed)
+    return std::nullopt;
+  page_of_ids page{{}, m.count, m.count_is_estimate};
+  if (q.offset < listed)
+    page.ids.assign(m.ids.begin() + q.offset, m.ids.begin() + std::min(listed, q.offset + q.limit));
+  return page;
+}
+
+product_page read_page(pg::connection& c, const page_of_ids& page) {
+  product_page out;
+  out.count = page.count;
+  out.count_is_estimate = page.count_is_estimate;
+  if (page.ids.empty())
+    return out;
+  for (auto& p : find_products(c, page.ids))
+    if (p && p->is_active)
+      out.rows.push_back(std::move(*p));
+  return out;
 }
 
 stock_result change_stock(pg::connection& c, int64_t id, stock_operation op, int32_t quantity, int32_t max_stock) {

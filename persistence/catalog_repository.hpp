@@ -71,6 +71,29 @@ struct product_page {
 };
 product_page list_products(pg::connection& c, const product_query& q);
 
+/// A query's matches in its order, without the page: what the catalog keeps for a query so that
+/// its other pages cost only their own rows (search terms are asked for page after page).
+struct product_matches {
+  /// The first matches in order: every match when the count is exact, else exact_count_limit + 1.
+  std::vector<int64_t> ids;
+  int64_t count = 0;  ///< as product_page::count
+  bool count_is_estimate = false;
+};
+/// q's filters and order; q.limit and q.offset are ignored. One statement, plus the planner's
+/// estimate when more than q.exact_count_limit products match.
+product_matches match_products(pg::connection& c, const product_query& q);
+
+/// The ids of q's page as `m` lists them, and the count its page shows.
+struct page_of_ids {
+  std::vector<int64_t> ids;
+  int64_t count = 0;
+  bool count_is_estimate = false;
+};
+/// nullopt when `m` stops short of the page (or of knowing whether another page follows).
+std::optional<page_of_ids> cut_page(const product_matches& m, const product_query& q);
+/// The page's rows read by id, in order. A product archived since `m` was read is left out.
+product_page read_page(pg::connection& c, const page_of_ids& page);
+
 enum class stock_operation { sale, restock, set };
 enum class stock_outcome { changed, not_found, insufficient, above_limit };
 struct stock_result {

@@ -131,6 +131,62 @@ BOOST_AUTO_TEST_CASE(pages_in_every_order_are_the_sorted_matches_either_way) {
   }
 }
 
+// The catalog keeps a query's match list and cuts its other pages from it: every page cut from
+// the list is the page list_products reads, in every order, with the count exact or estimated;
+// a page the list does not reach is refused, and a product archived since the list was read is
+// left out of the page.
+BOOST_AUTO_TEST_CASE(pages_cut_from_a_match_list_are_the_pages_read_whole) {
+  const auto tag = unique_word("cut");
+  sql("INSERT INTO products (name, description, price_minor, sku, quantity) "
+      "SELECT 'Item ' || $1 || ' ' || chr(97 + (g * 7) % 26), '', 100 + (g * 13) % 17, 'SRCH-' || $1 || '-' || g, 1 "
+      "FROM generate_series(1, 45) AS g",
+      {tag});
+  sql("UPDATE products SET is_active = false WHERE sku = 'SRCH-' || $1 || '-7'", {tag});
+  auto c = db->acquire();
+  int cut = 0;
+  int refused = 0;
+  for (const std::string order_by : {"id", "-id", "price", "-price", "name", "-name", "created_at", "-created_at"}) {
+    for (int64_t exact_limit : {int64_t{1000}, int64_t{30}}) {  // all 44 matches listed / 31 of them
+      persistence::product_query q;
+      q.search = tag;
+      q.order_by = order_by;
+      q.limit = 5;
+      q.exact_count_limit = exact_limit;
+      const auto matches = persistence::match_products(*c, q);
+      BOOST_TEST(matches.count_is_estimate == (exact_limit == 30));
+      BOOST_TEST(matches.ids.size() == (exact_limit == 30 ? 31u : 44u));
+      for (q.offset = 0; q.offset < 55; q.offset += 5) {
+        const auto whole = persistence::list_products(*c, q);
+        const auto page = persistence::cut_page(matches, q);
+        const bool reaches = exact_limit == 1000 || q.offset + q.limit < 31;
+        BOOST_TEST_REQUIRE(page.has_value() == reaches, order_by << " at " << q.offset);
+        if (!page) {
+          ++refused;
+          continue;
+        }
+        ++cut;
+        const auto read = persistence::read_page(*c, *page);
+        BOOST_TEST((ids_of(read) == ids_of(whole)), order_by << " at " << q.offset << ", exact limit " << exact_limit);
+        BOOST_TEST(read.count == whole.count, order_by << " at " << q.offset);
+        BOOST_TEST(read.count_is_estimate == whole.count_is_estimate);
+      }
+    }
+  }
+  BOOST_TEST(cut == 8 * (11 + 6));
+  BOOST_TEST(refused == 8 * 5);
+
+  // Archived after the list was read: its page comes out one row short, never with the archived row.
+  persistence::product_query q;
+  q.search = tag;
+  q.limit = 5;
+  const auto matches = persistence::match_products(*c, q);
+  const auto first = matches.ids.front();
+  BOOST_TEST_REQUIRE(persistence::archive_product(*c, first));
+  const auto page = persistence::read_page(*c, *persistence::cut_page(matches, q));
+  BOOST_TEST(page.rows.size() == 4u);
+  BOOST_TEST(std::none_of(page.rows.begin(), page.rows.end(), [&](const auto& r) { return r.id == first; }));
+}
+
 BOOST_AUTO_TEST_CASE(three_letter_and_multi_word_terms_find_substrings) {
   // A price of its own keeps other tests' products out of these 3-letter searches.
   const auto tag = unique_word("w");
