@@ -17,7 +17,7 @@ struct catalog_deps {
   std::chrono::seconds idle_timeout{300};
   restart_policy restarts;
   std::chrono::milliseconds cache_ttl{1000};
-  int64_t listing_cache_bytes = 8 << 20;  ///< LISTING_CACHE_BYTES
+  int64_t listing_cache_bytes = 32 << 20;  ///< LISTING_CACHE_BYTES
 };
 
 catalog_api spawn_catalog_supervisor(caf::actor_system& sys, catalog_deps deps);

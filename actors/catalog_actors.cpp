@@ -249,10 +249,11 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
           w.deliver(r);
       };
       // A known match list that reaches the page: only the page's rows are read. A page deeper
-      // than a match list goes can only be read whole. Otherwise the match list is read first
-      // (and kept), and the page is cut from it.
+      // than a match list goes, or any page when nothing is cached, is read whole. Otherwise the
+      // match list is read first (and kept), and the page is cut from it.
       std::optional<persistence::page_of_ids> known;
-      bool deep = query.offset + query.limit > query.exact_count_limit;
+      const bool caching = d.cache_ttl.count() > 0 && d.listing_cache_bytes > 0;
+      bool deep = !caching || query.offset + query.limit > query.exact_count_limit;
       if (auto m = cache.matches.find(listing_state::matches_key_of(query), d.cache_ttl, clock::now())) {
         known = persistence::cut_page(*m, query);
         deep = !known;
@@ -270,13 +271,14 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
         .then(
           [=](listing_read& r) {
             auto& cache = self->state.listings;
+            auto page = std::make_shared<const persistence::product_page>(std::move(r.page));
             if (d.cache_ttl.count() > 0) {
               auto now = clock::now();
-              cache.pages.put(key, r.page, now);
+              cache.pages.put(key, page, now);
               if (r.matches)
                 cache.matches.put(listing_state::matches_key_of(query), *r.matches, now);
             }
-            answer_all(product_page_reply{problem::none(), std::move(r.page)});
+            answer_all(product_page_reply{problem::none(), std::move(page)});
           },
           [=](caf::error&) { answer_all(unavailable_reply<product_page_reply>()); });
       return rp;

@@ -9,6 +9,7 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include <memory>
 #include <vector>
 
 namespace commerce::actors {
@@ -89,7 +90,8 @@ struct product_reply {
 };
 struct product_page_reply {
   problem error;
-  persistence::product_page page;
+  /// Shared with the catalog's listing cache; set when there is no error.
+  std::shared_ptr<const persistence::product_page> page;
 };
 
 /// The catalog supervisor's interface: listings are its own; the rest is served by the

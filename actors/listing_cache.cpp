@@ -10,6 +10,8 @@ size_t bytes_of(const persistence::product_page& page) {
   return total;
 }
 
+size_t bytes_of(const std::shared_ptr<const persistence::product_page>& page) { return page ? bytes_of(*page) : 0; }
+
 size_t bytes_of(const persistence::product_matches& matches) {
   return sizeof(matches) + matches.ids.size() * sizeof(matches.ids[0]);
 }
@@ -51,7 +53,7 @@ void bounded_cache<Value>::erase(typename map::iterator it) {
   entries_.erase(it);
 }
 
-template class bounded_cache<persistence::product_page>;
+template class bounded_cache<std::shared_ptr<const persistence::product_page>>;
 template class bounded_cache<persistence::product_matches>;
 
 }  // namespace commerce::actors

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -16,15 +17,16 @@ namespace commerce::actors {
 
 /// What a cached value costs in memory, roughly: itself and every string or array it holds.
 size_t bytes_of(const persistence::product_page& page);
+size_t bytes_of(const std::shared_ptr<const persistence::product_page>& page);
 size_t bytes_of(const persistence::product_matches& matches);
 
 template <class Value>
 class bounded_cache {
 public:
   using clock = std::chrono::steady_clock;
-  static constexpr size_t default_max_entries = 1024;
+  static constexpr size_t default_max_entries = 8192;
 
-  explicit bounded_cache(size_t max_bytes = 8 << 20, size_t max_entries = default_max_entries)
+  explicit bounded_cache(size_t max_bytes = 32 << 20, size_t max_entries = default_max_entries)
     : max_bytes_(max_bytes), max_entries_(max_entries) {}
 
   /// The value cached under `key` if it is younger than `ttl`, else nullptr.
@@ -55,10 +57,11 @@ private:
 };
 
 // Defined in listing_cache.cpp for these two only.
-extern template class bounded_cache<persistence::product_page>;
+extern template class bounded_cache<std::shared_ptr<const persistence::product_page>>;
 extern template class bounded_cache<persistence::product_matches>;
 
-using listing_cache = bounded_cache<persistence::product_page>;
+/// Pages are shared with the replies that carry them: a hit copies no row.
+using listing_cache = bounded_cache<std::shared_ptr<const persistence::product_page>>;
 using match_cache = bounded_cache<persistence::product_matches>;
 
 }  // namespace commerce::actors

@@ -135,7 +135,7 @@ const std::vector<setting_spec>& specs() {
             &settings::reservation_sweep_seconds, 1, 86400),
     integer("CACHE_TTL_MS", nullptr, "how stale a cached product or order read may be (other nodes' writes)",
             &settings::cache_ttl_ms, 0, 60000),
-    integer("LISTING_CACHE_BYTES", nullptr, "memory for cached product listing pages (0 = no cache)",
+    integer("LISTING_CACHE_BYTES", nullptr, "memory for cached product listing pages, and as much for match lists (0 = no cache)",
             &settings::listing_cache_bytes, 0, int64_t{1} << 32),
     integer("ANALYTICS_FLUSH_MS", nullptr, "analytics events are written to PostgreSQL at least this often (ms)",
             &settings::analytics_flush_ms, 10, 600000),

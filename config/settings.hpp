@@ -46,7 +46,7 @@ struct settings {
   int64_t reservation_ttl_seconds = 1800;
   int64_t reservation_sweep_seconds = 30;  ///< the beat's default interval of reservations.release
   int64_t cache_ttl_ms = 1000;
-  int64_t listing_cache_bytes = 8 << 20;  ///< product listing pages kept in memory, at most
+  int64_t listing_cache_bytes = 32 << 20;  ///< product listing pages (and as much for match lists) kept in memory, at most
   // Analytics: the writer batching POST /api/analytics/track/ events into PostgreSQL.
   int64_t analytics_flush_ms = 200;         ///< a batch is written at least this often
   int64_t analytics_batch_events = 500;     ///< rows per INSERT at most; a full batch is written at once

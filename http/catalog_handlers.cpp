@@ -74,9 +74,9 @@ void list(caf::event_based_actor* self, const ctx_ptr& ctx) {
   ask(self, ctx->app->catalog, ctx, cmd, [ctx, page](const auto& r) {
     // Beyond the exact-count limit the count is an estimate (README, docs/openapi.json); the body keeps its shape.
     header_list estimated;
-    if (r.page.count_is_estimate)
+    if (r.page->count_is_estimate)
       estimated.emplace_back("X-Count-Estimated", "true");
-    ctx->out->json(200, views::product_page(*ctx, page, r.page), estimated);
+    ctx->out->json(200, views::product_page(*ctx, page, *r.page), estimated);
   });
 }
 

@@ -335,16 +335,65 @@ BOOST_AUTO_TEST_CASE(listing_pages_are_cached_until_this_node_writes) {
   auto word = "cachedword" + std::to_string(getpid()) + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   actors::list_products query;
   query.query.search = word;
-  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page.count == 0);
+  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page->count == 0);
   persistence::product_fields fields{"A " + word, std::string{}, 500, "SKU-" + word, 3};
   auto created = ask<actors::product_reply>(node.catalog, actors::create_product{fields});
   BOOST_TEST_REQUIRE(created.error.ok(), created.error.code);
-  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page.count == 1);  // the create cleared the cache
+  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page->count == 1);  // the create cleared the cache
   // A write this node did not see (another node) stays invisible for at most the cache TTL.
   sql("UPDATE products SET is_active = false WHERE id = $1::bigint", {std::to_string(created.product.id)});
-  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page.count == 1);
+  BOOST_TEST(ask<actors::product_page_reply>(node.catalog, query).page->count == 1);
   auto fresh = commerce(1800s, 0ms);
-  BOOST_TEST(ask<actors::product_page_reply>(fresh.catalog, query).page.count == 0);
+  BOOST_TEST(ask<actors::product_page_reply>(fresh.catalog, query).page->count == 0);
+}
+
+// A term's first page keeps its match list; the next pages are cut from it and read by id, and
+// show what a whole read shows, until this node writes.
+BOOST_AUTO_TEST_CASE(later_pages_are_cut_from_the_first_page_match_list) {
+  auto node = commerce(1800s, 60s);
+  auto word = "pagedword" + std::to_string(getpid()) + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  sql("INSERT INTO products (name, description, price_minor, sku, quantity) "
+      "SELECT 'Paged ' || $1 || ' ' || g, '', 100 + g, 'SKU-' || $1 || '-' || g, 1 FROM generate_series(1, 25) AS g",
+      {word});
+  auto page = [&](int64_t offset) {
+    actors::list_products query;
+    query.query.search = word;
+    query.query.order_by = "-price";
+    query.query.limit = 10;
+    query.query.offset = offset;
+    auto r = ask<actors::product_page_reply>(node.catalog, query);
+    BOOST_TEST_REQUIRE(r.error.ok());
+    return *r.page;
+  };
+  auto whole = [&](int64_t offset) {
+    persistence::product_query q;
+    q.search = word;
+    q.order_by = "-price";
+    q.limit = 10;
+    q.offset = offset;
+    auto c = db->acquire();
+    return persistence::list_products(*c, q);
+  };
+  auto ids = [](const persistence::product_page& p) {
+    std::vector<int64_t> out;
+    for (const auto& r : p.rows)
+      out.push_back(r.id);
+    return out;
+  };
+  BOOST_TEST(page(0).count == 25);
+  for (int64_t offset : {10, 20, 30}) {
+    auto cut = page(offset);
+    BOOST_TEST((ids(cut) == ids(whole(offset))), "offset " << offset);
+    BOOST_TEST(cut.count == 25);
+  }
+  // Archived through this node: every cached list and page goes, and the pages move up by one.
+  const auto archived = page(0).rows.front().id;
+  BOOST_TEST_REQUIRE(ask<actors::product_reply>(node.catalog, actors::archive_product{archived}).error.ok());
+  for (int64_t offset : {0, 10, 20}) {
+    auto after = page(offset);
+    BOOST_TEST((ids(after) == ids(whole(offset))), "offset " << offset << " after the archive");
+    BOOST_TEST(after.count == 24);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

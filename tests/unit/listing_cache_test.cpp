@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A page of `rows` products whose descriptions are `description_bytes` long.
-product_page page_of(int rows, size_t description_bytes) {
+std::shared_ptr<const product_page> page_of(int rows, size_t description_bytes) {
   product_page p;
   p.count = rows;
   for (int i = 0; i < rows; ++i) {
@@ -21,7 +21,7 @@ product_page page_of(int rows, size_t description_bytes) {
     r.sku = "SKU-" + std::to_string(i);
     p.rows.push_back(r);
   }
-  return p;
+  return std::make_shared<const product_page>(std::move(p));
 }
 
 }  // namespace
