@@ -151,6 +151,9 @@ struct listing_state {
   listing_cache pages;
   match_cache matches;
   std::unordered_map<std::string, std::vector<caf::response_promise>> waiting;
+  /// Counts clear()s: a read that started before one may have missed the write behind it, so
+  /// it answers its waiters but is not kept.
+  uint64_t generation = 0;
 
   /// Everything but the page: the key of the query's match list.
   static std::string matches_key_of(const persistence::product_query& q) {
@@ -164,6 +167,7 @@ struct listing_state {
   void clear() {
     pages.clear();
     matches.clear();
+    ++generation;
   }
 };
 
@@ -193,6 +197,54 @@ struct catalog_state {
   listing_state listings;
 };
 using catalog_ptr = catalog_api::stateful_pointer<catalog_state>;
+
+/// Reads the page of `query` (under `key`, whose waiters it answers) and keeps it. A known match
+/// list that reaches the page: only the page's rows are read. A page deeper than a match list
+/// goes, or any page when nothing is cached, is read whole. Otherwise the match list is read
+/// first (and kept), and the page is cut from it.
+void refill_listing(catalog_ptr self, const catalog_deps& d, const persistence::product_query& query, const std::string& key) {
+  auto& cache = self->state.listings;
+  const bool caching = d.cache_ttl.count() > 0 && d.listing_cache_bytes > 0;
+  bool deep = !caching || query.offset + query.limit > query.exact_count_limit;
+  std::optional<persistence::page_of_ids> known;
+  if (auto m = cache.matches.find(listing_state::matches_key_of(query), d.cache_ttl, clock::now())) {
+    known = persistence::cut_page(*m, query);
+    deep = !known;
+  }
+  auto answer_all = [self, key](const product_page_reply& r) {
+    auto& cache = self->state.listings;
+    auto it = cache.waiting.find(key);
+    if (it == cache.waiting.end())
+      return;
+    auto waiters = std::move(it->second);
+    cache.waiting.erase(it);
+    for (auto& w : waiters)
+      w.deliver(r);
+  };
+  self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [query, known, deep](pg::connection& c) {
+        if (known)
+          return listing_read{persistence::read_page(c, *known), std::nullopt};
+        if (deep)
+          return listing_read{persistence::list_products(c, query), std::nullopt};
+        auto matches = persistence::match_products(c, query);
+        auto page = persistence::cut_page(matches, query);
+        return listing_read{page ? persistence::read_page(c, *page) : persistence::list_products(c, query),
+                            std::move(matches)};
+      }))
+    .then(
+      [self, query, key, answer_all, caching, generation = cache.generation](listing_read& r) {
+        auto& cache = self->state.listings;
+        auto page = std::make_shared<const persistence::product_page>(std::move(r.page));
+        if (caching && generation == cache.generation) {
+          auto now = clock::now();
+          cache.pages.put(key, page, now);
+          if (r.matches)
+            cache.matches.put(listing_state::matches_key_of(query), *r.matches, now);
+        }
+        answer_all(product_page_reply{problem::none(), std::move(page)});
+      },
+      [answer_all](caf::error&) { answer_all(unavailable_reply<product_page_reply>()); });
+}
 
 catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) {
   self->state.products = entity_registry{"product", d.restarts};
@@ -228,59 +280,15 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
       // Checked before the cache: a refused query is no key and no database work.
       if (auto bad = catalog_rules::check_listing(cmd.query); !bad.empty())
         return product_page_reply{problem::validation(std::move(bad), "invalid query parameters"), {}};
-      auto query = cmd.query;
-      auto key = listing_state::key_of(query);
+      auto key = listing_state::key_of(cmd.query);
       auto& cache = self->state.listings;
       if (auto hit = cache.pages.find(key, d.cache_ttl, clock::now()))
         return product_page_reply{problem::none(), *hit};
       auto rp = self->make_response_promise();
       auto [in_flight, first] = cache.waiting.try_emplace(key);
       in_flight->second.push_back(rp);
-      if (!first)
-        return rp;  // the same query is already on its way: share its answer
-      auto answer_all = [self, key](const product_page_reply& r) {
-        auto& cache = self->state.listings;
-        auto it = cache.waiting.find(key);
-        if (it == cache.waiting.end())
-          return;
-        auto waiters = std::move(it->second);
-        cache.waiting.erase(it);
-        for (auto& w : waiters)
-          w.deliver(r);
-      };
-      // A known match list that reaches the page: only the page's rows are read. A page deeper
-      // than a match list goes, or any page when nothing is cached, is read whole. Otherwise the
-      // match list is read first (and kept), and the page is cut from it.
-      std::optional<persistence::page_of_ids> known;
-      const bool caching = d.cache_ttl.count() > 0 && d.listing_cache_bytes > 0;
-      bool deep = !caching || query.offset + query.limit > query.exact_count_limit;
-      if (auto m = cache.matches.find(listing_state::matches_key_of(query), d.cache_ttl, clock::now())) {
-        known = persistence::cut_page(*m, query);
-        deep = !known;
-      }
-      self->request(d.db.workers, d.db.timeout, db_job(d.db.db, [query, known, deep](pg::connection& c) {
-            if (known)
-              return listing_read{persistence::read_page(c, *known), std::nullopt};
-            if (deep)
-              return listing_read{persistence::list_products(c, query), std::nullopt};
-            auto matches = persistence::match_products(c, query);
-            auto page = persistence::cut_page(matches, query);
-            return listing_read{page ? persistence::read_page(c, *page) : persistence::list_products(c, query),
-                                std::move(matches)};
-          }))
-        .then(
-          [=](listing_read& r) {
-            auto& cache = self->state.listings;
-            auto page = std::make_shared<const persistence::product_page>(std::move(r.page));
-            if (d.cache_ttl.count() > 0) {
-              auto now = clock::now();
-              cache.pages.put(key, page, now);
-              if (r.matches)
-                cache.matches.put(listing_state::matches_key_of(query), *r.matches, now);
-            }
-            answer_all(product_page_reply{problem::none(), std::move(page)});
-          },
-          [=](caf::error&) { answer_all(unavailable_reply<product_page_reply>()); });
+      if (first)  // otherwise the same query is already on its way: share its answer
+        refill_listing(self, d, cmd.query, key);
       return rp;
     },
     [=](const get_product& cmd) { return delegate_to<catalog_api>(self, product(cmd.id), cmd); },
