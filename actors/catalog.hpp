@@ -1,7 +1,7 @@
 // The catalog supervisor and its product actors. A product actor serialises the writes to its
-// product and caches the row for reads; the supervisor caches listing pages. Cached reads are
-// at most `cache_ttl` old, so another node's writes show up within that time; this node's own
-// writes and reservations show up at once. cache_ttl = 0 turns both caches off.
+// product and caches the row for reads; the supervisor caches listing pages and match lists.
+// Cached reads are at most `cache_ttl` old, so another node's writes show up within that time;
+// this node's own writes and reservations show up at once. cache_ttl = 0 turns the caches off.
 #pragma once
 
 #include "actors/catalog_messages.hpp"

@@ -28,6 +28,16 @@ std::vector<int64_t> ids_of(const persistence::product_page& p) {
   return ids;
 }
 
+/// 45 products named after `tag`, in an order of their own for each sort key (names and prices
+/// repeat), one of them archived: 44 matches.
+void add_sortable_items(actor_fixture& f, const std::string& tag) {
+  f.sql("INSERT INTO products (name, description, price_minor, sku, quantity) "
+        "SELECT 'Item ' || $1 || ' ' || chr(97 + (g * 7) % 26), '', 100 + (g * 13) % 17, 'SRCH-' || $1 || '-' || g, 1 "
+        "FROM generate_series(1, 45) AS g",
+        {tag});
+  f.sql("UPDATE products SET is_active = false WHERE sku = 'SRCH-' || $1 || '-7'", {tag});
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(catalog_search, actor_fixture)
@@ -98,11 +108,7 @@ BOOST_AUTO_TEST_CASE(count_beyond_the_exact_limit_is_a_flagged_estimate) {
 // otherwise: in every order, both give the pages of the whole match set sorted.
 BOOST_AUTO_TEST_CASE(pages_in_every_order_are_the_sorted_matches_either_way) {
   const auto tag = unique_word("order");
-  sql("INSERT INTO products (name, description, price_minor, sku, quantity) "
-      "SELECT 'Item ' || $1 || ' ' || chr(97 + (g * 7) % 26), '', 100 + (g * 13) % 17, 'SRCH-' || $1 || '-' || g, 1 "
-      "FROM generate_series(1, 45) AS g",
-      {tag});
-  sql("UPDATE products SET is_active = false WHERE sku = 'SRCH-' || $1 || '-7'", {tag});
+  add_sortable_items(*this, tag);
   auto c = db->acquire();
   const std::vector<std::pair<std::string, std::string>> orders = {
     {"id", "id"}, {"-id", "id DESC"}, {"price", "price_minor, id"}, {"-price", "price_minor DESC, id"},
@@ -137,11 +143,7 @@ BOOST_AUTO_TEST_CASE(pages_in_every_order_are_the_sorted_matches_either_way) {
 // left out of the page.
 BOOST_AUTO_TEST_CASE(pages_cut_from_a_match_list_are_the_pages_read_whole) {
   const auto tag = unique_word("cut");
-  sql("INSERT INTO products (name, description, price_minor, sku, quantity) "
-      "SELECT 'Item ' || $1 || ' ' || chr(97 + (g * 7) % 26), '', 100 + (g * 13) % 17, 'SRCH-' || $1 || '-' || g, 1 "
-      "FROM generate_series(1, 45) AS g",
-      {tag});
-  sql("UPDATE products SET is_active = false WHERE sku = 'SRCH-' || $1 || '-7'", {tag});
+  add_sortable_items(*this, tag);
   auto c = db->acquire();
   int cut = 0;
   int refused = 0;
