@@ -206,8 +206,9 @@ void refill_listing(catalog_ptr self, const catalog_deps& d, const persistence::
   auto& cache = self->state.listings;
   const bool caching = d.cache_ttl.count() > 0 && d.listing_cache_bytes > 0;
   bool deep = !caching || query.offset + query.limit > query.exact_count_limit;
+  auto matches_key = listing_state::matches_key_of(query);
   std::optional<persistence::page_of_ids> known;
-  if (auto m = cache.matches.find(listing_state::matches_key_of(query), d.cache_ttl, clock::now())) {
+  if (auto m = cache.matches.find(matches_key, d.cache_ttl, clock::now())) {
     known = persistence::cut_page(*m, query);
     deep = !known;
   }
@@ -232,14 +233,14 @@ void refill_listing(catalog_ptr self, const catalog_deps& d, const persistence::
                             std::move(matches)};
       }))
     .then(
-      [self, query, key, answer_all, caching, generation = cache.generation](listing_read& r) {
+      [self, matches_key, key, answer_all, caching, generation = cache.generation](listing_read& r) {
         auto& cache = self->state.listings;
         auto page = std::make_shared<const persistence::product_page>(std::move(r.page));
         if (caching && generation == cache.generation) {
           auto now = clock::now();
           cache.pages.put(key, page, now);
           if (r.matches)
-            cache.matches.put(listing_state::matches_key_of(query), *r.matches, now);
+            cache.matches.put(matches_key, *r.matches, now);
         }
         answer_all(product_page_reply{problem::none(), std::move(page)});
       },

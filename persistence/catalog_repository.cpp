@@ -124,6 +124,13 @@ struct listing_sql {
     args.push_back(std::move(value));
     return "$" + std::to_string(args.size()) + cast;
   }
+
+  /// The CTEs both listing statements start with: `hit`, the matches up to `limit` (never the
+  /// whole set) with their sort columns, and `bounded`, how many it holds.
+  std::string bounded_matches(const std::string& limit) const {
+    return "WITH hit AS MATERIALIZED (SELECT id, price_minor, name, created_at FROM products" + where + " LIMIT " + limit +
+           "), bounded AS (SELECT count(*) AS matches FROM hit) ";
+  }
 };
 
 void write_ledger(pg::transaction& tx, int64_t product_id, int64_t delta, int64_t after, const char* reason) {
@@ -223,8 +230,7 @@ product_page list_products(pg::connection& c, const product_query& q) {
   auto page_limit = sql.bind(std::to_string(q.limit + 1), "::bigint");
   auto page_offset = sql.bind(std::to_string(q.offset), "::bigint");
   auto page_of = " ORDER BY " + sql.order + " LIMIT " + page_limit + " OFFSET " + page_offset;
-  auto r = c.exec("WITH hit AS MATERIALIZED (SELECT id, price_minor, name, created_at FROM products" + sql.where + " LIMIT " +
-                    count_limit + "), bounded AS (SELECT count(*) AS matches FROM hit) "
+  auto r = c.exec(sql.bounded_matches(count_limit) +
                     "SELECT bounded.matches, page.* FROM bounded LEFT JOIN LATERAL ("
                     "(SELECT " + product_columns + " FROM products WHERE bounded.matches < " + count_limit +
                     " AND id IN (SELECT id FROM hit" + page_of + ") ORDER BY " + sql.order + ") UNION ALL (SELECT " +
@@ -268,8 +274,7 @@ product_matches match_products(pg::connection& c, const product_query& q) {
   // As in list_products: `hit` bounds the work for a rare term (a generic plan's ordered scan
   // would read the whole table to find it); when it is full, the matches are dense and the
   // ordered scan finds the first of them soon.
-  auto r = c.exec("WITH hit AS MATERIALIZED (SELECT id, price_minor, name, created_at FROM products" + sql.where +
-                    " LIMIT " + id_limit + "), bounded AS (SELECT count(*) AS matches FROM hit) "
+  auto r = c.exec(sql.bounded_matches(id_limit) +
                     "SELECT m.id FROM bounded CROSS JOIN LATERAL ("
                     "(SELECT id, price_minor, name, created_at FROM hit WHERE bounded.matches < " + id_limit +
                     ") UNION ALL (SELECT id, price_minor, name, created_at FROM products" + sql.where +
