@@ -66,6 +66,7 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
     remember(self, r);
     if_missing_passivate(r);
   };
+  auto committed = [supervisor] { caf::anon_send(supervisor, listings_changed_atom::value); };
   return {
     [=](const get_product&) -> caf::result<product_reply> {
       auto& st = self->state;
@@ -88,7 +89,9 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
         } catch (const persistence::sku_taken&) {
           return failure(sku_exists());
         }
-      }, [self, if_missing_passivate](product_reply& r) {
+      }, [self, if_missing_passivate, committed](product_reply& r) {
+        if (!r.error)
+          committed();
         if (r.error.code != error_code::sku_exists)
           remember(self, r);
         if_missing_passivate(r);
@@ -97,7 +100,9 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
     [=](const archive_product&) -> caf::result<product_reply> {
       return reply_from_db_serialized<product_reply>(self, d.db, [id](pg::connection& c) {
         return persistence::archive_product(c, id) ? product_reply{} : failure(product_not_found());
-      }, [self, if_missing_passivate](product_reply& r) {
+      }, [self, if_missing_passivate, committed](product_reply& r) {
+        if (!r.error)
+          committed();
         self->state.cached.reset();
         if_missing_passivate(r);
       });
@@ -121,10 +126,11 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
             break;
         }
         return failure(problem::validation({{"quantity", {"the stock would exceed 1000000"}}}));
-      }, [self, if_missing_passivate](product_reply& r) {
-        if (!r.error)
+      }, [self, if_missing_passivate, committed](product_reply& r) {
+        if (!r.error) {
+          committed();
           remember(self, r);
-        else if (r.error.code == error_code::not_found)
+        } else if (r.error.code == error_code::not_found)
           self->state.cached.reset();
         if_missing_passivate(r);
       });
@@ -142,7 +148,7 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
 
 // ---- the supervisor -----------------------------------------------------------------------
 
-/// The listing caches (entries live `cache_ttl` at most and any write seen by this node clears
+/// The listing caches (entries live `cache_ttl` at most and any write this node commits clears
 /// them all) and the requests waiting for a query already running for their key: when a
 /// popular page expires, one query refills it instead of every concurrent request querying
 /// PostgreSQL at once. A query's match list serves its other pages: one statement finds a
@@ -150,9 +156,10 @@ caf::behavior product_actor(product_ptr self, caf::actor supervisor, int64_t id,
 struct listing_state {
   listing_cache pages;
   match_cache matches;
+  /// Under waiting_key(): a request joins only a read that started after the last clear().
   std::unordered_map<std::string, std::vector<caf::response_promise>> waiting;
   /// Counts clear()s: a read that started before one may have missed the write behind it, so
-  /// it answers its waiters but is not kept.
+  /// it answers the requests that came before the clear but is not kept.
   uint64_t generation = 0;
 
   /// Everything but the page: the key of the query's match list.
@@ -164,6 +171,7 @@ struct listing_state {
   static std::string key_of(const persistence::product_query& q) {
     return matches_key_of(q) + '\x1f' + std::to_string(q.limit) + '\x1f' + std::to_string(q.offset);
   }
+  std::string waiting_key(const std::string& key) const { return key + '\x1f' + std::to_string(generation); }
   void clear() {
     pages.clear();
     matches.clear();
@@ -198,11 +206,13 @@ struct catalog_state {
 };
 using catalog_ptr = catalog_api::stateful_pointer<catalog_state>;
 
-/// Reads the page of `query` (under `key`, whose waiters it answers) and keeps it. A known match
+/// Reads the page of `query` (cached under `key`), answers the requests waiting under `waiting`
+/// and keeps the page when no write committed meanwhile. A known match
 /// list that reaches the page: only the page's rows are read. A page deeper than a match list
 /// goes, or any page when nothing is cached, is read whole. Otherwise the match list is read
 /// first (and kept), and the page is cut from it.
-void refill_listing(catalog_ptr self, const catalog_deps& d, const persistence::product_query& query, const std::string& key) {
+void refill_listing(catalog_ptr self, const catalog_deps& d, const persistence::product_query& query, const std::string& key,
+                    const std::string& waiting) {
   auto& cache = self->state.listings;
   const bool caching = d.cache_ttl.count() > 0 && d.listing_cache_bytes > 0;
   bool deep = !caching || query.offset + query.limit > query.exact_count_limit;
@@ -212,9 +222,9 @@ void refill_listing(catalog_ptr self, const catalog_deps& d, const persistence::
     known = persistence::cut_page(*m, query);
     deep = !known;
   }
-  auto answer_all = [self, key](const product_page_reply& r) {
+  auto answer_all = [self, waiting](const product_page_reply& r) {
     auto& cache = self->state.listings;
-    auto it = cache.waiting.find(key);
+    auto it = cache.waiting.find(waiting);
     if (it == cache.waiting.end())
       return;
     auto waiters = std::move(it->second);
@@ -286,26 +296,20 @@ catalog_api::behavior_type catalog_supervisor(catalog_ptr self, catalog_deps d) 
       if (auto hit = cache.pages.find(key, d.cache_ttl, clock::now()))
         return product_page_reply{problem::none(), *hit};
       auto rp = self->make_response_promise();
-      auto [in_flight, first] = cache.waiting.try_emplace(key);
+      auto waiting = cache.waiting_key(key);
+      auto [in_flight, first] = cache.waiting.try_emplace(waiting);
       in_flight->second.push_back(rp);
       if (first)  // otherwise the same query is already on its way: share its answer
-        refill_listing(self, d, cmd.query, key);
+        refill_listing(self, d, cmd.query, key, waiting);
       return rp;
     },
     [=](const get_product& cmd) { return delegate_to<catalog_api>(self, product(cmd.id), cmd); },
-    [=](const update_product& cmd) {
-      self->state.listings.clear();
-      return delegate_to<catalog_api>(self, product(cmd.id), cmd);
-    },
-    [=](const archive_product& cmd) {
-      self->state.listings.clear();
-      return delegate_to<catalog_api>(self, product(cmd.id), cmd);
-    },
-    [=](const change_stock& cmd) {
-      self->state.listings.clear();
-      return delegate_to<catalog_api>(self, product(cmd.id), cmd);
-    },
+    // The product actor clears the listings when its write has committed (listings_changed).
+    [=](const update_product& cmd) { return delegate_to<catalog_api>(self, product(cmd.id), cmd); },
+    [=](const archive_product& cmd) { return delegate_to<catalog_api>(self, product(cmd.id), cmd); },
+    [=](const change_stock& cmd) { return delegate_to<catalog_api>(self, product(cmd.id), cmd); },
     [=](const invalidate_products& cmd) { forget(cmd.ids); },
+    [=](listings_changed_atom) { self->state.listings.clear(); },
     // The sync's batches run on the database pool while the supervisor serves others; the
     // products whose stock moved drop their cached rows when the batch has committed.
     [=](const sync_stock_levels& cmd) -> caf::result<stock_sync_reply> {

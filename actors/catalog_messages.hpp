@@ -47,6 +47,9 @@ struct list_products {
 struct invalidate_products {
   std::vector<int64_t> ids;
 };
+/// A product actor's write has committed: the supervisor's listings are stale. Sent before the
+/// writer's reply, so a request that follows the reply finds them cleared.
+using listings_changed_atom = caf::atom_constant<caf::atom("lstchanged")>;
 
 // ---- the inventory sync (API.md §3.7; persistence/inventory_repository.hpp says how a
 // warehouse's count, our stock and open reservations relate) ----------------------------------
@@ -103,6 +106,7 @@ using catalog_api = supervision_api::extend<caf::replies_to<create_product>::wit
                                             caf::replies_to<archive_product>::with<product_reply>,
                                             caf::replies_to<change_stock>::with<product_reply>,
                                             caf::reacts_to<invalidate_products>,
+                                            caf::reacts_to<listings_changed_atom>,
                                             caf::replies_to<sync_stock_levels>::with<stock_sync_reply>,
                                             caf::replies_to<reconcile_stock_levels>::with<reconcile_reply>,
                                             caf::replies_to<save_inventory_sync>::with<inventory_status_reply>,

@@ -3,6 +3,8 @@
 #include "actors/order_messages.hpp"
 #include "fixture.hpp"
 
+#include <future>
+
 using namespace commerce;
 using namespace commerce::testing;
 using namespace std::chrono_literals;
@@ -394,6 +396,49 @@ BOOST_AUTO_TEST_CASE(later_pages_are_cut_from_the_first_page_match_list) {
     BOOST_TEST((ids(after) == ids(whole(offset))), "offset " << offset << " after the archive");
     BOOST_TEST(after.count == 24);
   }
+}
+
+// A listing read while a product's update waits for its row shows the old row. Once the update
+// has answered, no listing shows the old row again: the cache is cleared when the write has
+// committed, not when it was asked for.
+BOOST_AUTO_TEST_CASE(a_listing_read_during_an_update_is_not_served_after_it) {
+  auto node = commerce(1800s, 60s);
+  auto word = "updatedword" + std::to_string(getpid()) + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  auto id = scalar("INSERT INTO products (name, description, price_minor, sku, quantity) "
+                   "VALUES ('Before ' || $1, '', 100, 'SKU-' || $1, 1) RETURNING id",
+                   {word});
+  auto names = [&] {
+    actors::list_products query;
+    query.query.search = word;
+    auto r = ask<actors::product_page_reply>(node.catalog, query);
+    BOOST_TEST_REQUIRE(r.error.ok());
+    std::vector<std::string> out;
+    for (const auto& row : r.page->rows)
+      out.push_back(row.name);
+    return out;
+  };
+  using names_t = std::vector<std::string>;
+  BOOST_TEST((names() == names_t{"Before " + word}));
+
+  pg::connection holder{test_database_url()};
+  holder.exec_script("BEGIN");
+  holder.exec("SELECT 1 FROM products WHERE id = $1::bigint FOR UPDATE", {pg::to_param(id)});
+  auto updating = std::async(std::launch::async, [&] {
+    actors::update_product update{id, {}};
+    update.fields.name = "After " + word;
+    return ask<actors::product_reply>(node.catalog, update);
+  });
+  auto waiting = [&] {
+    return scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                  "AND query LIKE 'SELECT quantity FROM products WHERE id = $1::bigint AND is_active FOR UPDATE%'");
+  };
+  for (int i = 0; i < 500 && waiting() == 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  BOOST_TEST_REQUIRE(waiting() >= 1);
+  BOOST_TEST((names() == names_t{"Before " + word}), "read while the update waits");
+  holder.exec_script("COMMIT");
+  BOOST_TEST_REQUIRE(updating.get().error.ok());
+  BOOST_TEST((names() == names_t{"After " + word}), "read after the update answered");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
