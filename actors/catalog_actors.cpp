@@ -207,10 +207,10 @@ struct catalog_state {
 using catalog_ptr = catalog_api::stateful_pointer<catalog_state>;
 
 /// Reads the page of `query` (cached under `key`), answers the requests waiting under `waiting`
-/// and keeps the page when no write committed meanwhile. A known match
-/// list that reaches the page: only the page's rows are read. A page deeper than a match list
-/// goes, or any page when nothing is cached, is read whole. Otherwise the match list is read
-/// first (and kept), and the page is cut from it.
+/// and keeps the page when no write committed meanwhile. A known match list that reaches the
+/// page: only the page's rows are read. A page deeper than a match list goes, or any page when
+/// nothing is cached, is read whole. Otherwise the match list is read first (and kept), and the
+/// page is cut from it.
 void refill_listing(catalog_ptr self, const catalog_deps& d, const persistence::product_query& query, const std::string& key,
                     const std::string& waiting) {
   auto& cache = self->state.listings;
