@@ -376,16 +376,10 @@ BOOST_AUTO_TEST_CASE(later_pages_are_cut_from_the_first_page_match_list) {
     auto c = db->acquire();
     return persistence::list_products(*c, q);
   };
-  auto ids = [](const persistence::product_page& p) {
-    std::vector<int64_t> out;
-    for (const auto& r : p.rows)
-      out.push_back(r.id);
-    return out;
-  };
   BOOST_TEST(page(0).count == 25);
   for (int64_t offset : {10, 20, 30}) {
     auto cut = page(offset);
-    BOOST_TEST((ids(cut) == ids(whole(offset))), "offset " << offset);
+    BOOST_TEST((ids_of(cut) == ids_of(whole(offset))), "offset " << offset);
     BOOST_TEST(cut.count == 25);
   }
   // Archived through this node: every cached list and page goes, and the pages move up by one.
@@ -393,7 +387,7 @@ BOOST_AUTO_TEST_CASE(later_pages_are_cut_from_the_first_page_match_list) {
   BOOST_TEST_REQUIRE(ask<actors::product_reply>(node.catalog, actors::archive_product{archived}).error.ok());
   for (int64_t offset : {0, 10, 20}) {
     auto after = page(offset);
-    BOOST_TEST((ids(after) == ids(whole(offset))), "offset " << offset << " after the archive");
+    BOOST_TEST((ids_of(after) == ids_of(whole(offset))), "offset " << offset << " after the archive");
     BOOST_TEST(after.count == 24);
   }
 }

@@ -177,6 +177,14 @@ struct actor_fixture {
 };
 
 /// The address every test order ships and bills to.
+/// A listing page's product ids, in its order.
+inline std::vector<int64_t> ids_of(const persistence::product_page& p) {
+  std::vector<int64_t> ids;
+  for (const auto& r : p.rows)
+    ids.push_back(r.id);
+  return ids;
+}
+
 inline persistence::postal_address test_address() {
   return {"Ann", "Lee", "Tverskaya 1", "Moscow", "101000", "RU"};
 }

@@ -21,13 +21,6 @@ std::string unique_word(const std::string& prefix) {
   return out;
 }
 
-std::vector<int64_t> ids_of(const persistence::product_page& p) {
-  std::vector<int64_t> ids;
-  for (const auto& r : p.rows)
-    ids.push_back(r.id);
-  return ids;
-}
-
 /// 45 products named after `tag`, in an order of their own for each sort key (names and prices
 /// repeat), one of them archived: 44 matches.
 void add_sortable_items(actor_fixture& f, const std::string& tag) {
