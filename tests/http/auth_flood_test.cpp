@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_SUITE(auth_flood)
 // that account's profile: the Argon2 checks must not hold the account's actor. One crypto worker
 // leaves a core for everything else, so what is measured is queueing, not the CPU.
 BOOST_AUTO_TEST_CASE(login_storm_does_not_delay_the_accounts_requests) {
-  server_process server{{with(generous_limits(), {{"CRYPTO_WORKERS", "1"}, {"CRYPTO_QUEUE_LIMIT", "1000"}})}};
+  server_process server{with(generous_limits(), {{"CRYPTO_WORKERS", "1"}, {"CRYPTO_QUEUE_LIMIT", "1000"}})};
   client setup{server.base_url()};
   auto victim = new_account(setup, "storm");
 
@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(login_storm_does_not_delay_the_accounts_requests) {
 
 // A full crypto queue answers 503 at once, with Retry-After, instead of queueing without bound.
 BOOST_AUTO_TEST_CASE(full_crypto_queue_answers_503_with_retry_after) {
-  server_process server{{with(generous_limits(), {{"CRYPTO_WORKERS", "1"}, {"CRYPTO_QUEUE_LIMIT", "1"}})}};
+  server_process server{with(generous_limits(), {{"CRYPTO_WORKERS", "1"}, {"CRYPTO_QUEUE_LIMIT", "1"}})};
   auto email = unique_email("busy");
   std::vector<response> results(12);
   start_gate gate{12};
@@ -180,9 +180,9 @@ BOOST_AUTO_TEST_SUITE(auth_rate_limits)
 // Per account: wrong passwords from ever new addresses still run out the account's bucket, and
 // then even the right password waits; another account from the same addresses is not affected.
 BOOST_AUTO_TEST_CASE(per_account_limit) {
-  server_process server{{with(generous_limits(), {{"TRUSTED_PROXIES", "127.0.0.1"},
-                                                  {"AUTH_ACCOUNT_BURST", "4"},
-                                                  {"AUTH_ACCOUNT_RATE_PER_MINUTE", "6"}})}};
+  server_process server{with(generous_limits(), {{"TRUSTED_PROXIES", "127.0.0.1"},
+                                                 {"AUTH_ACCOUNT_BURST", "4"},
+                                                 {"AUTH_ACCOUNT_RATE_PER_MINUTE", "6"}})};
   client c{server.base_url()};
   auto a = new_account(c, "ratelimit");  // registering takes one token of the e-mail's bucket
   std::vector<response> answers;
@@ -223,9 +223,9 @@ BOOST_AUTO_TEST_CASE(per_account_limit) {
 
 // Per address: one address guessing many accounts runs out its own bucket; other addresses don't.
 BOOST_AUTO_TEST_CASE(per_address_limit) {
-  server_process server{{with(generous_limits(), {{"TRUSTED_PROXIES", "127.0.0.1"},
-                                                  {"AUTH_ADDRESS_BURST", "3"},
-                                                  {"AUTH_ADDRESS_RATE_PER_MINUTE", "2"}})}};
+  server_process server{with(generous_limits(), {{"TRUSTED_PROXIES", "127.0.0.1"},
+                                                 {"AUTH_ADDRESS_BURST", "3"},
+                                                 {"AUTH_ADDRESS_RATE_PER_MINUTE", "2"}})};
   client c{server.base_url()};
   auto guesser = unique_address();
   for (int i = 0; i < 3; ++i)
@@ -246,7 +246,7 @@ BOOST_AUTO_TEST_CASE(per_address_limit) {
 // not 4 on each node.
 BOOST_AUTO_TEST_CASE(limit_is_shared_across_nodes_through_redis) {
   auto settings = with(generous_limits(), {{"AUTH_ACCOUNT_BURST", "4"}, {"AUTH_ACCOUNT_RATE_PER_MINUTE", "1"}});
-  server_process a{{settings}}, b{{settings}};
+  server_process a{settings}, b{settings};
   client ca{a.base_url()}, cb{b.base_url()};
   auto email = unique_email("shared");
   int refused = 0, answered = 0;
@@ -313,7 +313,7 @@ std::optional<std::chrono::milliseconds> time_until(const std::function<response
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(password_change_deactivation_and_staff_removal_reach_the_other_node) {
-  server_process a{{two_node_settings()}}, b{{two_node_settings()}};
+  server_process a{two_node_settings()}, b{two_node_settings()};
   client ca{a.base_url()}, cb{b.base_url()};
 
   // A password changed on node A revokes the old token on node B.
@@ -353,7 +353,7 @@ BOOST_AUTO_TEST_CASE(password_change_deactivation_and_staff_removal_reach_the_ot
 // node's listener) can make node B see the changes within a second or two.
 BOOST_AUTO_TEST_CASE(changes_reach_the_other_node_through_notify_long_before_the_cache_ttl) {
   auto settings = with(generous_limits(), {{"CACHE_TTL_MS", "60000"}});
-  server_process a{{settings}}, b{{settings}};
+  server_process a{settings}, b{settings};
   client ca{a.base_url()}, cb{b.base_url()};
   auto within = [](const std::function<response()>& probe, long status, response& last) {
     return poll_until(

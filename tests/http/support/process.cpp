@@ -296,6 +296,8 @@ std::map<std::string, std::string> server_process::base_environment() {
   return env;
 }
 
+server_process::server_process(env_overrides env) : server_process(options{std::move(env), {}}) {}
+
 server_process::server_process(options opts) : opts_(std::move(opts)) {
   auto binary = server_binary();
   dir_ = make_temp_dir("http-tests-server");

@@ -62,6 +62,8 @@ public:
   static std::map<std::string, std::string> base_environment();
 
   explicit server_process(options opts);
+  /// `env` over base_environment(), the other options at their defaults.
+  explicit server_process(env_overrides env);
   server_process(const server_process&) = delete;
   server_process& operator=(const server_process&) = delete;
   ~server_process();
