@@ -176,7 +176,6 @@ struct actor_fixture {
   }
 };
 
-/// The address every test order ships and bills to.
 /// A listing page's product ids, in its order.
 inline std::vector<int64_t> ids_of(const persistence::product_page& p) {
   std::vector<int64_t> ids;
@@ -185,6 +184,7 @@ inline std::vector<int64_t> ids_of(const persistence::product_page& p) {
   return ids;
 }
 
+/// The address every test order ships and bills to.
 inline persistence::postal_address test_address() {
   return {"Ann", "Lee", "Tverskaya 1", "Moscow", "101000", "RU"};
 }
