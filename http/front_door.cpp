@@ -192,8 +192,8 @@ public:
   HTTP_PROTOTYPE(endpoint_handler)
 
   endpoint_handler(std::shared_ptr<app_context> app, std::shared_ptr<const router> routes,
-                   std::shared_ptr<request_actors> runners)
-    : app_(std::move(app)), routes_(std::move(routes)), runners_(std::move(runners)) {}
+                   std::shared_ptr<request_actors> runners, std::shared_ptr<write_queue_waker> waker)
+    : app_(std::move(app)), routes_(std::move(routes)), runners_(std::move(runners)), waker_(std::move(waker)) {}
 
   // Pistache 0.0.5 offers no connection limit, and Http::Handler::onConnection (private, one
   // line in src/common/http.cc: it gives the peer its request parser) is the only place that
@@ -288,7 +288,9 @@ public:
     request_line line{std::string{Http::methodString(req.method())}, req.resource(), request_id,
                       needs_keep_alive_fix(req),
                       app->settings.access_log, app->logs, app->access_logger};
-    auto out = std::make_shared<reply>(std::move(writer), std::move(line), [app] { app->in_flight.fetch_sub(1); });
+    // Most answers are sent from an actor's thread, where Pistache may strand them (write_queue_waker).
+    auto out = std::make_shared<reply>(std::move(writer), std::move(line), [app] { app->in_flight.fetch_sub(1); },
+                                       io_thread_wake{waker_, transport()});
     if (app->metrics)
       out->routed(nullptr, app->metrics->unmatched());
 
@@ -387,6 +389,7 @@ private:
   std::shared_ptr<app_context> app_;
   std::shared_ptr<const router> routes_;
   std::shared_ptr<request_actors> runners_;
+  std::shared_ptr<write_queue_waker> waker_;
 };
 
 }  // namespace
@@ -438,10 +441,12 @@ void front_door::start() {
   // Two request actors per scheduler thread: each thread has one to run while the other's turn
   // ends, and a long handler holds up a quarter of the requests at most.
   runners_ = std::make_shared<request_actors>(app_->system, static_cast<size_t>(2 * s.actor_threads));
-  endpoint_->setHandler(Http::make_handler<endpoint_handler>(app_, routes_, runners_));
+  waker_ = std::make_shared<write_queue_waker>(s.http_threads);
+  endpoint_->setHandler(Http::make_handler<endpoint_handler>(app_, routes_, runners_, waker_));
   try {
     endpoint_->serveThreaded();
   } catch (const std::exception& e) {
+    waker_->stop();
     endpoint_.reset();
     throw std::runtime_error("cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " + e.what());
   }
@@ -456,6 +461,7 @@ void front_door::stop(std::chrono::milliseconds grace) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (app_->in_flight.load() > 0)
     spdlog::warn("closing with {} requests still in flight", app_->in_flight.load());
+  waker_->stop();  // it queues on the transports the endpoint is about to free
   endpoint_->shutdown();
   endpoint_.reset();
   runners_.reset();  // after the endpoint, whose handler shares them

@@ -117,6 +117,7 @@ private:
   std::shared_ptr<app_context> app_;
   std::shared_ptr<const router> routes_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::shared_ptr<write_queue_waker> waker_;
   std::shared_ptr<request_actors> runners_;
 };
 

@@ -11,10 +11,11 @@ namespace commerce::http {
 namespace Http = Pistache::Http;
 
 
-reply::reply(Http::ResponseWriter writer, request_line line, std::function<void()> on_done)
+reply::reply(Http::ResponseWriter writer, request_line line, std::function<void()> on_done, io_thread_wake wake)
   : writer_(std::move(writer)),
     line_(std::move(line)),
     on_done_(std::move(on_done)),
+    wake_(std::move(wake)),
     started_(std::chrono::steady_clock::now()) {}
 
 reply::~reply() {
@@ -62,6 +63,7 @@ void reply::finish(int status, const std::string& body, bool has_body, const hea
   } catch (const std::exception& e) {
     spdlog::warn("{}: sending the response failed: {}", line_.request_id, e.what());
   }
+  wake_.after_send();
   if (line_.access_log || series_) {
     auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     if (series_)

@@ -6,6 +6,7 @@
 
 #include "actors/problem.hpp"
 #include "http/logging.hpp"
+#include "http/pistache_compat.hpp"
 
 #include <pistache/http.h>
 
@@ -34,8 +35,9 @@ class route_series;
 
 class reply {
 public:
-  /// `on_done` runs once the response is handed to Pistache (in-flight accounting).
-  reply(Pistache::Http::ResponseWriter writer, request_line line, std::function<void()> on_done);
+  /// `on_done` runs once the response is handed to Pistache (in-flight accounting); `wake` is
+  /// told then too (see write_queue_waker).
+  reply(Pistache::Http::ResponseWriter writer, request_line line, std::function<void()> on_done, io_thread_wake wake = {});
   ~reply();
   reply(const reply&) = delete;
   reply& operator=(const reply&) = delete;
@@ -62,6 +64,7 @@ private:
   Pistache::Http::ResponseWriter writer_;
   request_line line_;
   std::function<void()> on_done_;
+  io_thread_wake wake_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> sent_{false};
   const std::string* route_ = nullptr;

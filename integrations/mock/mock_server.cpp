@@ -123,8 +123,9 @@ std::string lower(std::string s) {
 class handler : public Http::Handler {
 public:
   HTTP_PROTOTYPE(handler)
-  handler(std::shared_ptr<mock_state> state, std::shared_ptr<delayed_replies> delays, uint16_t port)
-    : state_(std::move(state)), delays_(std::move(delays)), port_(port) {}
+  handler(std::shared_ptr<mock_state> state, std::shared_ptr<delayed_replies> delays,
+          std::shared_ptr<http::write_queue_waker> waker, uint16_t port)
+    : state_(std::move(state)), delays_(std::move(delays)), waker_(std::move(waker)), port_(port) {}
 
   void onRequest(const Http::Request& req, Http::ResponseWriter rw) override {
     if (http::needs_keep_alive_fix(req))
@@ -201,7 +202,8 @@ private:
       return;
     }
     auto response = *action->response;
-    auto send = [writer, response] {
+    // A delayed reply is sent from the timer thread, where Pistache may strand it (write_queue_waker).
+    auto send = [writer, response, wake = http::io_thread_wake{waker_, transport()}] {
       for (const auto& [name, values] : effective_headers(response)) {
         std::string joined;
         for (const auto& v : values)
@@ -209,12 +211,14 @@ private:
         writer->headers().add(std::make_shared<named_header>(name, joined));
       }
       writer->send(static_cast<Http::Code>(response.status), response.body);
+      wake.after_send();
     };
     response.delay.count() ? delays_->after(response.delay, send) : send();
   }
 
   std::shared_ptr<mock_state> state_;
   std::shared_ptr<delayed_replies> delays_;
+  std::shared_ptr<http::write_queue_waker> waker_;
   uint16_t port_;
 };
 
@@ -242,10 +246,12 @@ void mock_server::start() {
                     .maxRequestSize(max_request_bytes_)
                     .headerTimeout(std::chrono::seconds(120))
                     .bodyTimeout(std::chrono::seconds(120)));
-  endpoint_->setHandler(Http::make_handler<handler>(state_, delays_, port_));
+  waker_ = std::make_shared<http::write_queue_waker>(threads_);
+  endpoint_->setHandler(Http::make_handler<handler>(state_, delays_, waker_, port_));
   try {
     endpoint_->serveThreaded();
   } catch (const std::exception& e) {
+    waker_->stop();
     endpoint_.reset();
     throw std::runtime_error("cannot listen on " + host_ + ":" + std::to_string(port_) + ": " + e.what());
   }
@@ -254,6 +260,7 @@ void mock_server::start() {
 void mock_server::stop() {
   delays_->stop();
   if (endpoint_) {
+    waker_->stop();  // it queues on the transports the endpoint is about to free
     endpoint_->shutdown();
     endpoint_.reset();
   }

@@ -11,6 +11,10 @@ namespace Pistache::Http {
 class Endpoint;
 }
 
+namespace commerce::http {
+class write_queue_waker;
+}
+
 namespace commerce::mock {
 
 class delayed_replies;
@@ -35,6 +39,7 @@ private:
   size_t max_request_bytes_;
   std::shared_ptr<mock_state> state_;
   std::shared_ptr<delayed_replies> delays_;
+  std::shared_ptr<http::write_queue_waker> waker_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
 };
 
