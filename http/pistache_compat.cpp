@@ -98,17 +98,15 @@ void write_queue_waker::run() {
     bool recent = wake_recent();
     lock.lock();
     if (recent) {
-      cv_.wait_for(lock, tick_, [this] { return stopping_.load(); });
-      continue;
-    }
-    sleeping_.store(true);
-    lock.unlock();
-    bool written_meanwhile = wake_recent();
-    lock.lock();
-    if (written_meanwhile)
       sleeping_.store(false);
-    else
+      cv_.wait_for(lock, tick_, [this] { return stopping_.load(); });
+    } else if (!sleeping_.load()) {
+      // Announce the sleep, then look once more: a response queued before wrote() could see
+      // the announcement is found by that look (both seq_cst).
+      sleeping_.store(true);
+    } else {
       cv_.wait(lock, [this] { return stopping_.load() || !sleeping_.load(); });
+    }
   }
 }
 
